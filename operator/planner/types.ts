@@ -1,0 +1,126 @@
+// The planner's data contract. The planner is a pure function of these values: no Kubernetes,
+// Kafka, ONNX or filesystem imports anywhere under operator/planner/. Units are in the names.
+// Adapters (operator/api/, the CLI, the operator) convert manifests and Node objects into these.
+
+/** Latency of ONE batch of `batchSize` on an otherwise idle device. */
+export interface ProfilePoint {
+  batchSize: number;
+  latencyMicros: number;
+  /** Device memory the session needs at this batch size; absent = use the session's gpuMemoryMiB. */
+  memoryMiB?: number;
+}
+
+export interface SessionProfile {
+  /** Matches node label nvidia.com/gpu.product, or "cpu". */
+  gpuProduct: string;
+  points: ProfilePoint[];
+}
+
+export interface PlannerSession {
+  /** ModelSession name. */
+  name: string;
+  maxBatchSize: number;
+  /** Memory at maxBatchSize when a profile point gives none. */
+  gpuMemoryMiB?: number;
+  profiles: SessionProfile[];
+}
+
+export interface PlannerStage {
+  name: string;
+  /** ModelSession name (sessionRef.name). */
+  session: string;
+  /** Upstream stage names, or "source". A stage with several inputs is a join. */
+  inputs: string[];
+  /** Outputs per input, multiplies the rate of everything downstream. */
+  fanOut: number;
+}
+
+export interface PlannerPipeline {
+  namespace: string;
+  name: string;
+  /** Source rate before peakFactor. */
+  videosPerSecond: number;
+  peakFactor: number;
+  sloMs: number;
+  /** Paid before the split: download + decode once per video. */
+  ingestAllowanceMs: number;
+  /** Paid per stage on the longest path: one Kafka hop. */
+  hopAllowanceMs: number;
+  stages: PlannerStage[];
+  nodeSelector: Record<string, string>;
+  /** Allow-list of GPU products, in order of preference; empty = any. */
+  gpuProducts: string[];
+}
+
+/** One Kubernetes node's GPUs, as read from a Node object (see inventory.ts). */
+export interface GpuNode {
+  name: string;
+  product: string;
+  gpus: number;
+  memoryMiB: number;
+  labels: Record<string, string>;
+  unschedulable: boolean;
+}
+
+export interface PlanRequest {
+  pipeline: PlannerPipeline;
+  sessions: PlannerSession[];
+  nodes: GpuNode[];
+  /** GPUs per product already used by other pipelines' plans. */
+  usedGpus?: Record<string, number>;
+}
+
+export interface StagePlan {
+  name: string;
+  session: string;
+  latencyBudgetMs: number;
+  rateVps: number;
+  capacityVps: number;
+  gpuShare: number;
+  replicas: number;
+  batchSize: number;
+}
+
+export interface BackendSessionPlan {
+  stage: string;
+  /** ModelSession name, so a runtime config can be rendered from the plan alone. */
+  session: string;
+  batchSize: number;
+  /** Per replica. */
+  rateVps: number;
+}
+
+export interface BackendGroupPlan {
+  name: string;
+  gpuProduct: string;
+  replicas: number;
+  dutyCycleMicros: number;
+  occupancy: number;
+  memoryMiB: number;
+  sessions: BackendSessionPlan[];
+}
+
+export interface Plan {
+  gpus: number;
+  gpuProduct: string;
+  lowerBoundGpus: number;
+  stages: StagePlan[];
+  backends: BackendGroupPlan[];
+  explanation: string;
+}
+
+export type PlanFailureReason =
+  | 'Infeasible'
+  | 'MissingSession'
+  | 'MissingProfile'
+  | 'InsufficientGPUs'
+  | 'CyclicGraph';
+
+export type PlanOutcome =
+  | { ok: true; plan: Plan }
+  | {
+      ok: false;
+      reason: PlanFailureReason;
+      message: string /** best plan found, if any (e.g. too few GPUs) */;
+      plan?: Plan;
+    };
