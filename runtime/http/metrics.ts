@@ -1,0 +1,85 @@
+// Runtime metrics (prom-client). One registry per process, created by the role's entry point and
+// passed to the parts that record into it: no module-level singletons.
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface RuntimeMetrics {
+  registry: Registry;
+  /** Items per executed batch, by stage. */
+  batchSize: Histogram<'stage'>;
+  /** Time a request waited in a backend queue before its batch started, seconds. */
+  queueDelaySeconds: Histogram<'stage'>;
+  /** Wall time of one inference batch, seconds. */
+  inferenceSeconds: Histogram<'stage'>;
+  /** Download + decode + store of one video, seconds. */
+  decodeSeconds: Histogram<never>;
+  /** Items completed, by stage. */
+  processedTotal: Counter<'stage'>;
+  deadlineMissesTotal: Counter<'stage'>;
+  deadLettersTotal: Counter<'stage' | 'reason'>;
+  frameStoreBytes: Gauge<never>;
+  queueDepth: Gauge<'stage'>;
+}
+
+export function createRuntimeMetrics(registry: Registry = new Registry()): RuntimeMetrics {
+  const registers = [registry];
+  const secondsBuckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+  return {
+    registry,
+    batchSize: new Histogram({
+      name: 'vpo_batch_size',
+      help: 'Items per executed batch',
+      labelNames: ['stage'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers,
+    }),
+    queueDelaySeconds: new Histogram({
+      name: 'vpo_queue_delay_seconds',
+      help: 'Time a request waited in a backend queue before its batch started',
+      labelNames: ['stage'],
+      buckets: secondsBuckets,
+      registers,
+    }),
+    inferenceSeconds: new Histogram({
+      name: 'vpo_inference_seconds',
+      help: 'Wall time of one inference batch',
+      labelNames: ['stage'],
+      buckets: secondsBuckets,
+      registers,
+    }),
+    decodeSeconds: new Histogram({
+      name: 'vpo_decode_seconds',
+      help: 'Download, decode and store of one video',
+      buckets: secondsBuckets,
+      registers,
+    }),
+    processedTotal: new Counter({
+      name: 'vpo_processed_total',
+      help: 'Items completed by a stage',
+      labelNames: ['stage'],
+      registers,
+    }),
+    deadlineMissesTotal: new Counter({
+      name: 'vpo_deadline_misses_total',
+      help: 'Items that finished after their deadline',
+      labelNames: ['stage'],
+      registers,
+    }),
+    deadLettersTotal: new Counter({
+      name: 'vpo_dead_letters_total',
+      help: 'Records sent to the dead-letter channel',
+      labelNames: ['stage', 'reason'],
+      registers,
+    }),
+    frameStoreBytes: new Gauge({
+      name: 'vpo_frame_store_bytes',
+      help: 'Bytes held by the frame store',
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'vpo_queue_depth',
+      help: 'Requests waiting in a backend queue',
+      labelNames: ['stage'],
+      registers,
+    }),
+  };
+}
