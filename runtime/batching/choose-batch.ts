@@ -1,0 +1,71 @@
+// The batcher's decision (DESIGN.md, "The runtime"; Nexus's GetMaxBatch): given the waiting
+// requests in deadline order and the learned latency ℓ(b), run the largest batch that still
+// meets the oldest request's deadline, never above the planned batch; wait for more only while
+// waiting can neither miss that deadline nor exceed maxQueueDelayMs. Pure: time is passed in.
+import { type LatencyFit, predictLatencyMs } from './latency-fit.ts';
+
+export interface QueuedRequest {
+  /** When the request must be finished, ms on the caller's clock. */
+  deadlineMs: number;
+  /** When it entered the queue, ms on the same clock. */
+  enqueuedAtMs: number;
+}
+
+export type LatePolicy = 'process' | 'deadLetter';
+
+export interface BatchInput {
+  /** Waiting requests, earliest deadline first. */
+  queue: readonly QueuedRequest[];
+  nowMs: number;
+  plannedBatch: number;
+  latencyFit: LatencyFit;
+  /** Longest a request waits for others to fill its batch, ms. */
+  maxQueueDelayMs: number;
+  latePolicy: LatePolicy;
+}
+
+export type BatchDecision =
+  | { action: 'idle' }
+  /** Take the first `count` requests of the queue and run them as one batch now. */
+  | { action: 'run'; count: number; late: boolean }
+  /** Nothing to run yet; decide again after `waitMs` (or when a request arrives). */
+  | { action: 'wait'; waitMs: number }
+  /** The first `count` requests can no longer meet their deadlines: fail them (DeadlineExceeded). */
+  | { action: 'expire'; count: number };
+
+/** Largest b in [1, limit] with now + ℓ(b) ≤ deadline; 0 when even b = 1 is too late. */
+export function largestBatchWithin(fit: LatencyFit, slackMs: number, limit: number): number {
+  let best = 0;
+  for (let b = 1; b <= limit; b++) if (predictLatencyMs(fit, b) <= slackMs) best = b;
+  return best;
+}
+
+export function chooseBatch(input: BatchInput): BatchDecision {
+  const { queue, nowMs, latencyFit } = input;
+  const head = queue[0];
+  if (!head) return { action: 'idle' };
+  const planned = Math.max(1, input.plannedBatch);
+  const available = Math.min(queue.length, planned);
+  const slackMs = head.deadlineMs - nowMs;
+  const fitting = largestBatchWithin(latencyFit, slackMs, planned);
+
+  if (fitting === 0) {
+    if (input.latePolicy === 'deadLetter') {
+      let count = 0;
+      while (count < queue.length && queue[count]!.deadlineMs - nowMs < predictLatencyMs(latencyFit, 1))
+        count++;
+      return { action: 'expire', count };
+    }
+    // Late anyway: run at once, as many as the planned batch allows, to catch up.
+    return { action: 'run', count: available, late: true };
+  }
+  if (available >= fitting) return { action: 'run', count: fitting, late: false };
+
+  // Fewer requests than the batch that would fit: wait for more, unless waiting would push the
+  // head past its deadline (it must start by deadline − ℓ(b) for the batch it could still fill)
+  // or it has already waited maxQueueDelayMs.
+  const startByMs = head.deadlineMs - predictLatencyMs(latencyFit, fitting);
+  const flushAtMs = Math.min(startByMs, head.enqueuedAtMs + input.maxQueueDelayMs);
+  if (nowMs >= flushAtMs) return { action: 'run', count: available, late: false };
+  return { action: 'wait', waitMs: flushAtMs - nowMs };
+}
