@@ -1,0 +1,63 @@
+// Frames (uint8 RGB, [F, H, W, 3]) → one item's normalised float tensor in the model's layout.
+// Pure and synchronous: the worker pool runs it off the main thread.
+import { StageError } from '../inference/errors.ts';
+import type { FrameInputSpec, Frames } from './input-spec.ts';
+
+/** `count` indices spread uniformly over `total` frames (centre of each equal segment). */
+export function pickFrames(total: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => Math.floor(((i + 0.5) * total) / count));
+}
+
+function check(frames: Frames, spec: FrameInputSpec): void {
+  const [f, h, w, c] = frames.dims;
+  if (c !== 3 || frames.data.length !== f * h * w * 3) {
+    throw new StageError(
+      'InputMismatch',
+      `frames must be uint8 RGB [F, H, W, 3], got [${frames.dims.join(', ')}]`,
+    );
+  }
+  if (h !== spec.height || w !== spec.width) {
+    throw new StageError(
+      'InputMismatch',
+      `frames are ${w}x${h}, the model input wants ${spec.width}x${spec.height} (set the pipeline's sampling size to match)`,
+    );
+  }
+  if (f < spec.frames) {
+    throw new StageError('InputMismatch', `the model wants ${spec.frames} frames, only ${f} were sampled`);
+  }
+}
+
+export function framesToTensor(frames: Frames, spec: FrameInputSpec): Float32Array {
+  check(frames, spec);
+  const [total, h, w] = frames.dims;
+  const plane = h * w;
+  const out = new Float32Array(spec.frames * 3 * plane);
+  const scale = [0, 1, 2].map((c) => 1 / 255 / (spec.std?.[c] ?? 1));
+  const offset = [0, 1, 2].map((c) => -(spec.mean?.[c] ?? 0) / (spec.std?.[c] ?? 1));
+  const src = frames.data;
+  pickFrames(total, spec.frames).forEach((frame, k) => {
+    const base = frame * plane * 3;
+    for (let c = 0; c < 3; c++) {
+      // NFCHW / NCHW: [k][c][plane]; NCFHW: [c][k][plane]
+      const dst = spec.layout === 'NCFHW' ? (c * spec.frames + k) * plane : (k * 3 + c) * plane;
+      const s = scale[c]!;
+      const o = offset[c]!;
+      for (let p = 0; p < plane; p++) out[dst + p] = src[base + p * 3 + c]! * s + o;
+    }
+  });
+  return out;
+}
+
+/** input.source = stages: the upstream score vectors concatenated in the stage's input order. */
+export function stagesToTensor(scores: readonly (readonly number[])[], total?: number): Float32Array {
+  const row = scores.flat();
+  if (total !== undefined && row.length !== total) {
+    throw new StageError(
+      'InputMismatch',
+      `upstream scores have ${row.length} values, the model wants ${total}`,
+    );
+  }
+  if (row.some((v) => !Number.isFinite(v)))
+    throw new StageError('InputMismatch', 'upstream scores are not finite numbers');
+  return Float32Array.from(row);
+}

@@ -1,0 +1,29 @@
+// Worker thread entry: runs framesToTensor off the main thread. Errors travel back as data
+// (reason + message) so the caller rethrows the same StageError.
+import { parentPort } from 'node:worker_threads';
+import { StageError } from '../inference/errors.ts';
+import { framesToTensor } from './frames-to-tensor.ts';
+import type { FrameInputSpec, Frames } from './input-spec.ts';
+
+export interface PreprocessRequest {
+  id: number;
+  frames: Frames;
+  spec: FrameInputSpec;
+}
+
+export type PreprocessReply =
+  | { id: number; tensor: Float32Array }
+  | { id: number; error: { reason: StageError['reason'] | 'Error'; message: string } };
+
+parentPort?.on('message', (request: PreprocessRequest) => {
+  let reply: PreprocessReply;
+  try {
+    const tensor = framesToTensor(request.frames, request.spec);
+    parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [tensor.buffer]);
+    return;
+  } catch (err) {
+    const reason = err instanceof StageError ? err.reason : 'Error';
+    reply = { id: request.id, error: { reason, message: (err as Error).message } };
+  }
+  parentPort!.postMessage(reply);
+});
