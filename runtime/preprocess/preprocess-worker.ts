@@ -19,7 +19,9 @@ parentPort?.on('message', (request: PreprocessRequest) => {
   let reply: PreprocessReply;
   try {
     const tensor = framesToTensor(request.frames, request.spec);
-    parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [tensor.buffer]);
+    parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [
+      tensor.buffer as ArrayBuffer,
+    ]);
     return;
   } catch (err) {
     const reason = err instanceof StageError ? err.reason : 'Error';
