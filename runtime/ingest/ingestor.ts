@@ -1,0 +1,240 @@
+// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, decode it
+// once with ffmpeg into `sampling.frames` RGB24 frames, store them and return the frame ref.
+// Downloads and decodes each have their own concurrency limit, so slow servers never hold the
+// decode slots (and decoding never starves downloads). Every failure is an IngestError with a
+// dead-letter reason; one bad video never affects the next.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { FrameStore } from '../framestore/framestore.ts';
+import type { RuntimeMetrics } from '../http/metrics.ts';
+import { createForbiddenAddresses } from './address.ts';
+import type { ResizeMode } from './decode.ts';
+import { decodeFrames } from './decode.ts';
+import { IngestError } from './errors.ts';
+import { openFileVideo } from './fetch-file.ts';
+import { fetchHttpToFile } from './fetch-http.ts';
+import { createLimiter } from './limiter.ts';
+import { probeVideo } from './probe.ts';
+
+export interface IngestOptions {
+  sampling: { frames: number; width: number; height: number };
+  /** Lower-case schemes without the colon; `file`, `http` and `https` are supported. */
+  allowedUriSchemes: string[];
+  maxVideoBytes: number;
+  allowPrivateNetworks?: boolean;
+  connectTimeoutMs?: number;
+  readTimeoutMs?: number;
+  /** Whole download, including redirects. */
+  totalFetchTimeoutMs?: number;
+  maxRedirects?: number;
+  maxDurationSeconds?: number;
+  downloadConcurrency?: number;
+  decodeConcurrency?: number;
+  /** Ingests allowed to wait for a slot; more are refused with LimiterFullError (back-pressure). */
+  maxPendingIngests?: number;
+  /** Clips longer than this are sampled by seeking instead of decoding every frame. */
+  seekThresholdSeconds?: number;
+  decodeThreads?: number;
+  decodeTimeoutMs?: number;
+  probeTimeoutMs?: number;
+  resize?: ResizeMode;
+  /** Where downloads are kept while decoding (deleted afterwards). */
+  tempDir?: string;
+  ffmpegPath?: string;
+  ffprobePath?: string;
+}
+
+export interface IngestDeps {
+  frameStore: FrameStore;
+  metrics?: Pick<RuntimeMetrics, 'decodeSeconds'>;
+  /** Milliseconds, for the decode-time metric. */
+  clock?: () => number;
+  /** DNS lookup, for tests that resolve names to chosen addresses. */
+  lookup?: typeof import('node:dns').lookup;
+}
+
+export interface IngestRequest {
+  videoId: string;
+  uri: string;
+  /** Stages that will read the frames; each releases the ref once (default 1). */
+  consumers?: number;
+}
+
+export interface IngestMeta {
+  durationSeconds: number;
+  sourceWidth: number;
+  sourceHeight: number;
+  rotationDegrees: number;
+  codec: string;
+  container: string;
+  sourceBytes: number;
+  frames: number;
+  width: number;
+  height: number;
+  channels: 3;
+  /** Distinct frames decoded; fewer than `frames` when the clip is short or truncated. */
+  decodedFrames: number;
+  /** Slots filled by repeating a frame (deterministically: the nearest later, else the last). */
+  repeatedFrames: number;
+  sampleMethod: 'select' | 'seek';
+  resize: ResizeMode;
+}
+
+export interface IngestResult {
+  frameRef: string;
+  meta: IngestMeta;
+}
+
+export interface Ingestor {
+  ingest(request: IngestRequest): Promise<IngestResult>;
+}
+
+// Defaults from docs/conventions.md; the seek threshold from bench/decode-efficiency.bench.ts.
+const defaults = {
+  allowPrivateNetworks: false,
+  connectTimeoutMs: 5000,
+  readTimeoutMs: 30000,
+  totalFetchTimeoutMs: 120000,
+  maxRedirects: 3,
+  maxDurationSeconds: 600,
+  downloadConcurrency: 4,
+  decodeConcurrency: 2,
+  maxPendingIngests: 64,
+  seekThresholdSeconds: 30,
+  decodeThreads: 1,
+  decodeTimeoutMs: 60000,
+  probeTimeoutMs: 10000,
+  resize: 'stretch' as ResizeMode,
+  ffmpegPath: 'ffmpeg',
+  ffprobePath: 'ffprobe',
+};
+
+function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch (err) {
+    throw new IngestError('InvalidMessage', `not a URI: ${JSON.stringify(uri.slice(0, 200))}`, {
+      cause: err,
+    });
+  }
+  const scheme = url.protocol.replace(/:$/, '');
+  if (!allowed.has(scheme))
+    throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not in allowedUriSchemes`);
+  if (!['file', 'http', 'https'].includes(scheme)) {
+    throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not supported by this ingestor`);
+  }
+  return url;
+}
+
+export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingestor {
+  const o = { ...defaults, ...options };
+  const { frames, width, height } = o.sampling;
+  if (![frames, width, height].every((n) => Number.isInteger(n) && n > 0)) {
+    throw new RangeError(`invalid sampling ${JSON.stringify(o.sampling)}`);
+  }
+  const allowed = new Set(o.allowedUriSchemes.map((s) => s.toLowerCase()));
+  const forbidden = createForbiddenAddresses();
+  const downloads = createLimiter(o.downloadConcurrency, o.maxPendingIngests);
+  const decodes = createLimiter(o.decodeConcurrency, o.maxPendingIngests);
+  const tempRoot = o.tempDir ?? os.tmpdir();
+  const clock = deps.clock ?? Date.now;
+
+  const fetchToLocal = async (url: URL, workDir: string) => {
+    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes);
+    const dest = path.join(workDir, 'video');
+    const bytes = await downloads.run(async () => {
+      await mkdir(workDir, { recursive: true });
+      return fetchHttpToFile(url, dest, {
+        maxVideoBytes: o.maxVideoBytes,
+        connectTimeoutMs: o.connectTimeoutMs,
+        readTimeoutMs: o.readTimeoutMs,
+        totalTimeoutMs: o.totalFetchTimeoutMs,
+        allowPrivateNetworks: o.allowPrivateNetworks,
+        allowedSchemes: allowed,
+        maxRedirects: o.maxRedirects,
+        forbidden,
+        lookup: deps.lookup,
+      });
+    });
+    if (bytes === 0) throw new IngestError('EmptyVideo', 'the server sent an empty body');
+    return { path: dest, bytes };
+  };
+
+  const decode = async (localPath: string, sourceBytes: number) => {
+    const probe = await probeVideo(o.ffprobePath, localPath, o.probeTimeoutMs);
+    if (!(probe.durationSeconds > 0))
+      throw new IngestError('DecodeFailed', 'the video has no known duration');
+    if (probe.durationSeconds > o.maxDurationSeconds) {
+      throw new IngestError(
+        'TooLong',
+        `duration ${probe.durationSeconds} s > maxDurationSeconds ${o.maxDurationSeconds}`,
+      );
+    }
+    const sampleMethod = probe.durationSeconds > o.seekThresholdSeconds ? 'seek' : 'select';
+    const decoded = await decodeFrames({
+      path: localPath,
+      frames,
+      width,
+      height,
+      startSeconds: probe.startSeconds,
+      durationSeconds: probe.durationSeconds,
+      method: sampleMethod,
+      resize: o.resize,
+      threads: o.decodeThreads,
+      timeoutMs: o.decodeTimeoutMs,
+      ffmpegPath: o.ffmpegPath,
+    });
+    const meta: IngestMeta = {
+      durationSeconds: probe.durationSeconds,
+      sourceWidth: probe.width,
+      sourceHeight: probe.height,
+      rotationDegrees: probe.rotationDegrees,
+      codec: probe.codec,
+      container: probe.formatName,
+      sourceBytes,
+      frames,
+      width,
+      height,
+      channels: 3,
+      decodedFrames: decoded.decodedFrames,
+      repeatedFrames: decoded.repeatedFrames,
+      sampleMethod,
+      resize: o.resize,
+    };
+    return { data: decoded.data, meta };
+  };
+
+  return {
+    async ingest(request: IngestRequest): Promise<IngestResult> {
+      const startMs = clock();
+      const consumers = request.consumers ?? 1;
+      if (!Number.isInteger(consumers) || consumers < 1)
+        throw new RangeError(`consumers must be >= 1, got ${consumers}`);
+      const url = parseUri(request.uri, allowed);
+      const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
+      try {
+        const local = await fetchToLocal(url, workDir);
+        const { data, meta } = await decodes.run(() => decode(local.path, local.bytes));
+        const frameRef = await deps.frameStore.put(request.videoId, data, {
+          frames,
+          width,
+          height,
+          channels: 3,
+        });
+        if (consumers > 1) await deps.frameStore.retain(frameRef, consumers - 1);
+        deps.metrics?.decodeSeconds.observe((clock() - startMs) / 1000);
+        return { frameRef, meta };
+      } catch (err) {
+        if (err instanceof IngestError) throw err;
+        throw new IngestError('DecodeFailed', `ingest of ${request.videoId} failed: ${String(err)}`, {
+          cause: err,
+        });
+      } finally {
+        await rm(workDir, { recursive: true, force: true });
+      }
+    },
+  };
+}
