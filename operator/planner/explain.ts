@@ -1,0 +1,42 @@
+// The plan's explanation: one plain paragraph with the numbers a person needs to check it by hand.
+import { busyMicros, memoryMiB } from './backends.ts';
+import type { ProductPlan } from './plan-product.ts';
+import { saturatedBatch, throughputVps } from './profile.ts';
+
+type OkProductPlan = Extract<ProductPlan, { ok: true }>;
+
+const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
+const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+
+export function explain(plan: OkProductPlan, others: string[]): string {
+  const parts: string[] = [];
+  for (const p of plan.pipelines) {
+    const { pipeline, graph, split } = p;
+    parts.push(
+      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method to minimise GPUs.`,
+    );
+    for (const task of p.tasks) {
+      const b = saturatedBatch(task.profile, task.budgetMs * 1000);
+      const tp = b > 0 ? throughputVps(task.profile, b) : 0;
+      const saturated = plan.gpus.filter((g) => g.saturated && g.placements[0]!.task === task).length;
+      parts.push(
+        `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
+      );
+    }
+  }
+  const packed = plan.gpus.filter((g) => !g.saturated);
+  const saturatedCount = plan.gpus.length - packed.length;
+  const memory = plan.gpus.reduce((m, g) => Math.max(m, memoryMiB(g)), 0);
+  const occupancies = packed.map((g) => f2(busyMicros(g) / g.dutyCycleMicros));
+  parts.push(
+    `${saturatedCount} saturated GPU(s) plus ${packed.length} GPU(s) sharing residuals round robin within a duty cycle (squishy packing, Nexus SOSP'19; occupancy ${occupancies.join(', ') || 'none'}).`,
+  );
+  parts.push(
+    `Memory: the fullest GPU holds ${Math.ceil(memory)} MiB of ${Number.isFinite(plan.gpuMemoryMiB) ? `${plan.gpuMemoryMiB} MiB` : 'an unknown amount (no node label)'}; batches that would not fit are never chosen.`,
+  );
+  const choice = others.length > 0 ? ` Other products: ${others.join('; ')}.` : '';
+  parts.push(
+    `On ${plan.product}: ${plan.gpus.length} GPU(s) against a lower bound of ${f2(plan.lowerBoundGpus)} (Σ rate / best throughput within budget).${choice}`,
+  );
+  return parts.join(' ');
+}

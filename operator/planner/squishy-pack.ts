@@ -1,0 +1,126 @@
+// Squishy bin packing of residual loads (Nexus, SOSP'19, §6.1 Algorithm 1), plus a memory check
+// that Nexus's released scheduler never made. A GPU runs each hosted session once per duty cycle
+// d, round robin; a session with rate r then needs batch ⌈d·r⌉, and a request waits at most d for
+// its turn and ℓ(b) to run: d + ℓ(b) must fit the stage budget.
+import type { Placement, PlannedGpu, StageTask } from './saturate.ts';
+
+interface Residual {
+  task: StageTask;
+  rateVps: number;
+  /** Duty cycle alone, µs. */
+  dutyMicros: number;
+  occupancy: number;
+}
+
+interface OpenGpu {
+  dutyMicros: number;
+  members: Residual[];
+  batches: number[];
+  occupancy: number;
+}
+
+const MICROS_PER_SECOND = 1e6;
+/** Slack for float noise in d·r when it is an integer on paper. */
+const BATCH_EPSILON = 1e-9;
+
+/**
+ * The residual alone on a GPU: the largest b with b/r + ℓ(b) ≤ budget (and ℓ(b) ≤ b/r, so it can
+ * keep up); if none, the lowest-occupancy b with d = budget − ℓ(b) (a light session need not wait
+ * for a full batch). `undefined` when no batch can serve the rate within the budget.
+ */
+export function alone(task: StageTask, rateVps: number): Residual | undefined {
+  const { profile } = task;
+  const budgetMicros = task.budgetMs * 1000;
+  const perMicro = rateVps / MICROS_PER_SECOND;
+  for (let b = profile.maxBatch; b >= 1; b--) {
+    const l = profile.latencyMicros[b]!;
+    // Duty cycles are whole microseconds (floored: a shorter cycle only adds capacity).
+    const fill = Math.floor(b / perMicro);
+    if (fill + l <= budgetMicros && l <= fill) {
+      return { task, rateVps, dutyMicros: fill, occupancy: l / fill };
+    }
+  }
+  let best: Residual | undefined;
+  for (let b = 1; b <= profile.maxBatch; b++) {
+    const l = profile.latencyMicros[b]!;
+    const duty = Math.floor(Math.min(b / perMicro, budgetMicros - l));
+    if (duty <= 0 || l > duty) continue;
+    const occupancy = l / duty;
+    if (!best || occupancy <= best.occupancy) best = { task, rateVps, dutyMicros: duty, occupancy };
+  }
+  return best;
+}
+
+function batchFor(r: Residual, dutyMicros: number): number {
+  return Math.max(1, Math.ceil((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON));
+}
+
+/** The GPU that hosting `members` would make, or undefined if infeasible. */
+function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
+  let dutyMicros = Number.POSITIVE_INFINITY;
+  for (const m of members) dutyMicros = Math.min(dutyMicros, m.dutyMicros);
+  let busyMicros = 0;
+  let memoryMiB = 0;
+  const batches: number[] = [];
+  for (const m of members) {
+    const { profile } = m.task;
+    const b = batchFor(m, dutyMicros);
+    if (b > profile.maxBatch) return undefined;
+    const l = profile.latencyMicros[b]!;
+    if (dutyMicros + l > m.task.budgetMs * 1000) return undefined;
+    busyMicros += l;
+    memoryMiB += profile.memoryMiB[b]!;
+    batches.push(b);
+  }
+  if (busyMicros > dutyMicros || memoryMiB > gpuMemoryMiB) return undefined;
+  return { dutyMicros, members, batches, occupancy: busyMicros / dutyMicros };
+}
+
+export type PackResult = { ok: true; gpus: PlannedGpu[] } | { ok: false; message: string };
+
+/**
+ * Packs residual rates onto as few GPUs as it can: heaviest (by occupancy alone) first, each into
+ * the open GPU where the merge is feasible and the merged occupancy highest, else a new GPU.
+ */
+export function squishyPack(
+  residuals: { task: StageTask; rateVps: number }[],
+  gpuMemoryMiB: number,
+): PackResult {
+  const items: Residual[] = [];
+  for (const { task, rateVps } of residuals) {
+    if (rateVps <= 0) continue;
+    const r = alone(task, rateVps);
+    if (!r) {
+      return { ok: false, message: `stage ${task.stage} cannot serve ${rateVps.toFixed(3)}/s alone` };
+    }
+    items.push(r);
+  }
+  items.sort((a, b) => b.occupancy - a.occupancy || (a.task.key < b.task.key ? -1 : 1));
+  const open: OpenGpu[] = [];
+  for (const item of items) {
+    let bestIndex = -1;
+    let best: OpenGpu | undefined;
+    for (const [i, gpu] of open.entries()) {
+      const merged = merge([...gpu.members, item], gpuMemoryMiB);
+      if (merged && (!best || merged.occupancy > best.occupancy)) {
+        best = merged;
+        bestIndex = i;
+      }
+    }
+    if (best) open[bestIndex] = best;
+    else {
+      const single = merge([item], gpuMemoryMiB);
+      if (!single) return { ok: false, message: `stage ${item.task.stage} does not fit one GPU alone` };
+      open.push(single);
+    }
+  }
+  const gpus = open.map((gpu): PlannedGpu => {
+    const placements: Placement[] = gpu.members.map((m, i) => ({
+      task: m.task,
+      batchSize: gpu.batches[i]!,
+      rateVps: m.rateVps,
+    }));
+    return { dutyCycleMicros: gpu.dutyMicros, placements, saturated: false };
+  });
+  return { ok: true, gpus };
+}
