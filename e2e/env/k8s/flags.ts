@@ -74,7 +74,6 @@ export function schedulerArgs(ports: Ports, kubeconfig: string, certDir: string)
     `--secure-port=${ports.scheduler}`,
     `--cert-dir=${certDir}`,
     '--leader-elect=false',
-    '--profiling=false',
   ];
 }
 
