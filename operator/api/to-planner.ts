@@ -1,0 +1,129 @@
+// Manifests -> the planner's data contract (operator/planner/types.ts), with the defaults of
+// docs/conventions.md applied for objects that did not pass through the API server.
+import { inventoryFromNodes } from '../planner/inventory.ts';
+import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
+import { parseQuantity } from './quantity.ts';
+import type { ModelSession, VideoPipeline } from './types.generated.ts';
+
+const secondsPerDay = 86_400;
+
+export const namespaceOf = (o: { metadata: { namespace?: string } }): string =>
+  o.metadata.namespace ?? 'default';
+
+/** A cross-object problem found before planning (the API server cannot see it). */
+export interface InputProblem {
+  reason: string;
+  message: string;
+}
+
+function quantity(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const q = parseQuantity(text);
+  if (q === undefined) throw new Error(`not a quantity: ${JSON.stringify(text)}`);
+  return q;
+}
+
+/** Source rate before peakFactor, in videos per second. */
+export function targetVideosPerSecond(pipeline: VideoPipeline): number {
+  const load = pipeline.spec.load;
+  if (load.videosPerSecond !== undefined) return quantity(load.videosPerSecond, 0);
+  return (load.videosPerDay ?? 0) / secondsPerDay;
+}
+
+/** Measured profiles (status) override given ones (spec) for the same product. */
+function profilesOf(session: ModelSession): SessionProfile[] {
+  const byProduct = new Map<string, SessionProfile>();
+  for (const p of [...(session.spec.profiles ?? []), ...(session.status?.profiles ?? [])]) {
+    byProduct.set(p.gpuProduct, {
+      gpuProduct: p.gpuProduct,
+      points: p.points.map((pt) => ({
+        batchSize: pt.batchSize,
+        latencyMicros: pt.latencyMicros,
+        ...(pt.memoryMiB !== undefined ? { memoryMiB: pt.memoryMiB } : {}),
+      })),
+    });
+  }
+  return [...byProduct.values()];
+}
+
+export function toPlannerSession(session: ModelSession): PlannerSession {
+  const gpuMemoryMiB = session.spec.resources?.gpuMemoryMiB;
+  return {
+    name: session.metadata.name,
+    maxBatchSize: session.spec.batching.maxBatchSize,
+    ...(gpuMemoryMiB !== undefined ? { gpuMemoryMiB } : {}),
+    profiles: profilesOf(session),
+  };
+}
+
+/**
+ * Checks between a pipeline and its sessions that no CEL rule can make: input.frames <=
+ * sampling.frames, and frame models fed by frames, join models fed by stages.
+ */
+export function crossObjectProblem(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+): InputProblem | undefined {
+  const ns = namespaceOf(pipeline);
+  for (const stage of pipeline.spec.stages) {
+    const session = sessions.find((s) => s.metadata.name === stage.sessionRef.name && namespaceOf(s) === ns);
+    if (!session) continue; // the planner reports MissingSession
+    const input = session.spec.input;
+    const fromSource = (stage.inputs ?? ['source']).every((i) => i === 'source');
+    const where = `stage ${stage.name}: ModelSession ${session.metadata.name}`;
+    if ((input.source ?? 'frames') === 'frames') {
+      if (!fromSource) {
+        return {
+          reason: 'InputMismatch',
+          message: `${where} reads frames, but the stage's inputs are other stages`,
+        };
+      }
+      if ((input.frames ?? 0) > pipeline.spec.sampling.frames) {
+        return {
+          reason: 'InputMismatch',
+          message: `${where} wants input.frames ${input.frames}, more than the pipeline's sampling.frames ${pipeline.spec.sampling.frames}`,
+        };
+      }
+    } else if (fromSource) {
+      return {
+        reason: 'InputMismatch',
+        message: `${where} reads upstream stages' scores, but the stage's input is source`,
+      };
+    }
+  }
+  return undefined;
+}
+
+export function toPlanRequest(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  nodes: GpuNode[],
+  usedGpus: Record<string, number> = {},
+): PlanRequest {
+  const spec = pipeline.spec;
+  const ns = namespaceOf(pipeline);
+  return {
+    pipeline: {
+      namespace: ns,
+      name: pipeline.metadata.name,
+      videosPerSecond: targetVideosPerSecond(pipeline),
+      peakFactor: quantity(spec.load.peakFactor, 1),
+      sloMs: spec.latencySLO.p99Ms,
+      ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+      hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
+      stages: spec.stages.map((s) => ({
+        name: s.name,
+        session: s.sessionRef.name,
+        inputs: s.inputs ?? ['source'],
+        fanOut: quantity(s.fanOut, 1),
+      })),
+      nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
+      gpuProducts: [...(spec.placement?.gpuProducts ?? [])],
+    },
+    sessions: sessions.filter((s) => namespaceOf(s) === ns).map(toPlannerSession),
+    nodes,
+    usedGpus: { ...usedGpus },
+  };
+}
+
+export { inventoryFromNodes };

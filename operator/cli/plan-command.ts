@@ -1,0 +1,96 @@
+// `vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [-o table|yaml|json]`: prints for every
+// VideoPipeline the status the operator would write. Exit 0 when every input parsed (even if a
+// plan is infeasible), 1 with one line naming file, object and field on bad input.
+import { parseArgs } from 'node:util';
+import * as yaml from 'js-yaml';
+import { loadManifests, ManifestError, readDocuments } from '../api/manifests.ts';
+import { inventoryFromNodes } from '../api/to-planner.ts';
+import { planAll } from './plan-all.ts';
+import { renderTable } from './plan-table.ts';
+
+const usage = 'usage: vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [-o table|yaml|json]';
+
+export interface PlanCommandIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  now: () => Date;
+}
+
+const defaultIo: PlanCommandIo = {
+  stdout: (s) => process.stdout.write(s),
+  stderr: (s) => process.stderr.write(s),
+  now: () => new Date(),
+};
+
+class UsageError extends Error {}
+
+function parse(argv: string[]): { files: string[]; nodes?: string; output: 'table' | 'yaml' | 'json' } {
+  let values: { filename?: string[]; nodes?: string; output?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        filename: { type: 'string', short: 'f', multiple: true },
+        nodes: { type: 'string' },
+        output: { type: 'string', short: 'o' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]}\n${usage}`);
+  }
+  if (values.help) throw new UsageError(usage);
+  if (!values.filename?.length) throw new UsageError(`-f PATH is required\n${usage}`);
+  const output = values.output ?? 'table';
+  if (output !== 'table' && output !== 'yaml' && output !== 'json') {
+    throw new UsageError(`-o must be table, yaml or json, got ${JSON.stringify(output)}`);
+  }
+  return { files: values.filename, ...(values.nodes ? { nodes: values.nodes } : {}), output };
+}
+
+function readNodes(file: string): unknown[] {
+  const docs = readDocuments(file);
+  for (const d of docs) {
+    const kind = (d as { kind?: unknown })?.kind;
+    if (kind !== 'Node')
+      throw new ManifestError(`${file}: --nodes expects Node objects, found kind ${String(kind)}`);
+  }
+  return docs;
+}
+
+export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo): Promise<number> {
+  try {
+    if (argv.includes('-h') || argv.includes('--help')) {
+      io.stdout(`${usage}\n`);
+      return 0;
+    }
+    const args = parse(argv);
+    const manifests = loadManifests(args.files);
+    const nodeObjects = args.nodes ? readNodes(args.nodes) : manifests.nodes;
+    if (nodeObjects.length === 0) {
+      throw new ManifestError(
+        'no Node objects found: pass --nodes NODES.yaml (from `kubectl get nodes -o yaml`) or include Node objects in the -f files',
+      );
+    }
+    const nowIso = io
+      .now()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
+    const reports = planAll(manifests, inventoryFromNodes(nodeObjects), nowIso);
+    const outputs = reports.map((r) => r.output);
+    if (args.output === 'json') io.stdout(`${JSON.stringify(outputs, null, 2)}\n`);
+    else if (args.output === 'yaml') io.stdout(yaml.dump(outputs, { noRefs: true, lineWidth: -1 }));
+    else io.stdout(renderTable(reports));
+    return 0;
+  } catch (err) {
+    if (err instanceof ManifestError || err instanceof UsageError) {
+      io.stderr(`vpo plan: ${err.message}\n`);
+      return 1;
+    }
+    const e = err as Error;
+    io.stderr(`vpo plan: internal error: ${e?.message ?? String(err)}\n`);
+    return 1;
+  }
+}
