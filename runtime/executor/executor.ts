@@ -1,0 +1,67 @@
+// The DAG executor: subscribes the ingest step to the source topic and every stage to its own
+// topic, so independent stages (e.g. parallel branches) run at the same time, each at its own
+// pace, decoupled by bounded topics. The same code runs in one process (in-proc transport) or
+// split across roles (Kafka): `roles` picks which parts this process runs.
+import type { Subscription } from '../transport/transport.ts';
+import type { ExecutorContext } from './context.ts';
+import { INGEST_STAGE, ingestHandler } from './ingest-runner.ts';
+import { JoinBuffer } from './join.ts';
+import type { StageWorker, VideoIngestor } from './ports.ts';
+import { StageRunner } from './stage-runner.ts';
+
+export interface ExecutorParts {
+  /** Present when this process ingests (role `ingest`, or embedded). */
+  ingestor?: VideoIngestor;
+  /** Workers for the stages this process runs, by stage name. */
+  workers: Record<string, StageWorker>;
+  /** Consumers per stage topic: more keep a backend's queue fed while a batch is published. */
+  consumersPerStage?: number;
+  /** Consumer-group prefix (Kafka group ids). */
+  group?: string;
+}
+
+export interface RunningExecutor {
+  /** Dead-letters joins that waited past their timeout; call it periodically. */
+  expireJoins(nowMs: number): Promise<void>;
+  /** Stops consuming; in-flight batches finish first. */
+  stop(): Promise<void>;
+}
+
+export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts): Promise<RunningExecutor> {
+  const group = parts.group ?? `vpo.${ctx.config.pipeline.namespace}.${ctx.config.pipeline.name}`;
+  const subscriptions: Subscription[] = [];
+  const runners: StageRunner[] = [];
+  if (parts.ingestor) {
+    const handler = ingestHandler(ctx, parts.ingestor);
+    const maxBatch = ctx.config.source.downloadConcurrency;
+    subscriptions.push(
+      await ctx.transport.subscribe(ctx.config.topics.source, `${group}.${INGEST_STAGE}`, handler, {
+        maxBatch,
+      }),
+    );
+  }
+  for (const stage of ctx.config.stages) {
+    const worker = parts.workers[stage.name];
+    if (!worker) continue;
+    const join =
+      stage.inputs.length > 1 ? new JoinBuffer(stage.inputs, ctx.config.limits.maxPendingJoins) : undefined;
+    const runner = new StageRunner(ctx, stage, worker, join);
+    runners.push(runner);
+    // Consumers of one stage share its runner (and a join's state); across processes a join
+    // relies on co-partitioned topics so one consumer sees all inputs of a video.
+    for (let i = 0; i < (parts.consumersPerStage ?? 2); i++) {
+      const options = { maxBatch: Math.max(1, stage.batchSize) };
+      subscriptions.push(
+        await ctx.transport.subscribe(stage.topic, `${group}.${stage.name}`, runner.handler, options),
+      );
+    }
+  }
+  return {
+    async expireJoins(nowMs) {
+      for (const runner of runners) await runner.expireJoins(nowMs);
+    },
+    async stop() {
+      await Promise.all(subscriptions.map((s) => s.close()));
+    },
+  };
+}
