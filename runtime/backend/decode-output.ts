@@ -1,0 +1,34 @@
+// Model output rows → stage outputs (conventions.md): with labels `{label, scores}` where scores
+// is the softmax of the row and label the argmax; without labels `{scores}` = the raw row.
+
+export interface StageOutput {
+  label?: string;
+  scores: number[];
+}
+
+export function softmax(row: ArrayLike<number>): number[] {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
+  const exps = Array.from({ length: row.length }, (_, i) => Math.exp(row[i]! - max));
+  const sum = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / sum);
+}
+
+/** Mean of `rows` (an NCHW model gives one row per frame; the item's row is their mean). */
+export function meanRow(rows: readonly ArrayLike<number>[]): Float32Array {
+  const width = rows[0]?.length ?? 0;
+  const out = new Float32Array(width);
+  for (const row of rows) for (let i = 0; i < width; i++) out[i]! += row[i]! / rows.length;
+  return out;
+}
+
+export function decodeOutput(row: ArrayLike<number>, labels?: readonly string[]): StageOutput {
+  if (!labels) return { scores: Array.from(row) };
+  if (labels.length !== row.length) {
+    throw new Error(`output has ${row.length} values but ${labels.length} labels are configured`);
+  }
+  const scores = softmax(row);
+  let best = 0;
+  for (let i = 1; i < scores.length; i++) if (scores[i]! > scores[best]!) best = i;
+  return { label: labels[best]!, scores };
+}

@@ -1,0 +1,79 @@
+// One session hosted by a backend: its model, input/output spec, bounded queue and the latency
+// samples its batcher learns from.
+import type { LatePolicy } from '../batching/choose-batch.ts';
+import { fitLatency, type LatencyFit, type LatencySample, recordLatency } from '../batching/latency-fit.ts';
+import type { InferenceModel } from '../inference/onnx-model.ts';
+import type { Frames, InputSpec } from '../preprocess/input-spec.ts';
+import type { StageOutput } from './decode-output.ts';
+import { SessionQueue } from './session-queue.ts';
+
+export interface SessionConfig {
+  stage: string;
+  model: InferenceModel;
+  input: InputSpec;
+  output?: { name?: string; labels?: readonly string[] };
+  /** Largest batch the planner allows (≤ ModelSession batching.maxBatchSize). */
+  plannedBatch: number;
+  /** Cap on waiting to fill a batch; default: the predicted latency of one planned batch. */
+  maxQueueDelayMs?: number;
+  queueCapacity: number;
+  latePolicy?: LatePolicy;
+  /** Profile points seeding the latency fit until measurements cover two batch sizes. */
+  profile?: readonly LatencySample[];
+}
+
+export interface BackendItem {
+  id: string;
+  /** Deadline on the backend clock, ms. */
+  deadlineMs: number;
+  /** input.source = frames */
+  frames?: Frames;
+  /** input.source = stages: upstream score vectors in the stage's input order. */
+  scores?: readonly (readonly number[])[];
+}
+
+export interface QueueEntry {
+  item: BackendItem;
+  deadlineMs: number;
+  enqueuedAtMs: number;
+  tensor: Promise<Float32Array>;
+  resolve(output: StageOutput): void;
+  reject(err: Error): void;
+}
+
+const MAX_LATENCY_SAMPLES = 64;
+
+export class HostedSession {
+  readonly config: SessionConfig;
+  readonly queue: SessionQueue<QueueEntry>;
+  readonly inputName: string;
+  readonly outputName: string;
+  #samples: LatencySample[] = [];
+
+  constructor(config: SessionConfig) {
+    this.config = config;
+    this.queue = new SessionQueue(config.stage, config.queueCapacity);
+    const input = config.input.name ?? config.model.inputs[0]?.name;
+    const output = config.output?.name ?? config.model.outputs[0]?.name;
+    if (!input || !output)
+      throw new Error(`stage '${config.stage}': model ${config.model.path} has no inputs or outputs`);
+    if (!config.model.inputs.some((i) => i.name === input)) {
+      throw new Error(`stage '${config.stage}': model has no input '${input}'`);
+    }
+    if (!config.model.outputs.some((o) => o.name === output)) {
+      throw new Error(`stage '${config.stage}': model has no output '${output}'`);
+    }
+    this.inputName = input;
+    this.outputName = output;
+  }
+
+  record(sample: LatencySample): void {
+    this.#samples = recordLatency(this.#samples, sample, MAX_LATENCY_SAMPLES);
+  }
+
+  latencyFit(): LatencyFit {
+    const measuredSizes = new Set(this.#samples.map((s) => s.batchSize));
+    const seed = measuredSizes.size >= 2 ? [] : (this.config.profile ?? []);
+    return fitLatency([...seed, ...this.#samples]);
+  }
+}
