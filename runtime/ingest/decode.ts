@@ -28,6 +28,8 @@ export interface DecodeRequest {
   height: number;
   startSeconds: number;
   durationSeconds: number;
+  /** Average frames per second when known: targets then pick the nearest frame, not the next one. */
+  averageFps?: number;
   method: SampleMethod;
   resize: ResizeMode;
   threads: number;
@@ -49,6 +51,18 @@ export const safeInputOptions = [
   'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg,flv,h264,hevc,m4v,ivf,gif',
 ];
 
+/**
+ * Times at which to pick "the first frame at or after": the uniform targets moved back by half a
+ * frame interval, which picks the nearest frame on constant-rate clips (and a close one on VFR).
+ */
+export function selectTimesSeconds(request: DecodeRequest): number[] {
+  const fps = request.averageFps ?? Number.NaN;
+  const half = fps > 0 ? 0.5 / fps : 0;
+  return sampleTimesSeconds(request.startSeconds, request.durationSeconds, request.frames).map(
+    (t) => t - half,
+  );
+}
+
 function resizeFilter(width: number, height: number, resize: ResizeMode): string {
   if (resize === 'letterbox') {
     return `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bilinear,pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2,setsar=1`;
@@ -62,7 +76,10 @@ export function decodeArgs(
   output: string[] = ['-f', 'rawvideo', 'pipe:1'],
 ): string[] {
   const { path, frames, width, height } = request;
-  const times = sampleTimesSeconds(request.startSeconds, request.durationSeconds, frames);
+  const times =
+    request.method === 'select'
+      ? selectTimesSeconds(request)
+      : sampleTimesSeconds(request.startSeconds, request.durationSeconds, frames);
   const common = ['-hide_banner', '-nostdin', '-nostats', '-threads', String(request.threads)];
   const resize = resizeFilter(width, height, request.resize);
   if (request.method === 'select') {
@@ -142,7 +159,7 @@ export async function decodeFrames(request: DecodeRequest): Promise<DecodeResult
   let assignment: Assignment;
   if (request.method === 'select') {
     const times = frameTimes(result.stderr).slice(0, decodedFrames);
-    const targets = sampleTimesSeconds(request.startSeconds, request.durationSeconds, request.frames);
+    const targets = selectTimesSeconds(request);
     assignment =
       times.length === decodedFrames
         ? assignFrames(targets, times)

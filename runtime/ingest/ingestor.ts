@@ -181,6 +181,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       height,
       startSeconds: probe.startSeconds,
       durationSeconds: probe.durationSeconds,
+      averageFps: probe.averageFps,
       method: sampleMethod,
       resize: o.resize,
       threads: o.decodeThreads,

@@ -1,0 +1,265 @@
+// Generates the sample videos (samples/videos/*.mp4|webm + expected.json) from ffmpeg lavfi
+// sources, so their right answers are known by construction (docs/conventions.md labels):
+// - scene: dark (mean luma well under 50), bright (luma over 180, grey), colorful (saturated);
+// - motion: static (identical frames) or moving (a pattern that scrolls or changes hue, so
+//   consecutive sampled frames differ strongly).
+// Also makes hostile fixtures for tests. Idempotent: existing files are kept.
+// Usage: npm run gen:videos [-- DIR]
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export type Scene = 'dark' | 'bright' | 'colorful';
+export type Motion = 'static' | 'moving';
+
+export interface SampleClip {
+  file: string;
+  scene: Scene;
+  motion: Motion;
+  /** Stored (coded) size; `rotate` turns the displayed picture. */
+  width: number;
+  height: number;
+  durationSeconds: number;
+  fps: number;
+  /** Display rotation in degrees written into the container. */
+  rotate?: number;
+  /** Irregular frame timing (variable frame rate). */
+  vfr?: boolean;
+}
+
+export interface ExpectedEntry {
+  file: string;
+  scene: Scene;
+  motion: Motion;
+  label: string;
+}
+
+// A checkerboard of two grey levels (dark or bright scenes with motion).
+// Squares of 32 px jumping 37 px per frame: the pattern repeats only every 64 frames (longer than
+// any clip), so frames sampled at any spacing differ (a steady scroll aliases to a still picture
+// when the sampling interval matches its period).
+function checker(low: number, high: number): string {
+  return `geq=lum='if(mod(floor((X+N*37)/32)+floor(Y/32)\\,2)\\,${high}\\,${low})':cb=128:cr=128`;
+}
+
+/** The lavfi graph for a clip: exact colours for static scenes, moving patterns otherwise. */
+export function sourceGraph(clip: SampleClip): string {
+  const base = `s=${clip.width}x${clip.height}:r=${clip.fps}:d=${clip.durationSeconds}`;
+  const nullsrc = `nullsrc=${base},format=yuv420p`;
+  const graphs: Record<`${Motion}/${Scene}`, string> = {
+    'static/dark': `color=c=0x141414:${base}`,
+    'static/bright': `color=c=0xebebeb:${base}`,
+    'static/colorful': `color=c=0xd01890:${base}`,
+    'moving/dark': `${nullsrc},${checker(16, 86)}`,
+    'moving/bright': `${nullsrc},${checker(150, 235)}`,
+    'moving/colorful': `testsrc2=${base},hue=h=t*240:s=2`,
+  };
+  const graph = graphs[`${clip.motion}/${clip.scene}`];
+  // VFR: frames 0-5 at the nominal rate, then every third frame kept with its own timestamp.
+  return clip.vfr ? `${graph},select='lt(n\\,6)+not(mod(n\\,3))'` : graph;
+}
+
+const scenes: Scene[] = ['dark', 'bright', 'colorful'];
+const motions: Motion[] = ['static', 'moving'];
+
+export const sampleClips: SampleClip[] = [
+  ...motions.flatMap((motion) =>
+    scenes.map((scene) => ({
+      file: `${motion}-${scene}.mp4`,
+      scene,
+      motion,
+      width: 160,
+      height: 120,
+      durationSeconds: 2,
+      fps: 10,
+    })),
+  ),
+  ...motions.flatMap((motion) =>
+    scenes.map((scene, i) => ({
+      file: `${motion}-${scene}.webm`,
+      scene,
+      motion,
+      width: i === 0 ? 64 : 96,
+      height: i === 0 ? 64 : 72,
+      durationSeconds: 1 + i,
+      fps: 8,
+    })),
+  ),
+  {
+    file: 'portrait-moving-colorful.mp4',
+    scene: 'colorful',
+    motion: 'moving',
+    width: 160,
+    height: 96,
+    durationSeconds: 2,
+    fps: 10,
+    rotate: 90,
+  },
+  {
+    file: 'vfr-moving-bright.mp4',
+    scene: 'bright',
+    motion: 'moving',
+    width: 128,
+    height: 96,
+    durationSeconds: 3,
+    fps: 15,
+    vfr: true,
+  },
+  {
+    file: 'few-frames-static-bright.mp4',
+    scene: 'bright',
+    motion: 'static',
+    width: 64,
+    height: 64,
+    durationSeconds: 1,
+    fps: 4,
+  },
+  {
+    file: 'large-moving-dark.mp4',
+    scene: 'dark',
+    motion: 'moving',
+    width: 320,
+    height: 240,
+    durationSeconds: 1,
+    fps: 10,
+  },
+];
+
+function encoderArgs(file: string): string[] {
+  if (file.endsWith('.webm')) {
+    return [
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '0',
+      '-crf',
+      '40',
+      '-row-mt',
+      '1',
+    ];
+  }
+  return [
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-crf',
+    '28',
+    '-pix_fmt',
+    'yuv420p',
+    '-movflags',
+    '+faststart',
+  ];
+}
+
+async function ffmpeg(args: string[], out: string): Promise<void> {
+  const temp = `${out}.tmp-${process.pid}${path.extname(out)}`;
+  try {
+    await run('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-threads', '1', ...args, temp]);
+    await rename(temp, out);
+  } finally {
+    await rm(temp, { force: true });
+  }
+}
+
+export async function generateClip(dir: string, clip: SampleClip): Promise<void> {
+  const out = path.join(dir, clip.file);
+  const timing = clip.vfr ? ['-fps_mode', 'vfr'] : [];
+  const encode = ['-f', 'lavfi', '-i', sourceGraph(clip), ...timing, ...encoderArgs(clip.file)];
+  if (!clip.rotate) return ffmpeg(encode, out);
+  // ffmpeg 5.1 writes the display matrix from the `rotate` tag only when stream-copying.
+  const coded = `${out}.coded${path.extname(out)}`;
+  try {
+    await ffmpeg(encode, coded);
+    await ffmpeg(['-i', coded, '-c', 'copy', '-metadata:s:v:0', `rotate=${clip.rotate}`], out);
+  } finally {
+    await rm(coded, { force: true });
+  }
+}
+
+export function expectedEntries(clips: readonly SampleClip[]): ExpectedEntry[] {
+  return clips.map((c) => ({
+    file: c.file,
+    scene: c.scene,
+    motion: c.motion,
+    label: `${c.motion}/${c.scene}`,
+  }));
+}
+
+/** Writes the clips missing from `dir` and expected.json; returns the files it generated. */
+export async function generateSampleVideos(
+  dir: string,
+  clips: readonly SampleClip[] = sampleClips,
+): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const generated: string[] = [];
+  for (const clip of clips) {
+    if (existsSync(path.join(dir, clip.file))) continue;
+    await generateClip(dir, clip);
+    generated.push(clip.file);
+  }
+  await writeFile(path.join(dir, 'expected.json'), `${JSON.stringify(expectedEntries(clips), null, 2)}\n`);
+  return generated;
+}
+
+export interface HostileFixtures {
+  notAVideo: string;
+  zeroBytes: string;
+  /** mp4 cut in half with its index (moov) at the end: nothing can be decoded. */
+  truncatedNoIndex: string;
+  /** mp4 cut in half with its index first: the first half decodes. */
+  truncatedWithIndex: string;
+  audioOnly: string;
+  /** 20 minutes of 16×16 black at 1 fps: longer than the default maxDurationSeconds. */
+  long: string;
+}
+
+/** Writes hostile inputs into `dir` (a test's temp dir). */
+export async function generateHostileFixtures(dir: string): Promise<HostileFixtures> {
+  await mkdir(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  const fixtures: HostileFixtures = {
+    notAVideo: f('not-a-video.mp4'),
+    zeroBytes: f('zero-bytes.mp4'),
+    truncatedNoIndex: f('truncated-no-index.mp4'),
+    truncatedWithIndex: f('truncated-with-index.mp4'),
+    audioOnly: f('audio-only.mp4'),
+    long: f('long.mp4'),
+  };
+  await writeFile(fixtures.notAVideo, 'this is a text file pretending to be a video\n'.repeat(50));
+  await writeFile(fixtures.zeroBytes, '');
+  const source = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=2'];
+  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
+  for (const [out, flags] of [
+    [fixtures.truncatedNoIndex, []],
+    [fixtures.truncatedWithIndex, ['-movflags', '+faststart']],
+  ] as const) {
+    const whole = `${out}.whole.mp4`;
+    await ffmpeg([...source, ...x264, ...flags], whole);
+    const { readFile } = await import('node:fs/promises');
+    const bytes = await readFile(whole);
+    await writeFile(out, bytes.subarray(0, Math.floor(bytes.length / 2)));
+    await rm(whole, { force: true });
+  }
+  await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac'], fixtures.audioOnly);
+  await ffmpeg(['-f', 'lavfi', '-i', 'color=c=black:s=16x16:r=1:d=1200', ...x264], fixtures.long);
+  return fixtures;
+}
+
+if (import.meta.main) {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const dir = path.resolve(process.argv[2] ?? path.join(root, 'samples', 'videos'));
+  const generated = await generateSampleVideos(dir);
+  process.stdout.write(
+    `gen-videos: ${generated.length} generated, ${sampleClips.length - generated.length} kept in ${dir}\n`,
+  );
+}
