@@ -99,9 +99,6 @@ export class StageRunner {
     );
     if (!result.ok)
       return this.died(message, reasonOf(result.error, 'InferenceFailed'), result.error, result.attempts);
-    if (this.ctx.clock.nowMs() > deadlineMs)
-      this.ctx.metrics?.deadlineMissesTotal.inc({ stage: this.stage.name });
-    this.ctx.metrics?.processedTotal.inc({ stage: this.stage.name });
     return {
       output: { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } },
       letters: [],
