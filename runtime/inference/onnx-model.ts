@@ -1,5 +1,8 @@
 // The only importer of onnxruntime-node. A loaded model runs one float32 batch tensor and hands
 // back plain arrays, so the rest of the runtime never sees onnxruntime types.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
 import { ModelLoadError, StageError } from './errors.ts';
 import { readModelFile } from './model-file.ts';
@@ -35,22 +38,31 @@ export interface InferenceModel {
   close(): Promise<void>;
 }
 
-/** Providers this onnxruntime-node build can use ('cpu', 'webgpu'; 'cuda' only with its .so files). */
+/** Where onnxruntime-node keeps its native libraries; non-bundled provider .so files go here. */
+function bindingDir(): string {
+  const dist = dirname(fileURLToPath(import.meta.resolve('onnxruntime-node')));
+  return join(dist, '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+const providerLibrary = (name: string) => `libonnxruntime_providers_${name}.so`;
+
+/** Providers usable now: bundled ones, and others whose provider library is installed. */
 export function availableProviders(): string[] {
-  return ort.listSupportedBackends().map((b) => b.name);
+  return ort
+    .listSupportedBackends()
+    .filter((b) => b.bundled || existsSync(join(bindingDir(), providerLibrary(b.name))))
+    .map((b) => b.name);
 }
 
 function checkProvider(provider: ExecutionProvider): void {
-  const backend = ort.listSupportedBackends().find((b) => b.name === provider);
-  if (!backend) {
-    const hint =
-      provider === 'cuda'
-        ? ': the CUDA provider library (libonnxruntime_providers_cuda.so, CUDA 12 + cuDNN 9) is not installed next to onnxruntime-node'
-        : '';
-    throw new ModelLoadError(
-      `execution provider '${provider}' is not available in this onnxruntime-node build${hint} (available: ${availableProviders().join(', ')})`,
-    );
-  }
+  if (availableProviders().includes(provider)) return;
+  const known = ort.listSupportedBackends().some((b) => b.name === provider);
+  const hint = known
+    ? `: its provider library ${providerLibrary(provider)}${provider === 'cuda' ? ' (built for CUDA 12 + cuDNN 9)' : ''} is not installed in ${bindingDir()}`
+    : '';
+  throw new ModelLoadError(
+    `execution provider '${provider}' is not available in this onnxruntime-node build${hint} (available: ${availableProviders().join(', ')})`,
+  );
 }
 
 function info(meta: readonly ort.InferenceSession.ValueMetadata[]): TensorInfo[] {
