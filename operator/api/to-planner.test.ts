@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadManifests } from './manifests.ts';
+import { crossObjectProblem, inventoryFromNodes, toPlanRequest } from './to-planner.ts';
+import type { ModelSession, VideoPipeline } from './types.generated.ts';
+
+const sampleDir = new URL('../../samples/video-classifier/', import.meta.url).pathname;
+const load = () => loadManifests([sampleDir]);
+
+test('the sample becomes a PlanRequest with defaults and videosPerDay in videos per second', () => {
+  const m = load();
+  const nodes = inventoryFromNodes(m.nodes);
+  const req = toPlanRequest(m.pipelines[0]!, m.sessions, nodes, { 'NVIDIA-T4': 2 });
+  const p = req.pipeline;
+  assert.equal(p.name, 'video-classifier');
+  assert.equal(p.namespace, 'default');
+  assert.ok(Math.abs(p.videosPerSecond - 500000 / 86400) < 1e-12);
+  assert.equal(p.peakFactor, 2);
+  assert.equal(p.sloMs, 10000);
+  assert.equal(p.ingestAllowanceMs, 1000);
+  assert.equal(p.hopAllowanceMs, 50);
+  assert.deepEqual(
+    p.stages.map((s) => [s.name, s.session, s.inputs, s.fanOut]),
+    [
+      ['scene', 'scene-classifier', ['source'], 1],
+      ['motion', 'motion-detector', ['source'], 1],
+      ['fusion', 'fusion-classifier', ['scene', 'motion'], 1],
+    ],
+  );
+  assert.deepEqual(p.nodeSelector, {});
+  assert.deepEqual(req.usedGpus, { 'NVIDIA-T4': 2 });
+  assert.equal(req.nodes.length, 4);
+  const scene = req.sessions.find((s) => s.name === 'scene-classifier')!;
+  assert.equal(scene.maxBatchSize, 32);
+  assert.equal(scene.gpuMemoryMiB, 5000);
+  assert.deepEqual(
+    scene.profiles.map((x) => x.gpuProduct),
+    ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-T4', 'cpu'],
+  );
+});
+
+test('measured profiles in status override given ones; sessions of other namespaces are left out', () => {
+  const m = load();
+  const s = structuredClone(m.sessions[0]!) as ModelSession;
+  s.status = { profiles: [{ gpuProduct: 'cpu', points: [{ batchSize: 4, latencyMicros: 123 }] }] };
+  const other = structuredClone(m.sessions[1]!) as ModelSession;
+  other.metadata.namespace = 'elsewhere';
+  const req = toPlanRequest(m.pipelines[0]!, [s, other], []);
+  assert.equal(req.sessions.length, 1);
+  assert.deepEqual(
+    req.sessions[0]!.profiles.find((p) => p.gpuProduct === 'cpu'),
+    { gpuProduct: 'cpu', points: [{ batchSize: 4, latencyMicros: 123 }] },
+  );
+});
+
+test('videosPerSecond quantities and fanOut are parsed', () => {
+  const m = load();
+  const vp = structuredClone(m.pipelines[0]!) as VideoPipeline;
+  vp.spec.load = { videosPerSecond: '5790m', peakFactor: '1.5' };
+  vp.spec.stages[0]!.fanOut = '3';
+  const p = toPlanRequest(vp, m.sessions, []).pipeline;
+  assert.equal(p.videosPerSecond, 5.79);
+  assert.equal(p.peakFactor, 1.5);
+  assert.equal(p.stages[0]!.fanOut, 3);
+});
+
+test('cross-object problems: too many frames, frames model fed by stages, join model fed by source', () => {
+  const m = load();
+  const vp = m.pipelines[0]!;
+  assert.equal(crossObjectProblem(vp, m.sessions), undefined);
+  const greedy = structuredClone(m.sessions) as ModelSession[];
+  greedy.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.frames = 16;
+  assert.match(
+    crossObjectProblem(vp, greedy)?.message ?? '',
+    /stage scene: ModelSession scene-classifier wants input.frames 16, more than the pipeline's sampling.frames 8/,
+  );
+  const swapped = structuredClone(vp) as VideoPipeline;
+  swapped.spec.stages[2]!.sessionRef.name = 'scene-classifier';
+  assert.equal(crossObjectProblem(swapped, m.sessions)?.reason, 'InputMismatch');
+  const joinFirst = structuredClone(vp) as VideoPipeline;
+  joinFirst.spec.stages[0]!.sessionRef.name = 'fusion-classifier';
+  assert.match(crossObjectProblem(joinFirst, m.sessions)?.message ?? '', /input is source/);
+});
