@@ -16,6 +16,7 @@ function session(name: string, source: 'frames' | 'stages' = 'frames'): ModelSes
       output: { name: 'logits', labels: ['a', 'b'] },
       batching: { maxBatchSize: 32, maxQueueDelayMs: 50 },
       executionProvider: 'cuda',
+      profiles: [{ gpuProduct: 'cpu', points: [{ batchSize: 1, latencyMicros: 900 }] }],
     },
   };
 }
@@ -110,6 +111,7 @@ test('stages come in topological order with downstream links, join timeout and d
   assert.deepEqual(byName.scene?.input.mean, [0.5, 0.5]);
   assert.equal(byName.fusion?.input.source, 'stages');
   assert.equal(byName.motion?.batchSize, 4);
+  assert.deepEqual(byName.motion?.profile, [{ batchSize: 1, latencyMicros: 900 }]);
   assert.equal(config.topics.source, 'videos.in');
   assert.equal(config.topics.output, 'vpo.media.vc.results');
   assert.equal(byName.fusion?.topic, 'vpo.media.vc.stage.fusion');

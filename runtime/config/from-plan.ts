@@ -112,6 +112,9 @@ export function runtimeConfigFromPlan(
     const deadlineOffsetMs = upstreamOffsetMs + latency.hopAllowanceMs + planned.latencyBudgetMs;
     offsets.set(stage.name, deadlineOffsetMs);
     const maxQueueDelayMs = session.spec.batching.maxQueueDelayMs;
+    const profile = [...(session.status?.profiles ?? []), ...(session.spec.profiles ?? [])].find(
+      (p) => p.gpuProduct === plan.gpuProduct,
+    );
     return {
       name: stage.name,
       session: stage.sessionRef.name,
@@ -125,6 +128,10 @@ export function runtimeConfigFromPlan(
       batchSize: planned.batchSize,
       replicas: planned.replicas,
       ...(maxQueueDelayMs !== undefined ? { maxQueueDelayMs } : {}),
+      profile: (profile?.points ?? []).map((p) => ({
+        batchSize: p.batchSize,
+        latencyMicros: p.latencyMicros,
+      })),
       model: { ...session.spec.model },
       executionProvider: options.executionProvider ?? session.spec.executionProvider,
       input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),

@@ -57,6 +57,8 @@ export interface RuntimeStage {
   /** Planned backend replicas hosting this stage (workers in the embedded mode). */
   replicas: number;
   maxQueueDelayMs?: number;
+  /** The session's profile on the planned device (seeds the batcher's latency fit). */
+  profile: { batchSize: number; latencyMicros: number }[];
   model: { uri: string; sha256?: string };
   executionProvider: ExecutionProvider;
   input: RuntimeStageInput;

@@ -31,6 +31,7 @@ function stage(
     deadlineOffsetMs: source === 'frames' ? 1150 : 1300,
     batchSize: 4,
     replicas: 1,
+    profile: [],
     model: { uri: `file:///models/${name}.onnx` },
     executionProvider: 'cpu',
     input: { source, layout: 'NFCHW', frames: 4, width: 8, height: 8 },
