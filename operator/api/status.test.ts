@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../planner/types.ts';
-import { planStatus, planToStatus, setCondition } from './status.ts';
+import { loadCrds } from './crds.ts';
+import { validateSchema } from './schema-validate.ts';
+import { planStatus, planToStatus, setCondition, targetStatus } from './status.ts';
 import type { Condition } from './types.generated.ts';
 
 const plan: Plan = {
@@ -113,4 +115,14 @@ test('planStatus: Planned=True with the plan, or Planned=False with the reason a
     message: 'needs 9, 4 available',
     lastTransitionTime: t0,
   });
+});
+
+test('what planStatus writes is valid against the CRD status schema', () => {
+  const crd = loadCrds().find((c) => c.kind === 'VideoPipeline')!;
+  const statusSchema = crd.schema.properties!.status!;
+  const ok = planStatus({ ok: true, plan }, 4, [], t0);
+  assert.equal(validateSchema(statusSchema, { ...ok, target: targetStatus(500000 / 86400) }), undefined);
+  assert.deepEqual(targetStatus(500000 / 86400), { videosPerSecond: '5.79' });
+  const broken = { ...ok, plan: { ...ok.plan, gpus: 2.5 } };
+  assert.match(validateSchema(statusSchema, broken) ?? '', /plan\.gpus: must be an integer/);
 });

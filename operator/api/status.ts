@@ -2,7 +2,7 @@
 // quantity strings, integers as integers, and conditions in the apimachinery way.
 import type { Plan, PlanOutcome } from '../planner/types.ts';
 import { formatDecimal } from './quantity.ts';
-import type { Condition, VideoPipelineStatusPlan } from './types.generated.ts';
+import type { Condition, VideoPipelineStatusPlan, VideoPipelineStatusTarget } from './types.generated.ts';
 
 export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
 
@@ -78,4 +78,9 @@ export function planStatus(
 ): { plan?: VideoPipelineStatusPlan; conditions: Condition[] } {
   const conditions = setCondition(existing, plannedCondition(outcome, generation), nowIso);
   return outcome.ok ? { plan: planToStatus(outcome.plan), conditions } : { conditions };
+}
+
+/** status.target (the TARGET printer column): the source rate before peakFactor. */
+export function targetStatus(targetVps: number): VideoPipelineStatusTarget {
+  return { videosPerSecond: formatDecimal(targetVps) };
 }
