@@ -95,6 +95,7 @@ export async function ensureKafkaClasspath(
     await runMaven(workDir, [
       '-B',
       '-q',
+      '-Dstyle.color=never',
       '-f',
       join(workDir, 'pom.xml'),
       'dependency:copy-dependencies',
