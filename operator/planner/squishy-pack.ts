@@ -78,24 +78,14 @@ function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
 
 export type PackResult = { ok: true; gpus: PlannedGpu[] } | { ok: false; message: string };
 
-/**
- * Packs residual rates onto as few GPUs as it can: heaviest (by occupancy alone) first, each into
- * the open GPU where the merge is feasible and the merged occupancy highest, else a new GPU.
- */
-export function squishyPack(
-  residuals: { task: StageTask; rateVps: number }[],
-  gpuMemoryMiB: number,
-): PackResult {
-  const items: Residual[] = [];
-  for (const { task, rateVps } of residuals) {
-    if (rateVps <= 0) continue;
-    const r = alone(task, rateVps);
-    if (!r) {
-      return { ok: false, message: `stage ${task.stage} cannot serve ${rateVps.toFixed(3)}/s alone` };
-    }
-    items.push(r);
-  }
-  items.sort((a, b) => b.occupancy - a.occupancy || (a.task.key < b.task.key ? -1 : 1));
+/** Orders to try, Nexus's first: heaviest by occupancy alone; then shortest duty, then tightest budget. */
+const ORDERS: ((a: Residual, b: Residual) => number)[] = [
+  (a, b) => b.occupancy - a.occupancy,
+  (a, b) => a.dutyMicros - b.dutyMicros || b.occupancy - a.occupancy,
+  (a, b) => a.task.budgetMs - b.task.budgetMs || b.occupancy - a.occupancy,
+];
+
+function packInOrder(items: Residual[], gpuMemoryMiB: number): OpenGpu[] | string {
   const open: OpenGpu[] = [];
   for (const item of items) {
     let bestIndex = -1;
@@ -110,11 +100,44 @@ export function squishyPack(
     if (best) open[bestIndex] = best;
     else {
       const single = merge([item], gpuMemoryMiB);
-      if (!single) return { ok: false, message: `stage ${item.task.stage} does not fit one GPU alone` };
+      if (!single) return `stage ${item.task.stage} does not fit one GPU alone`;
       open.push(single);
     }
   }
-  const gpus = open.map((gpu): PlannedGpu => {
+  return open;
+}
+
+/**
+ * Packs residual rates onto as few GPUs as it can: in a given order, each residual goes into the
+ * open GPU where the merge is feasible and the merged occupancy highest, else a new GPU (Nexus's
+ * Algorithm 1 uses occupancy order). The greedy result depends on the order, so a few fixed orders
+ * are tried and the fewest GPUs kept (first order wins ties: still deterministic).
+ */
+export function squishyPack(
+  residuals: { task: StageTask; rateVps: number }[],
+  gpuMemoryMiB: number,
+): PackResult {
+  const items: Residual[] = [];
+  for (const { task, rateVps } of residuals) {
+    if (rateVps <= 0) continue;
+    const r = alone(task, rateVps);
+    if (!r) {
+      return { ok: false, message: `stage ${task.stage} cannot serve ${rateVps.toFixed(3)}/s alone` };
+    }
+    items.push(r);
+  }
+  const byKey = (a: Residual, b: Residual) =>
+    a.task.key < b.task.key ? -1 : a.task.key > b.task.key ? 1 : 0;
+  let open: OpenGpu[] | undefined;
+  for (const order of ORDERS) {
+    const packed = packInOrder(
+      [...items].sort((a, b) => order(a, b) || byKey(a, b)),
+      gpuMemoryMiB,
+    );
+    if (typeof packed === 'string') return { ok: false, message: packed };
+    if (!open || packed.length < open.length) open = packed;
+  }
+  const gpus = (open ?? []).map((gpu): PlannedGpu => {
     const placements: Placement[] = gpu.members.map((m, i) => ({
       task: m.task,
       batchSize: gpu.batches[i]!,
