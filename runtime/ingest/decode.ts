@@ -8,7 +8,7 @@
 // stretched to width×height by default (what classifier preprocessing usually does, and it keeps
 // the content's pixel statistics) or letterboxed with black bars when `resize` is `letterbox`.
 import { IngestError } from './errors.ts';
-import { runProcess } from './process.ts';
+import { runProcess, safeInputOptions } from './process.ts';
 import type { Assignment } from './sampling.ts';
 import {
   arrangeFrames,
@@ -42,14 +42,6 @@ export interface DecodeResult {
   decodedFrames: number;
   repeatedFrames: number;
 }
-
-/** Input options that keep ffmpeg on local files and real video containers (no HLS/concat tricks). */
-export const safeInputOptions = [
-  '-protocol_whitelist',
-  'file',
-  '-format_whitelist',
-  'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg,flv,h264,hevc,m4v,ivf,gif',
-];
 
 /**
  * Times at which to pick "the first frame at or after": the uniform targets moved back by half a

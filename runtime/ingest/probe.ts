@@ -1,6 +1,7 @@
 // ffprobe → the facts ingest needs: is there a video stream, how long is it, how is it rotated.
+import { open } from 'node:fs/promises';
 import { IngestError } from './errors.ts';
-import { runProcess } from './process.ts';
+import { runProcess, safeInputOptions } from './process.ts';
 
 export interface ProbeResult {
   durationSeconds: number;
@@ -44,10 +45,22 @@ function rate(text: string | undefined): number {
   return n !== undefined && d !== undefined && d > 0 ? n / d : Number.NaN;
 }
 
-/** Maps an ffprobe failure to a reason: unrecognised data is not a video, a broken container is. */
-function probeFailure(stderr: string): IngestError {
+/**
+ * Maps an ffprobe failure to a reason: a file that starts like an MP4 (an `ftyp` box) or Matroska
+ * (EBML magic) but cannot be opened is a damaged video; anything else is not a video at all (ffmpeg
+ * also says "moov atom not found" for a text file named .mp4, so stderr alone cannot tell).
+ */
+async function probeFailure(stderr: string, path: string): Promise<IngestError> {
   const tail = stderr.trim().split('\n').slice(-3).join(' | ');
-  if (/moov atom not found|truncat|end of file/i.test(stderr)) {
+  const head = Buffer.alloc(12);
+  const handle = await open(path, 'r');
+  try {
+    await handle.read(head, 0, 12, 0);
+  } finally {
+    await handle.close();
+  }
+  const looksLikeVideo = head.toString('latin1', 4, 8) === 'ftyp' || head.readUInt32BE(0) === 0x1a45dfa3;
+  if (looksLikeVideo) {
     return new IngestError('DecodeFailed', `container is truncated or damaged: ${tail}`);
   }
   return new IngestError('NotAVideo', `not a recognised media file: ${tail}`);
@@ -85,11 +98,21 @@ export function parseProbe(json: string): ProbeResult {
 export async function probeVideo(ffprobePath: string, path: string, timeoutMs: number): Promise<ProbeResult> {
   const result = await runProcess(
     ffprobePath,
-    ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', '--', path],
+    [
+      '-v',
+      'error',
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      ...safeInputOptions,
+      '-i',
+      path,
+    ],
     { timeoutMs, maxStdoutBytes: 1 << 20, maxStderrBytes: 4096 },
   );
   if (result.timedOut) throw new IngestError('DecodeFailed', `ffprobe did not finish in ${timeoutMs} ms`);
   if (result.overflow) throw new IngestError('NotAVideo', 'ffprobe output exceeds 1 MiB');
-  if (result.code !== 0) throw probeFailure(result.stderr);
+  if (result.code !== 0) throw await probeFailure(result.stderr, path);
   return parseProbe(result.stdout.toString('utf8'));
 }

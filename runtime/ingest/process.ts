@@ -3,6 +3,17 @@
 // hostile file cannot make us buffer without limit.
 import { spawn } from 'node:child_process';
 
+/**
+ * Input options that keep ffmpeg/ffprobe on the local file and on real video containers: no
+ * network protocols (an HLS playlist could point at a metadata endpoint), no concat lists.
+ */
+export const safeInputOptions = [
+  '-protocol_whitelist',
+  'file',
+  '-format_whitelist',
+  'mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,avi,mpegts,mpeg,ogg,flv,h264,hevc,m4v,ivf,gif',
+];
+
 export interface ProcessResult {
   code: number | null;
   stdout: Buffer;

@@ -1,0 +1,141 @@
+// Real ffmpeg on generated clips: every sample clip yields the asked frames at the asked size with
+// statistics matching its label, and every hostile file ends in its reason while the ingestor
+// keeps serving the next video.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import type { HostileFixtures } from '../../scripts/gen-videos.ts';
+import { generateHostileFixtures, generateSampleVideos, sampleClips } from '../../scripts/gen-videos.ts';
+import { createDirFrameStore } from '../framestore/dir-store.ts';
+import type { FrameStore } from '../framestore/framestore.ts';
+import type { IngestError } from './errors.ts';
+import type { Ingestor } from './ingestor.ts';
+import { createIngestor } from './ingestor.ts';
+
+const sampling = { frames: 8, width: 32, height: 24 };
+let dir = '';
+let hostile: HostileFixtures;
+let store: FrameStore;
+let ingestor: Ingestor;
+
+before(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'vpo-ingest-files-'));
+  await generateSampleVideos(path.join(dir, 'videos'));
+  hostile = await generateHostileFixtures(path.join(dir, 'hostile'));
+  store = await createDirFrameStore({ root: path.join(dir, 'frames'), ttlSeconds: 60 });
+  ingestor = createIngestor(
+    { sampling, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 20, maxDurationSeconds: 600 },
+    { frameStore: store },
+  );
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const uri = (file: string) => pathToFileURL(file).href;
+
+function stats(data: Uint8Array, frames: number) {
+  const frameBytes = data.length / frames;
+  let luma = 0;
+  let saturation = 0;
+  let diff = 0;
+  for (let i = 0; i < data.length; i += 3) {
+    const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+    luma += 0.299 * r + 0.587 * g + 0.114 * b;
+    const max = Math.max(r, g, b);
+    saturation += max === 0 ? 0 : (max - Math.min(r, g, b)) / max;
+  }
+  for (let i = frameBytes; i < data.length; i++)
+    diff += Math.abs((data[i] ?? 0) - (data[i - frameBytes] ?? 0));
+  const pixels = data.length / 3;
+  return { luma: luma / pixels, saturation: saturation / pixels, diff: diff / (data.length - frameBytes) };
+}
+
+test('every sample clip gives the asked frames, and its pixels match its label', async () => {
+  for (const clip of sampleClips) {
+    const { frameRef, meta } = await ingestor.ingest({
+      videoId: clip.file,
+      uri: uri(path.join(dir, 'videos', clip.file)),
+    });
+    const { data, meta: stored } = await store.get(frameRef);
+    assert.deepEqual(stored, { ...sampling, channels: 3 }, clip.file);
+    assert.equal(data.length, 8 * 32 * 24 * 3, clip.file);
+    const s = stats(data, sampling.frames);
+    const scene =
+      s.saturation > 0.5 ? 'colorful' : s.luma < 50 ? 'dark' : s.luma > 180 ? 'bright' : 'unclear';
+    assert.equal(scene, clip.scene, `${clip.file} ${JSON.stringify(s)}`);
+    assert.equal(
+      s.diff > 10 ? 'moving' : s.diff < 1 ? 'static' : 'unclear',
+      clip.motion,
+      `${clip.file} ${JSON.stringify(s)}`,
+    );
+    assert.equal(meta.decodedFrames + meta.repeatedFrames, sampling.frames);
+    await store.release(frameRef);
+  }
+  assert.equal(await store.sizeBytes(), 0);
+});
+
+test('short clips repeat frames and say so; rotated clips are reported and decoded upright', async () => {
+  const few = await ingestor.ingest({
+    videoId: 'few',
+    uri: uri(path.join(dir, 'videos', 'few-frames-static-bright.mp4')),
+  });
+  assert.deepEqual([few.meta.decodedFrames, few.meta.repeatedFrames], [4, 4]);
+  const portrait = await ingestor.ingest({
+    videoId: 'portrait',
+    uri: uri(path.join(dir, 'videos', 'portrait-moving-colorful.mp4')),
+  });
+  assert.equal(Math.abs(portrait.meta.rotationDegrees) % 180, 90);
+  assert.equal(portrait.meta.resize, 'stretch');
+  const vfr = await ingestor.ingest({
+    videoId: 'vfr',
+    uri: uri(path.join(dir, 'videos', 'vfr-moving-bright.mp4')),
+  });
+  assert.equal(vfr.meta.decodedFrames, 8);
+  for (const ref of [few.frameRef, portrait.frameRef, vfr.frameRef]) await store.release(ref);
+});
+
+test('each hostile file ends in its reason and the next video still ingests', async () => {
+  const cases: Array<[string, string]> = [
+    [uri(hostile.notAVideo), 'NotAVideo'],
+    [uri(hostile.zeroBytes), 'EmptyVideo'],
+    [uri(hostile.truncatedNoIndex), 'DecodeFailed'],
+    [uri(hostile.audioOnly), 'NotAVideo'],
+    [uri(hostile.long), 'TooLong'],
+    [uri(path.join(dir, 'missing.mp4')), 'NotFound'],
+    [uri(dir), 'NotAVideo'],
+    ['file:///dev/zero', 'NotAVideo'],
+    ['ftp://example.com/v.mp4', 'SchemeNotAllowed'],
+    ['https://example.com/v.mp4', 'SchemeNotAllowed'],
+    ['not a uri', 'InvalidMessage'],
+  ];
+  for (const [source, reason] of cases) {
+    await assert.rejects(ingestor.ingest({ videoId: 'bad', uri: source }), (err: IngestError) => {
+      assert.equal(err.reason, reason, `${source}: ${err.message}`);
+      return true;
+    });
+    const ok = await ingestor.ingest({
+      videoId: 'good',
+      uri: uri(path.join(dir, 'videos', 'static-dark.mp4')),
+    });
+    await store.release(ok.frameRef);
+  }
+  const partial = await ingestor.ingest({ videoId: 'cut', uri: uri(hostile.truncatedWithIndex) });
+  assert.ok(partial.meta.decodedFrames >= 1 && partial.meta.decodedFrames < sampling.frames);
+  assert.equal(partial.meta.repeatedFrames, sampling.frames - partial.meta.decodedFrames);
+  await store.release(partial.frameRef);
+});
+
+test('a file over maxVideoBytes is refused before decoding', async () => {
+  const small = createIngestor(
+    { sampling, allowedUriSchemes: ['file'], maxVideoBytes: 100 },
+    { frameStore: store },
+  );
+  await assert.rejects(
+    small.ingest({ videoId: 'big', uri: uri(path.join(dir, 'videos', 'moving-colorful.mp4')) }),
+    {
+      reason: 'TooLarge',
+    },
+  );
+});
