@@ -77,13 +77,7 @@ const badCases: [string, () => string[], RegExp][] = [
   ],
   [
     'a misspelt field',
-    () => [
-      '-f',
-      write(
-        'typo.yaml',
-        pipelineText.replace('sessionRef: {name: scene-classifier}', 'sesionRef: {name: scene-classifier}'),
-      ),
-    ],
+    () => ['-f', write('typo.yaml', pipelineText.replace('sessionRef:', 'sesionRef:'))],
     /typo\.yaml: VideoPipeline\/video-classifier: spec\.stages\[0\]\.(sessionRef: required field is missing|sesionRef: unknown field)$/,
   ],
   [
