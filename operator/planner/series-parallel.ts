@@ -22,7 +22,19 @@ interface Edge {
   block: Block;
 }
 
-/** Min-plus convolution: cost[t] = min over x of ca[x] + cb[t − x]; firstSteps[t] = the argmin x. */
+/** Where a step function starts each step: x = 0 and every x whose value differs from x − 1. */
+function stepStarts(c: Float64Array): Int32Array {
+  const starts: number[] = [0];
+  for (let x = 1; x < c.length; x++) if (c[x] !== c[x - 1]) starts.push(x);
+  return Int32Array.from(starts);
+}
+
+/**
+ * Min-plus convolution: cost[t] = min over x of ca[x] + cb[t − x]; firstSteps[t] = the argmin x.
+ * Costs are non-increasing step functions (more budget never needs more GPUs), so within a step
+ * of one function its leftmost point is best (it leaves the most to the other): only step starts
+ * need trying, O(steps × distinct values) instead of O(steps²).
+ */
 export function minPlus(
   ca: Float64Array,
   cb: Float64Array,
@@ -30,18 +42,23 @@ export function minPlus(
 ): { cost: Float64Array; firstSteps: Int32Array } {
   const cost = new Float64Array(steps + 1);
   const firstSteps = new Int32Array(steps + 1);
+  const startsA = stepStarts(ca);
+  const startsB = stepStarts(cb);
+  const swap = startsB.length < startsA.length;
+  const [starts, fixed, rest] = swap ? [startsB, cb, ca] : [startsA, ca, cb];
   for (let t = 0; t <= steps; t++) {
     let best = Number.POSITIVE_INFINITY;
     let arg = 0;
-    for (let x = 0; x <= t; x++) {
-      const c = ca[x]! + cb[t - x]!;
+    for (const x of starts) {
+      if (x > t) break;
+      const c = fixed[x]! + rest[t - x]!;
       if (c < best) {
         best = c;
         arg = x;
       }
     }
     cost[t] = best;
-    firstSteps[t] = arg;
+    firstSteps[t] = swap ? t - arg : arg;
   }
   return { cost, firstSteps };
 }
