@@ -1,0 +1,114 @@
+// The embedded mode (DESIGN.md "Embedded mode"): a whole pipeline in one process. The in-process
+// transport replaces Kafka, a temporary frame store (removed at close) holds the decoded frames,
+// and the same ingestor, backends and executor as the distributed roles do the work.
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import { startExecutor } from '../executor/executor.ts';
+import type { Clock, Logger, VideoIngestor } from '../executor/ports.ts';
+import { createDirFrameStore } from '../framestore/dir-store.ts';
+import type { RuntimeMetrics } from '../http/metrics.ts';
+import { createIngestor } from '../ingest/ingestor.ts';
+import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import { InProcTransport } from '../transport/inproc.ts';
+import type { DeadLetter, StageMessage } from '../transport/transport.ts';
+import { createStageWorkers } from './stage-workers.ts';
+
+export interface EmbeddedOptions {
+  config: RuntimeConfig;
+  modelRoot?: string;
+  /** Local devices: caps backends per planned group and sizes the thread pools. */
+  devices: number;
+  clock: Clock;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  /** Receives every result (a sink's output) and every dead letter, as they happen. */
+  onResults(messages: StageMessage[]): Promise<void>;
+  onDeadLetters(letters: DeadLetter[]): Promise<void>;
+  /** How often join timeouts are checked (default 1000). */
+  joinSweepMs?: number;
+}
+
+export interface EmbeddedPipeline {
+  /** Hands a video to the source topic; waits while the topic is full (backpressure). */
+  submit(video: { videoId: string; uri: string }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<EmbeddedPipeline> {
+  const { config, clock, logger, metrics } = options;
+  const root = await mkdtemp(path.join(os.tmpdir(), 'vpo-frames-'));
+  const cleanups: (() => Promise<void>)[] = [() => rm(root, { recursive: true, force: true })];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse())
+      await step().catch((e: Error) => logger.warn(`cleanup: ${e.message}`));
+  };
+  try {
+    const frameStore = await createDirFrameStore(
+      { root, ttlSeconds: config.frameStore.ttlSeconds },
+      { metrics, clock: () => clock.nowMs() },
+    );
+    const ingestor = createIngestor(
+      {
+        sampling: config.sampling,
+        allowedUriSchemes: config.source.allowedUriSchemes,
+        maxVideoBytes: config.source.maxVideoBytes,
+        allowPrivateNetworks: config.source.allowPrivateNetworks,
+        connectTimeoutMs: config.source.connectTimeoutMs,
+        readTimeoutMs: config.source.readTimeoutMs,
+        maxDurationSeconds: config.source.maxDurationSeconds,
+        downloadConcurrency: config.source.downloadConcurrency,
+        decodeConcurrency: Math.max(1, options.devices),
+        tempDir: root,
+      },
+      { frameStore, metrics, clock: () => clock.nowMs() },
+    );
+    const videoIngestor: VideoIngestor = {
+      ingest: async (request) => {
+        const { frameRef, meta } = await ingestor.ingest(request);
+        return { frameRef, meta: { ...meta } };
+      },
+    };
+    const preprocess = createPreprocessPool({ threads: Math.max(1, options.devices - 1) });
+    cleanups.push(() => preprocess.close());
+    const stageWorkers = await createStageWorkers({
+      config,
+      frameStore,
+      preprocess,
+      clock,
+      metrics,
+      ...(options.modelRoot ? { modelRoot: options.modelRoot } : {}),
+      maxBackends: options.devices,
+    });
+    cleanups.push(() => stageWorkers.close());
+    const transport = new InProcTransport({ capacityPerTopic: config.limits.queueCapacity, logger });
+    cleanups.push(() => transport.close());
+    await transport.subscribe(config.topics.output, 'results', options.onResults, {
+      maxBatch: config.limits.queueCapacity,
+    });
+    transport.subscribeDeadLetters(options.onDeadLetters);
+    const frames = {
+      retain: (ref: string, count: number) => frameStore.retain(ref, count),
+      release: (ref: string) => frameStore.release(ref),
+    };
+    const ctx = { config, transport, frames, clock, logger, metrics };
+    const executor = await startExecutor(ctx, { ingestor: videoIngestor, workers: stageWorkers.workers });
+    cleanups.push(() => executor.stop());
+    const sweep = setInterval(() => {
+      executor.expireJoins(clock.nowMs()).catch((e: Error) => logger.error(`join sweep: ${e.message}`));
+    }, options.joinSweepMs ?? 1000);
+    sweep.unref();
+    cleanups.push(async () => clearInterval(sweep));
+    return {
+      submit: (video) =>
+        transport.publish(config.topics.source, [
+          { videoId: video.videoId, source: video.uri, ingestedAtMs: clock.nowMs(), outputs: {} },
+        ]),
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
