@@ -14,7 +14,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 const pipelineText = readFileSync(join(sampleDir, 'pipeline.yaml'), 'utf8');
 const sessionsText = readFileSync(join(sampleDir, 'sessions.yaml'), 'utf8');
-const nodesFile = join(sampleDir, 'nodes.yaml');
+const nodesFile = join(sampleDir, 'cluster', 'nodes.yaml');
 
 function write(name: string, text: string): string {
   const path = join(dir, name);
