@@ -91,7 +91,9 @@ export interface Ingestor {
   ingest(request: IngestRequest): Promise<IngestResult>;
 }
 
-// Defaults from docs/conventions.md; the seek threshold from bench/decode-efficiency.bench.ts.
+// Defaults from docs/conventions.md. Seek threshold: seeking costs about frames × GOP/2 of
+// decoding, select the whole clip; bench/decode-efficiency.bench.ts measured them even on a 90 s
+// clip with ffmpeg's default 10 s GOP (16 frames), so seeking pays only well beyond that.
 const defaults = {
   allowPrivateNetworks: false,
   connectTimeoutMs: 5000,
@@ -102,7 +104,7 @@ const defaults = {
   downloadConcurrency: 4,
   decodeConcurrency: 2,
   maxPendingIngests: 64,
-  seekThresholdSeconds: 30,
+  seekThresholdSeconds: 180,
   decodeThreads: 1,
   decodeTimeoutMs: 60000,
   probeTimeoutMs: 10000,
