@@ -109,8 +109,8 @@ function parse(argv: string[]) {
       'model-root': { type: 'string' },
       provider: { type: 'string', default: 'cpu' },
       pipeline: { type: 'string' },
-      // Submits every file this many times under different videoIds (benchmarks).
-      repeat: { type: 'string', default: '1' },
+      // Submits this many videos, cycling through the files under new videoIds (benchmarks).
+      count: { type: 'string' },
     },
     strict: true,
   });
@@ -120,8 +120,10 @@ function parse(argv: string[]) {
   const provider = values.provider as ExecutionProvider;
   if (!['cpu', 'cuda', 'webgpu'].includes(provider))
     throw new UsageError(`--provider must be cpu, cuda or webgpu`);
-  const repeat = Number(values.repeat);
-  if (!Number.isInteger(repeat) || repeat < 1) throw new UsageError(`--repeat must be a positive integer`);
+  const count = values.count === undefined ? undefined : Number(values.count);
+  if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
+    throw new UsageError('--count must be a positive integer');
+  }
   if (!values.file?.length) throw new UsageError('-f MANIFESTS is required');
   if (!values.videos?.length) throw new UsageError('--videos DIR_OR_FILE is required');
   const first = values.file[0]!;
@@ -132,7 +134,7 @@ function parse(argv: string[]) {
     videos: values.videos,
     output,
     provider,
-    repeat,
+    count,
     modelRoot,
     pipeline: values.pipeline,
   };
@@ -209,12 +211,11 @@ export async function runCommand(
   try {
     if (args.output === 'table') io.out(tableHeader);
     const taken = new Set<string>();
-    for (let r = 0; r < args.repeat; r++) {
-      for (const file of files) {
-        const videoId = videoIdOf(file, taken);
-        results.submitted(videoId, file);
-        await embedded.submit({ videoId, uri: pathToFileURL(path.resolve(file)).href });
-      }
+    for (let i = 0; i < (args.count ?? files.length); i++) {
+      const file = files[i % files.length]!;
+      const videoId = videoIdOf(file, taken);
+      results.submitted(videoId, file);
+      await embedded.submit({ videoId, uri: pathToFileURL(path.resolve(file)).href });
     }
     await results.drained();
   } finally {
@@ -228,6 +229,7 @@ export async function runCommand(
     elapsedMs,
     local.plan,
     local.plannedVps,
+    local.config.latency.sloMs,
     batches,
     peakRssMiB,
     local.notes,

@@ -19,6 +19,8 @@ export interface RunSummary {
     gpuProduct: string;
     devices: number;
     plannedVps: number;
+    /** The pipeline's latencySLO.p99Ms: what the plan promises for p99. */
+    sloMs: number;
     /** The planned pipeline's capacity: the slowest stage's capacityVps. */
     capacityVps: number;
     stages: { name: string; batchSize: number; replicas: number; latencyBudgetMs: number }[];
@@ -50,6 +52,7 @@ export function summarize(
   elapsedMs: number,
   plan: Plan,
   plannedVps: number,
+  sloMs: number,
   meanBatchSize: Record<string, number>,
   peakRssMiB: number,
   notes: string[],
@@ -71,6 +74,7 @@ export function summarize(
       gpuProduct: plan.gpuProduct,
       devices: plan.gpus,
       plannedVps: round(plannedVps),
+      sloMs,
       capacityVps: round(Math.min(...plan.stages.map((s) => s.capacityVps))),
       stages: plan.stages.map((s) => ({
         name: s.name,
@@ -114,7 +118,7 @@ export function formatSummary(summary: RunSummary, format: OutputFormat): string
     '',
     `videos ${s.videos}: ${s.ok} ok, ${s.dead} dead in ${(s.elapsedMs / 1000).toFixed(2)} s = ${s.videosPerSecond} videos/s`,
     `latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms; peak RSS ${s.peakRssMiB} MiB`,
-    `plan: ${s.plan.devices} × ${s.plan.gpuProduct} for ${s.plan.plannedVps} videos/s (capacity ${s.plan.capacityVps} videos/s)`,
+    `plan: ${s.plan.devices} × ${s.plan.gpuProduct} for ${s.plan.plannedVps} videos/s (capacity ${s.plan.capacityVps} videos/s, p99 SLO ${s.plan.sloMs} ms)`,
     `${'STAGE'.padEnd(12)} ${'BUDGET'.padStart(9)} ${'PLANNED BATCH'.padStart(13)} ${'MEAN BATCH'.padStart(10)} ${'REPLICAS'.padStart(8)}`,
     ...s.plan.stages.map(
       (st) =>
