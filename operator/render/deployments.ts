@@ -1,0 +1,118 @@
+// The Deployments of a pipeline: one per backend group of the plan (replicas from the plan, one
+// GPU per pod, pinned to the group's GPU product) and one ingest Deployment. Pure: nothing here
+// depends on anything but the arguments, so an unchanged group renders byte-identical and
+// server-side apply leaves its Deployment untouched.
+import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+import type { BackendGroupPlan } from '../planner/types.ts';
+import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
+import type { RenderOptions } from './options.ts';
+import { childMetadata } from './owner.ts';
+import {
+  CONFIG_PATH,
+  containerSecurityContext,
+  HTTP_PORT,
+  podSecurityContext,
+  probes,
+  runtimeEnv,
+  volumeMounts,
+  volumes,
+} from './pod.ts';
+import { backendResources, ingestResources } from './resources.ts';
+
+const PRODUCT_LABEL = 'nvidia.com/gpu.product';
+
+interface PodParts {
+  role: 'backend' | 'ingest';
+  selector: Record<string, string>;
+  args: string[];
+  env: Record<string, string>;
+  resources: Record<string, unknown>;
+  nodeSelector?: Record<string, string>;
+}
+
+function deployment(
+  pipeline: VideoPipeline,
+  name: string,
+  replicas: number,
+  parts: PodParts,
+  options: RenderOptions,
+) {
+  const labels = { ...pipelineLabels(pipeline.metadata.name), ...parts.selector };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: childMetadata(pipeline, name, parts.selector),
+    spec: {
+      replicas,
+      selector: { matchLabels: labels },
+      // Never more pods than planned GPUs: replace one pod at a time without a surge.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+      template: {
+        metadata: { labels },
+        spec: {
+          automountServiceAccountToken: false,
+          securityContext: podSecurityContext,
+          ...(parts.nodeSelector ? { nodeSelector: parts.nodeSelector } : {}),
+          containers: [
+            {
+              name: parts.role,
+              image: options.image,
+              imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
+              command: ['vpo', 'runtime', '--role', parts.role, '--config', CONFIG_PATH, ...parts.args],
+              env: runtimeEnv(options, parts.env),
+              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              ...probes(),
+              resources: parts.resources,
+              securityContext: containerSecurityContext,
+              volumeMounts: volumeMounts(options),
+            },
+          ],
+          volumes: volumes(configMapName(pipeline.metadata.name), options),
+        },
+      },
+    },
+  };
+}
+
+export function backendDeployment(
+  pipeline: VideoPipeline,
+  group: BackendGroupPlan,
+  sessions: ModelSession[],
+  options: RenderOptions,
+) {
+  const hosted = group.sessions
+    .map((s) => sessions.find((m) => m.metadata.name === s.session))
+    .filter((m): m is ModelSession => m !== undefined);
+  const unique = [...new Map(hosted.map((m) => [m.metadata.name, m])).values()];
+  const name = backendName(group.name);
+  return deployment(
+    pipeline,
+    name,
+    group.replicas,
+    {
+      role: 'backend',
+      selector: { [LABELS.role]: 'backend', [LABELS.backend]: name },
+      args: [],
+      env: { VPO_BACKEND_GROUP: group.name },
+      resources: backendResources(unique),
+      nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
+    },
+    options,
+  );
+}
+
+export function ingestDeployment(pipeline: VideoPipeline, options: RenderOptions) {
+  return deployment(
+    pipeline,
+    ingestName(pipeline.metadata.name),
+    1,
+    {
+      role: 'ingest',
+      selector: { [LABELS.role]: 'ingest' },
+      args: [],
+      env: {},
+      resources: ingestResources,
+    },
+    options,
+  );
+}

@@ -1,0 +1,37 @@
+// Everything a planned pipeline should have in the cluster, as plain objects for server-side
+// apply. Pure and deterministic: desired(x) deep-equals desired(x).
+import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+import type { Plan } from '../planner/types.ts';
+import { configMap } from './config-map.ts';
+import { backendDeployment, ingestDeployment } from './deployments.ts';
+import type { RenderOptions } from './options.ts';
+import { services } from './services.ts';
+
+export interface DesiredChild {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace: string; [k: string]: unknown };
+  [k: string]: unknown;
+}
+
+export interface DesiredChildren {
+  /** In apply order: config first, then backends, then ingest and services. */
+  objects: DesiredChild[];
+  backendNames: string[];
+}
+
+export function desiredChildren(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  plan: Plan,
+  options: RenderOptions,
+): DesiredChildren {
+  const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
+  const objects = [
+    configMap(pipeline, sessions, plan),
+    ...backends,
+    ingestDeployment(pipeline, options),
+    ...services(pipeline),
+  ] as unknown as DesiredChild[];
+  return { objects, backendNames: backends.map((b) => b.metadata.name as string) };
+}

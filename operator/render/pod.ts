@@ -1,0 +1,68 @@
+// Pod pieces shared by ingest and backend pods: the hardened security context, probes, the
+// runtime config volume and the frame store. Pure.
+import type { RenderOptions } from './options.ts';
+
+export const CONFIG_DIR = '/etc/vpo';
+export const CONFIG_PATH = `${CONFIG_DIR}/config.json`;
+export const FRAME_DIR = '/var/lib/vpo/frames';
+export const HTTP_PORT = 8080;
+
+export const podSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: 65532,
+  runAsGroup: 65532,
+  fsGroup: 65532,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export const containerSecurityContext = {
+  runAsNonRoot: true,
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export function probes(): Record<string, unknown> {
+  const http = (path: string) => ({ httpGet: { path, port: 'http' } });
+  return {
+    livenessProbe: { ...http('/healthz'), periodSeconds: 10, failureThreshold: 3 },
+    readinessProbe: { ...http('/readyz'), periodSeconds: 5, failureThreshold: 2 },
+  };
+}
+
+export function volumes(configMap: string, options: RenderOptions): Record<string, unknown>[] {
+  const frames = options.frameStoreClaim
+    ? { name: 'frames', persistentVolumeClaim: { claimName: options.frameStoreClaim } }
+    : { name: 'frames', emptyDir: {} };
+  const models = options.modelClaim
+    ? [{ name: 'models', persistentVolumeClaim: { claimName: options.modelClaim, readOnly: true } }]
+    : [];
+  return [
+    { name: 'config', configMap: { name: configMap } },
+    frames,
+    ...models,
+    { name: 'tmp', emptyDir: {} },
+  ];
+}
+
+export function volumeMounts(options: RenderOptions): Record<string, unknown>[] {
+  return [
+    { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
+    { name: 'frames', mountPath: FRAME_DIR },
+    ...(options.modelClaim ? [{ name: 'models', mountPath: '/models', readOnly: true }] : []),
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+}
+
+export function runtimeEnv(
+  options: RenderOptions,
+  extra: Record<string, string>,
+): { name: string; value: string }[] {
+  const env: Record<string, string> = {
+    VPO_KAFKA_BOOTSTRAP: options.kafkaBootstrap,
+    VPO_FRAME_DIR: FRAME_DIR,
+    ...extra,
+  };
+  return Object.entries(env).map(([name, value]) => ({ name, value }));
+}

@@ -1,0 +1,37 @@
+// Container resources of a backend from the ModelSessions it hosts: the sum of their cpu and
+// memory requests, and exactly one nvidia.com/gpu. Pure.
+import { parseQuantity } from '../api/quantity.ts';
+import type { ModelSession } from '../api/types.generated.ts';
+
+const GPU = 'nvidia.com/gpu';
+const mib = 2 ** 20;
+
+function sum(values: (string | undefined)[], fallback: number): number {
+  let total = 0;
+  for (const v of values) total += (v !== undefined ? parseQuantity(v) : undefined) ?? fallback;
+  return total;
+}
+
+export function backendResources(sessions: ModelSession[]): Record<string, Record<string, string>> {
+  const cpuMillis = Math.ceil(
+    sum(
+      sessions.map((s) => s.spec.resources?.cpu),
+      1,
+    ) * 1000,
+  );
+  const memoryMiB = Math.ceil(
+    sum(
+      sessions.map((s) => s.spec.resources?.memory),
+      2 * 1024 * mib,
+    ) / mib,
+  );
+  return {
+    requests: { cpu: `${cpuMillis}m`, memory: `${memoryMiB}Mi`, [GPU]: '1' },
+    limits: { memory: `${memoryMiB}Mi`, [GPU]: '1' },
+  };
+}
+
+export const ingestResources = {
+  requests: { cpu: '1', memory: '1Gi' },
+  limits: { memory: '2Gi' },
+};
