@@ -1,0 +1,79 @@
+{{/* Names, labels and shared snippets of the vpo chart. */}}
+
+{{- define "vpo.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "vpo.fullname" -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := default .Chart.Name .Values.nameOverride -}}
+{{- if contains $name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "vpo.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "vpo.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "vpo.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "vpo.labels" -}}
+helm.sh/chart: {{ include "vpo.chart" . }}
+{{ include "vpo.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: vpo
+{{- end -}}
+
+{{- define "vpo.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "vpo.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The image reference: repository@digest, else repository:tag (tag defaults to appVersion). */}}
+{{- define "vpo.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "vpo.runtimeImage" -}}
+{{- default (include "vpo.image" .) .Values.runtime.image -}}
+{{- end -}}
+
+{{- define "vpo.frameStoreClaim" -}}
+{{- $pvc := .Values.frameStore.persistentVolumeClaim -}}
+{{- if $pvc.create -}}
+{{- default (printf "%s-frames" (include "vpo.fullname" .)) $pvc.name -}}
+{{- else -}}
+{{- required "frameStore.persistentVolumeClaim.name is required when frameStore.persistentVolumeClaim.create is false" $pvc.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "vpo.leaseName" -}}
+{{- default (printf "%s-leader" (include "vpo.fullname" .)) .Values.leaderElection.leaseName -}}
+{{- end -}}
+
+{{/* An env entry from a secretKeyRef: (dict "name" ENV "ref" {name,key}). */}}
+{{- define "vpo.secretEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ required (printf "%s: a Secret name is required" .what) .ref.name }}
+      key: {{ required (printf "%s: a Secret key is required" .what) .ref.key }}
+{{- end -}}
