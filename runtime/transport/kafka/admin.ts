@@ -1,0 +1,124 @@
+// The Kafka admin calls the operator and the runtime need: topics created or grown (never shrunk:
+// Kafka cannot, and keys would move), deleted, described; consumer-group lag and end offsets for
+// observed rates. Used by the operator (TopicsReady, observed lag) and by the runtime roles.
+import type { Admin } from 'kafkajs';
+import { createKafkaClient, type KafkaConnection, type KafkaLogger } from './connection.ts';
+
+export interface TopicSpec {
+  topic: string;
+  partitions: number;
+}
+
+export interface TopicChange {
+  topic: string;
+  action: 'created' | 'grown';
+  /** Partitions before (0 when created) and after. */
+  fromPartitions: number;
+  toPartitions: number;
+}
+
+export interface GroupLag {
+  total: number;
+  topics: Record<string, number>;
+}
+
+export interface KafkaAdmin {
+  /** Creates missing topics and adds partitions to smaller ones; returns what changed. */
+  ensureTopics(topics: TopicSpec[]): Promise<TopicChange[]>;
+  deleteTopics(names: string[]): Promise<void>;
+  /** Partition count per existing topic; absent topics are left out. */
+  topicPartitions(names: string[]): Promise<Record<string, number>>;
+  /** Messages not yet committed by `groupId`, per topic and in total (uncommitted = from the start). */
+  groupLag(groupId: string, topics: string[]): Promise<GroupLag>;
+  /** Sum over partitions of the end offset, per topic (the difference over time is the rate). */
+  topicEndOffsets(topics: string[]): Promise<Record<string, number>>;
+  close(): Promise<void>;
+}
+
+export async function createKafkaAdmin(
+  connection: KafkaConnection & { replicationFactor?: number },
+  logger?: KafkaLogger,
+): Promise<KafkaAdmin> {
+  const admin: Admin = createKafkaClient(connection, logger).admin();
+  await admin.connect();
+  const existing = async (): Promise<Set<string>> => new Set(await admin.listTopics());
+
+  const topicPartitions = async (names: string[]): Promise<Record<string, number>> => {
+    const present = await existing();
+    const wanted = names.filter((n) => present.has(n));
+    if (wanted.length === 0) return {};
+    const metadata = await admin.fetchTopicMetadata({ topics: wanted });
+    return Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]));
+  };
+
+  const offsetsOf = async (topic: string) => admin.fetchTopicOffsets(topic);
+
+  return {
+    async ensureTopics(topics) {
+      for (const t of topics) {
+        if (!Number.isInteger(t.partitions) || t.partitions < 1)
+          throw new Error(`topic ${t.topic}: partitions must be a positive integer, got ${t.partitions}`);
+      }
+      const current = await topicPartitions(topics.map((t) => t.topic));
+      const changes: TopicChange[] = [];
+      const create = topics.filter((t) => current[t.topic] === undefined);
+      if (create.length > 0) {
+        await admin.createTopics({
+          waitForLeaders: true,
+          topics: create.map((t) => ({
+            topic: t.topic,
+            numPartitions: t.partitions,
+            replicationFactor: connection.replicationFactor ?? -1,
+          })),
+        });
+        for (const t of create)
+          changes.push({ topic: t.topic, action: 'created', fromPartitions: 0, toPartitions: t.partitions });
+      }
+      const grow = topics.filter((t) => (current[t.topic] ?? t.partitions) < t.partitions);
+      if (grow.length > 0) {
+        await admin.createPartitions({
+          topicPartitions: grow.map((t) => ({ topic: t.topic, count: t.partitions })),
+        });
+        for (const t of grow) {
+          const from = current[t.topic] ?? 0;
+          changes.push({ topic: t.topic, action: 'grown', fromPartitions: from, toPartitions: t.partitions });
+        }
+      }
+      return changes;
+    },
+    async deleteTopics(names) {
+      const present = await existing();
+      const topics = names.filter((n) => present.has(n));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    },
+    topicPartitions,
+    async groupLag(groupId, topics) {
+      const present = await existing();
+      const result: GroupLag = { total: 0, topics: {} };
+      const wanted = topics.filter((t) => present.has(t));
+      if (wanted.length === 0) return result;
+      const committed = await admin.fetchOffsets({ groupId, topics: wanted });
+      for (const { topic, partitions } of committed) {
+        const ends = await offsetsOf(topic);
+        let lag = 0;
+        for (const end of ends) {
+          const done = partitions.find((p) => p.partition === end.partition);
+          const from = done && Number(done.offset) >= 0 ? Number(done.offset) : Number(end.low);
+          lag += Math.max(0, Number(end.high) - from);
+        }
+        result.topics[topic] = lag;
+        result.total += lag;
+      }
+      return result;
+    },
+    async topicEndOffsets(topics) {
+      const present = await existing();
+      const result: Record<string, number> = {};
+      for (const topic of topics.filter((t) => present.has(t))) {
+        result[topic] = (await offsetsOf(topic)).reduce((sum, p) => sum + Number(p.high), 0);
+      }
+      return result;
+    },
+    close: () => admin.disconnect(),
+  };
+}

@@ -1,0 +1,40 @@
+// How a vpo process reaches Kafka: brokers, client id, optional TLS and SASL. The only place a
+// kafkajs client is built (kafkajs is in maintenance mode: this folder is all that would change).
+import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
+
+export interface KafkaConnection {
+  brokers: string[];
+  clientId: string;
+  ssl?: boolean;
+  /** PLAIN or SCRAM; the password is read once by the CLI (never written into config files). */
+  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
+  /** Socket connect timeout, milliseconds (default 3000). */
+  connectionTimeoutMs?: number;
+}
+
+export interface KafkaLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLogger): Kafka {
+  if (connection.brokers.length === 0) throw new Error('Kafka connection needs at least one broker');
+  return new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    connectionTimeout: connection.connectionTimeoutMs ?? 3000,
+    ...(connection.ssl ? { ssl: true } : {}),
+    ...(connection.sasl ? { sasl: connection.sasl as SASLOptions } : {}),
+    // Reconnects back off to at most 2 s, so a restarted broker is found again quickly.
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },
+    logLevel: logger ? logLevel.WARN : logLevel.NOTHING,
+    logCreator:
+      () =>
+      ({ level, namespace, log }: LogEntry) => {
+        if (!logger) return;
+        const text = `kafka ${namespace}: ${log.message}${log.error ? ` (${String(log.error)})` : ''}`;
+        if (level === logLevel.ERROR) logger.error(text);
+        else logger.warn(text);
+      },
+  });
+}
