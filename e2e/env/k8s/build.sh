@@ -10,9 +10,11 @@ K8S_VERSION=v1.36.3
 ETCD_VERSION=v3.6.16
 KWOK_VERSION=v0.8.0
 HELM_VERSION=v3.22.0
+# Bump when the build recipe changes (flags, wrapper code) so cached binaries are rebuilt.
+RECIPE=2
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+key="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}_r${RECIPE}"
 root="${VPO_CACHE_DIR:-$HOME/.cache/vpo}/k8s/${key}"
 bin="${root}/bin"
 logs="${root}/logs"
@@ -37,19 +39,27 @@ run() {
 	echo "build.sh: built ${name} in $((SECONDS - start))s" >&2
 }
 
-build_module() { # build_module <dir> <output>
-	(cd "$1" && go mod download && go build -ldflags="$ldflags" -o "$2.tmp" . && mv "$2.tmp" "$2")
+build_module() { # build_module <dir> <output> [extra ldflags]
+	(cd "$1" && go mod download && go build -ldflags="$ldflags ${3:-}" -o "$2.tmp" . && mv "$2.tmp" "$2")
 }
 
-install_tool() { # install_tool <package@version> <output>
+# What `kubectl version` and Helm's kubeVersion checks read; upstream sets these from git at release.
+k8s_minor="${K8S_VERSION#v1.}"
+k8s_minor="${k8s_minor%%.*}"
+kube_version_flags=""
+for kv in "gitVersion=${K8S_VERSION}" gitMajor=1 "gitMinor=${k8s_minor}" gitTreeState=clean; do
+	kube_version_flags+=" -X k8s.io/component-base/version.${kv} -X k8s.io/client-go/pkg/version.${kv}"
+done
+
+install_tool() { # install_tool <package@version> <output> [extra ldflags]
 	local gobin
 	gobin="$(mktemp -d "${root}/gobin.XXXXXX")"
-	GOBIN="$gobin" go install -ldflags="$ldflags" "$1" &&
+	GOBIN="$gobin" go install -ldflags="$ldflags ${3:-}" "$1" &&
 		mv "$gobin/$(basename "${1%@*}")" "$2" && rmdir "$gobin"
 }
 
 if [[ ! -x "$bin/kube" ]]; then
-	run "kube ${K8S_VERSION}" "$logs/kube.log" build_module "$here/go/kube" "$bin/kube"
+	run "kube ${K8S_VERSION}" "$logs/kube.log" build_module "$here/go/kube" "$bin/kube" "$kube_version_flags"
 fi
 for component in apiserver controller-manager scheduler; do
 	ln -sf kube "$bin/kube-${component}"
@@ -61,6 +71,7 @@ if [[ ! -x "$bin/kwok" ]]; then
 	run "kwok ${KWOK_VERSION}" "$logs/kwok.log" install_tool "sigs.k8s.io/kwok/cmd/kwok@${KWOK_VERSION}" "$bin/kwok"
 fi
 if [[ ! -x "$bin/helm" ]]; then
-	run "helm ${HELM_VERSION}" "$logs/helm.log" install_tool "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" "$bin/helm"
+	run "helm ${HELM_VERSION}" "$logs/helm.log" install_tool "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}" "$bin/helm" \
+		"-X helm.sh/helm/v3/internal/version.version=${HELM_VERSION} -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
 fi
 echo "$bin"

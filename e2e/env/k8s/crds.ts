@@ -5,6 +5,7 @@ import {
   ApiextensionsV1Api,
   CustomObjectsApi,
   type KubeConfig,
+  loadYaml,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
@@ -15,10 +16,13 @@ export async function readCrds(dir: string): Promise<V1CustomResourceDefinition[
   const crds: V1CustomResourceDefinition[] = [];
   for (const file of files) {
     for (const doc of loadAll(await readFile(join(dir, file), 'utf8'))) {
-      const crd = doc as V1CustomResourceDefinition | null;
-      if (!crd) continue;
-      if (crd.kind !== 'CustomResourceDefinition')
-        throw new Error(`${file}: expected a CustomResourceDefinition, got ${crd.kind}`);
+      if (!doc) continue;
+      const kind = (doc as { kind?: unknown }).kind;
+      if (kind !== 'CustomResourceDefinition')
+        throw new Error(`${file}: expected a CustomResourceDefinition, got ${String(kind)}`);
+      // Through the client's own model: its serializer sends only fields it knows by their model
+      // names (e.g. _enum, xKubernetesValidations), so a plain YAML object would lose enum and CEL rules.
+      const crd = loadYaml<V1CustomResourceDefinition>(JSON.stringify(doc));
       crds.push(crd);
     }
   }
