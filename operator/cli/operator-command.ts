@@ -1,0 +1,119 @@
+// `vpo operator`: config read once, then HTTP probes, leader election (optional), the manager.
+// SIGTERM/SIGINT: stop the watches, finish in-flight reconciles, release the lease, exit 0.
+import { readFileSync } from 'node:fs';
+import { ConfigError, OPERATOR_USAGE, type OperatorConfig, parseOperatorArgs } from '../config.ts';
+import { systemClock } from '../controller/clock.ts';
+import { jsonLogger } from '../controller/logger.ts';
+import { startManager } from '../controller/manager.ts';
+import { createOperatorMetrics } from '../http/metrics.ts';
+import { buildHttp } from '../http/server.ts';
+import { createKubeApi } from '../kube/client.ts';
+import { createLeaderElector } from '../leader/lease.ts';
+import { lazyKafkaAdmin } from '../load/kafka-admin.ts';
+import { createLoadObserver } from '../load/observer.ts';
+import { DEFAULT_LOAD_POLICY } from '../load/policy.ts';
+import { createEventRecorder } from '../reconcile/events.ts';
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
+function shutdownSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    for (const s of ['SIGTERM', 'SIGINT'] as const) process.once(s, () => resolve(s));
+  });
+}
+
+export async function operatorCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(`${OPERATOR_USAGE}\n`);
+    return 0;
+  }
+  let config: OperatorConfig;
+  try {
+    config = parseOperatorArgs(argv, process.env, version());
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`vpo operator: ${err.message}\n${OPERATOR_USAGE}\n`);
+    return 2;
+  }
+  return runOperator(config, shutdownSignal());
+}
+
+export async function runOperator(config: OperatorConfig, stopSignal: Promise<string>): Promise<number> {
+  const clock = systemClock;
+  const logger = jsonLogger();
+  const metrics = createOperatorMetrics();
+  const api = await createKubeApi(config.kubeconfig);
+  const admin = lazyKafkaAdmin(config.kafkaBootstrap, logger);
+  let manager: ReturnType<typeof startManager> | undefined;
+  let failed = false;
+  const http = buildHttp(metrics, {
+    healthy: () => !failed,
+    ready: () =>
+      !config.leaderElect || elector?.isLeader() !== true ? true : (manager?.isSynced() ?? false),
+  });
+  const address = await http.listen({ port: config.port, host: '0.0.0.0' });
+  logger.info(`listening on ${address}`, { port: Number(new URL(address).port) });
+  const elector = config.leaderElect
+    ? createLeaderElector({
+        api,
+        namespace: config.leaseNamespace,
+        name: config.leaseName,
+        identity: config.identity,
+        leaseDurationMs: config.leaseDurationMs,
+        renewMs: config.renewMs,
+        clock,
+        logger,
+      })
+    : undefined;
+  let lost: () => void = () => {};
+  const lostLease = new Promise<string>((resolve) => {
+    lost = () => resolve('lease lost');
+  });
+  const run = async () => {
+    if (elector && !(await elector.acquire())) return;
+    metrics.leader.set(1);
+    elector?.keepRenewing(lost);
+    manager = startManager(
+      {
+        api,
+        topics: admin,
+        load: config.loadEpochMs > 0 ? createLoadObserver(admin, clock) : undefined,
+        loadPolicy: { ...DEFAULT_LOAD_POLICY, epochMs: config.loadEpochMs || DEFAULT_LOAD_POLICY.epochMs },
+        plans: new Map(),
+        loadStates: new Map(),
+        render: {
+          image: config.image,
+          kafkaBootstrap: config.kafkaBootstrap,
+          ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
+          ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
+        },
+        events: createEventRecorder(api, clock, logger, config.identity),
+        clock,
+        logger,
+        metrics,
+      },
+      { namespace: config.namespace, workers: config.workers, resyncMs: config.resyncMs },
+    );
+    await manager.synced;
+    logger.info('caches synced; reconciling');
+  };
+  const running = run().catch((err: Error) => {
+    failed = true;
+    logger.error(`operator: ${err.message}`);
+  });
+  const why = await Promise.race([stopSignal, lostLease]);
+  logger.info(`stopping (${why})`);
+  await manager?.stop();
+  await elector?.release().catch(() => {});
+  await Promise.race([running, Promise.resolve()]);
+  metrics.leader.set(0);
+  await admin.close();
+  await http.close();
+  logger.info('stopped');
+  return why === 'lease lost' ? 1 : 0;
+}

@@ -1,0 +1,107 @@
+// The operator's configuration, read once from its arguments (and, for the two addresses, the
+// environment variables tools already use) and passed in. Nothing else reads the environment.
+import { hostname } from 'node:os';
+
+export interface OperatorConfig {
+  kubeconfig: string | undefined;
+  kafkaBootstrap: string;
+  /** Watch one namespace; undefined = all. */
+  namespace: string | undefined;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  leaseDurationMs: number;
+  renewMs: number;
+  identity: string;
+  /** HTTP port of /healthz, /readyz and /metrics; 0 picks a free one (printed at start). */
+  port: number;
+  image: string;
+  frameStoreClaim: string | undefined;
+  modelClaim: string | undefined;
+  workers: number;
+  resyncMs: number;
+  /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
+  loadEpochMs: number;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-bootstrap HOST:PORT] [--namespace NS]
+                    [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
+                    [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
+                    [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
+                    [--frame-store-claim PVC] [--model-claim PVC]`;
+
+const flags = new Set(['--leader-elect']);
+
+export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    if (!name.startsWith('--')) throw new ConfigError(`unexpected argument ${arg}`);
+    if (flags.has(name)) {
+      values.set(name, eq > 0 ? arg.slice(eq + 1) : 'true');
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+    if (value === undefined) throw new ConfigError(`${name} needs a value`);
+    values.set(name, value);
+  }
+  const known = new Set([
+    '--kubeconfig',
+    '--kafka-bootstrap',
+    '--namespace',
+    '--leader-elect',
+    '--port',
+    '--image',
+    '--lease-namespace',
+    '--lease-duration-ms',
+    '--renew-ms',
+    '--identity',
+    '--workers',
+    '--resync-ms',
+    '--load-epoch-ms',
+    '--frame-store-claim',
+    '--model-claim',
+  ]);
+  for (const k of values.keys()) if (!known.has(k)) throw new ConfigError(`unknown option ${k}`);
+  const int = (name: string, fallback: number, min: number) => {
+    const text = values.get(name);
+    if (text === undefined) return fallback;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < min)
+      throw new ConfigError(`${name} must be an integer >= ${min}, got ${text}`);
+    return n;
+  };
+  const kafkaBootstrap = values.get('--kafka-bootstrap') ?? env.KAFKA_BOOTSTRAP;
+  if (!kafkaBootstrap) throw new ConfigError('--kafka-bootstrap (or KAFKA_BOOTSTRAP) is required');
+  const namespace = values.get('--namespace');
+  const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
+  if (loadEpochMs !== 0 && loadEpochMs < 10_000)
+    throw new ConfigError('--load-epoch-ms must be 0 (off) or >= 10000');
+  const leaseDurationMs = int('--lease-duration-ms', 15_000, 1000);
+  const renewMs = int('--renew-ms', 2_000, 100);
+  if (renewMs >= leaseDurationMs) throw new ConfigError('--renew-ms must be below --lease-duration-ms');
+  return {
+    kubeconfig: values.get('--kubeconfig') ?? (env.KUBECONFIG || undefined),
+    kafkaBootstrap,
+    namespace,
+    leaderElect: values.get('--leader-elect') === 'true',
+    leaseNamespace: values.get('--lease-namespace') ?? namespace ?? 'default',
+    leaseName: 'vpo-operator',
+    leaseDurationMs,
+    renewMs,
+    identity: values.get('--identity') ?? `${hostname()}_${process.pid}`,
+    port: int('--port', 8081, 0),
+    image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
+    frameStoreClaim: values.get('--frame-store-claim'),
+    modelClaim: values.get('--model-claim'),
+    workers: int('--workers', 4, 1),
+    resyncMs: int('--resync-ms', 300_000, 1000),
+    loadEpochMs,
+  };
+}

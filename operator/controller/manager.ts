@@ -1,0 +1,146 @@
+// Wires informers to one work queue and the reconcilers: keys are `Kind:namespace/name`, a few
+// workers take them (one in flight per key), failures back off per key, results requeue. stop()
+// stops the watches, lets in-flight reconciles finish, then returns.
+import { collectionPath, DEPLOYMENTS, NODES, PIPELINES, SESSIONS } from '../kube/paths.ts';
+import type { KubeObject } from '../kube/types.ts';
+import type { ReconcileContext, ReconcileResult } from '../reconcile/context.ts';
+import { reconcilePipeline } from '../reconcile/pipeline.ts';
+import { reconcileSession } from '../reconcile/session.ts';
+import { LABELS, MANAGED_BY } from '../render/names.ts';
+import { type ChangeType, type Informer, keyOf, startInformer } from './informer.ts';
+import { createWorkQueue } from './queue.ts';
+import { createSessionIndex } from './session-index.ts';
+import { nodeChangeMatters, ownerPipelineKey, pipelineNeedsReconcile } from './triggers.ts';
+
+export interface ManagerOptions {
+  namespace: string | undefined;
+  workers: number;
+  resyncMs: number;
+}
+
+export interface Manager {
+  synced: Promise<void>;
+  isSynced(): boolean;
+  stop(): Promise<void>;
+}
+
+type Kind = 'VideoPipeline' | 'ModelSession';
+
+export function startManager(
+  base: Omit<ReconcileContext, 'caches' | 'enqueuePipelines'>,
+  options: ManagerOptions,
+): Manager {
+  const { clock, logger, metrics } = base;
+  const queue = createWorkQueue(clock, { baseBackoffMs: 500, maxBackoffMs: 60_000 });
+  const index = createSessionIndex();
+  const pipelineKeys = new Set<string>();
+  const sessionKeys = new Set<string>();
+  const add = (kind: Kind, key: string) => {
+    queue.add(`${kind}:${key}`);
+    metrics.queueDepth.set({ kind: 'all' }, queue.depth());
+  };
+  const addPipelines = (keys: Iterable<string>) => {
+    for (const k of keys) add('VideoPipeline', k);
+  };
+  const informer = (
+    path: string,
+    onChange: (o: KubeObject, t: ChangeType, p: KubeObject | undefined) => void,
+  ) => startInformer({ api: base.api, path, clock, logger, resyncMs: options.resyncMs, onChange });
+  const ns = options.namespace;
+  const informers: Record<'pipelines' | 'sessions' | 'nodes' | 'deployments', Informer> = {
+    pipelines: informer(collectionPath(PIPELINES, ns), (obj, type, previous) => {
+      const key = keyOf(obj);
+      index.update(key, type === 'delete' ? undefined : obj);
+      if (type === 'delete') pipelineKeys.delete(key);
+      else pipelineKeys.add(key);
+      if (type === 'delete' || pipelineNeedsReconcile(obj, previous)) add('VideoPipeline', key);
+    }),
+    sessions: informer(collectionPath(SESSIONS, ns), (obj, type, previous) => {
+      const key = keyOf(obj);
+      if (type === 'delete') sessionKeys.delete(key);
+      else sessionKeys.add(key);
+      if (type === 'upsert') add('ModelSession', key);
+      // Status-only updates (our own) change nothing the planner reads but status.profiles.
+      const specChanged =
+        !previous ||
+        type === 'delete' ||
+        previous.metadata.generation !== obj.metadata.generation ||
+        JSON.stringify((previous.status as { profiles?: unknown })?.profiles) !==
+          JSON.stringify((obj.status as { profiles?: unknown })?.profiles);
+      if (specChanged) addPipelines(index.pipelinesOf(key));
+    }),
+    nodes: informer(collectionPath(NODES), (obj, type, previous) => {
+      if (!nodeChangeMatters(obj, previous, type === 'delete')) return;
+      addPipelines(pipelineKeys);
+      for (const k of sessionKeys) add('ModelSession', k);
+    }),
+    deployments: informer(
+      `${collectionPath(DEPLOYMENTS, ns)}?labelSelector=${encodeURIComponent(`${LABELS.managedBy}=${MANAGED_BY}`)}`,
+      (obj, type, previous) => {
+        const owner = ownerPipelineKey(obj);
+        if (!owner) return;
+        const avail = (o: KubeObject | undefined) => JSON.stringify([o?.metadata.generation, o?.status]);
+        if (type === 'delete' || avail(obj) !== avail(previous)) add('VideoPipeline', owner);
+      },
+    ),
+  };
+  const ctx: ReconcileContext = {
+    ...base,
+    caches: {
+      pipelines: informers.pipelines.cache,
+      sessions: informers.sessions.cache,
+      nodes: informers.nodes.cache,
+    },
+    enqueuePipelines: addPipelines,
+  };
+
+  const reconcile = (kind: Kind, key: string): Promise<ReconcileResult> =>
+    kind === 'VideoPipeline' ? reconcilePipeline(ctx, key) : reconcileSession(ctx, key);
+
+  const worker = async () => {
+    for (;;) {
+      const item = await queue.next();
+      if (item === undefined) return;
+      const [kind, key] = item.split(/:(.*)/s) as [Kind, string];
+      const started = clock.nowMs();
+      try {
+        const result = await reconcile(kind, key);
+        queue.forget(item);
+        metrics.reconciles.inc({ kind, result: 'success' });
+        if (result.requeueAfterMs !== undefined) queue.addAfter(item, result.requeueAfterMs);
+      } catch (err) {
+        queue.fail(item);
+        metrics.reconciles.inc({ kind, result: 'error' });
+        const cause =
+          (err as Error).cause instanceof Error ? `: ${((err as Error).cause as Error).message}` : '';
+        logger.error(`reconcile ${kind} ${key}: ${(err as Error).message}${cause}`);
+      } finally {
+        metrics.reconcileSeconds.observe({ kind }, (clock.nowMs() - started) / 1000);
+        queue.done(item);
+        metrics.queueDepth.set({ kind: 'all' }, queue.depth());
+      }
+    }
+  };
+
+  const all = Object.values(informers);
+  // Reconcile only once every cache is filled, so no pipeline plans against half an inventory.
+  let isSynced = false;
+  let stopping = false;
+  const synced = Promise.all(all.map((i) => i.synced)).then(() => {
+    isSynced = true;
+  });
+  const workers = synced.then(() =>
+    stopping ? [] : Promise.all(Array.from({ length: options.workers }, worker)),
+  );
+  return {
+    synced,
+    isSynced: () => isSynced,
+    async stop() {
+      stopping = true;
+      await Promise.all(all.map((i) => i.stop()));
+      queue.shutDown();
+      // Workers exit after their in-flight reconcile: shutDown releases the idle ones.
+      if (isSynced) await workers;
+    },
+  };
+}

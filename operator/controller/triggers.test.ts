@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubeObject } from '../kube/types.ts';
+import { createSessionIndex } from './session-index.ts';
+import { nodeChangeMatters, ownerPipelineKey, pipelineNeedsReconcile } from './triggers.ts';
+
+const obj = (meta: Partial<KubeObject['metadata']>, rest: Partial<KubeObject> = {}): KubeObject => ({
+  metadata: { name: 'p', namespace: 'ns', ...meta },
+  ...rest,
+});
+
+test('a status-only update does not requeue a pipeline; spec changes and resyncs do', () => {
+  assert.equal(
+    pipelineNeedsReconcile(
+      obj({ resourceVersion: '2', generation: 1 }),
+      obj({ resourceVersion: '1', generation: 1 }),
+    ),
+    false,
+  );
+  assert.equal(
+    pipelineNeedsReconcile(
+      obj({ resourceVersion: '2', generation: 2 }),
+      obj({ resourceVersion: '1', generation: 1 }),
+    ),
+    true,
+  );
+  assert.equal(
+    pipelineNeedsReconcile(
+      obj({ resourceVersion: '1', generation: 1 }),
+      obj({ resourceVersion: '1', generation: 1 }),
+    ),
+    true,
+  );
+  assert.equal(pipelineNeedsReconcile(obj({ resourceVersion: '1' }), undefined), true);
+});
+
+test('node heartbeats do not re-plan; cordon, GPU count and labels do', () => {
+  const node = obj(
+    { name: 'n', labels: { a: '1' } },
+    { spec: {}, status: { allocatable: { 'nvidia.com/gpu': '4' } } },
+  );
+  const heartbeat = { ...node, status: { ...(node.status as object), conditions: [{ type: 'Ready' }] } };
+  assert.equal(nodeChangeMatters(heartbeat, node, false), false);
+  assert.equal(nodeChangeMatters({ ...node, spec: { unschedulable: true } }, node, false), true);
+  assert.equal(nodeChangeMatters(node, node, true), true);
+});
+
+test('the session index finds the pipelines that reference a session', () => {
+  const index = createSessionIndex();
+  const spec = (names: string[]) => ({ spec: { stages: names.map((name) => ({ sessionRef: { name } })) } });
+  index.update('ns/a', obj({ name: 'a' }, spec(['s1', 's2'])));
+  index.update('ns/b', obj({ name: 'b' }, spec(['s2'])));
+  assert.deepEqual(index.pipelinesOf('ns/s2'), ['ns/a', 'ns/b']);
+  index.update('ns/a', obj({ name: 'a' }, spec(['s1'])));
+  assert.deepEqual(index.pipelinesOf('ns/s2'), ['ns/b']);
+  index.update('ns/b', undefined);
+  assert.deepEqual(index.pipelinesOf('ns/s2'), []);
+});
+
+test('a Deployment leads to its owning pipeline', () => {
+  const d = obj({ name: 'd', ownerReferences: [{ kind: 'VideoPipeline', name: 'p', controller: true }] });
+  assert.equal(ownerPipelineKey(d), 'ns/p');
+  assert.equal(ownerPipelineKey(obj({ name: 'd' })), undefined);
+});

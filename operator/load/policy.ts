@@ -1,0 +1,72 @@
+// When observed load moves the plan (pure; DESIGN.md "Re-planning"). Load is judged in epochs at
+// least `epochMs` apart; the plan follows only when the demand leaves the hysteresis band
+// [lowFactor, highFactor] × the planned rate, so noise around the target never re-plans. Demand
+// is the arrival rate plus what it takes to drain the backlog within one epoch. No signal yet
+// (no samples, nothing arrived, nothing waiting) means the spec's target stands.
+
+export interface LoadPolicy {
+  epochMs: number;
+  lowFactor: number;
+  highFactor: number;
+  /** The plan never goes below this fraction of the spec's target rate. */
+  minFractionOfTarget: number;
+}
+
+export const DEFAULT_LOAD_POLICY: LoadPolicy = {
+  epochMs: 10_000,
+  lowFactor: 0.8,
+  highFactor: 1.1,
+  minFractionOfTarget: 0.1,
+};
+
+export interface LoadSample {
+  /** Videos per second arriving on the source topic. */
+  arrivalVps: number;
+  /** Messages waiting across the pipeline's stage topics. */
+  lag: number;
+}
+
+export interface LoadState {
+  /** The source rate (before peakFactor) the current plan is for. */
+  plannedVps: number;
+  /** When the last load-driven decision was made (epoch start). */
+  epochStartMs: number;
+}
+
+export type LoadDecision =
+  | { replan: false; state: LoadState }
+  | { replan: true; state: LoadState; demandVps: number; reason: 'LoadAbove' | 'LoadBelow' };
+
+export function demandVps(sample: LoadSample, policy: LoadPolicy): number {
+  return sample.arrivalVps + sample.lag / (policy.epochMs / 1000);
+}
+
+export function decide(
+  state: LoadState,
+  sample: LoadSample | undefined,
+  targetVps: number,
+  nowMs: number,
+  policy: LoadPolicy = DEFAULT_LOAD_POLICY,
+): LoadDecision {
+  if (nowMs - state.epochStartMs < policy.epochMs) return { replan: false, state };
+  const next = { ...state, epochStartMs: nowMs };
+  if (!sample || (sample.arrivalVps <= 0 && sample.lag <= 0)) return { replan: false, state: next };
+  const demand = Math.max(demandVps(sample, policy), targetVps * policy.minFractionOfTarget);
+  const planned = state.plannedVps;
+  if (demand > planned * policy.highFactor) {
+    return { replan: true, state: { ...next, plannedVps: demand }, demandVps: demand, reason: 'LoadAbove' };
+  }
+  if (demand < planned * policy.lowFactor) {
+    return { replan: true, state: { ...next, plannedVps: demand }, demandVps: demand, reason: 'LoadBelow' };
+  }
+  return { replan: false, state: next };
+}
+
+/** Offset-rate from two end-offset readings: messages per second between them (never negative). */
+export function offsetRate(
+  before: { atMs: number; offset: number } | undefined,
+  after: { atMs: number; offset: number },
+): number | undefined {
+  if (!before || after.atMs <= before.atMs) return undefined;
+  return Math.max(0, (after.offset - before.offset) / ((after.atMs - before.atMs) / 1000));
+}

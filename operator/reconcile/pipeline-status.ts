@@ -1,0 +1,130 @@
+// The VideoPipeline status one reconcile writes (pure): plan, target, observed load and the four
+// conditions of API.md, with lastTransitionTime moving only on flips (setCondition).
+import { formatDecimal } from '../api/quantity.ts';
+import {
+  type ConditionInput,
+  plannedCondition,
+  planToStatus,
+  setCondition,
+  targetStatus,
+} from '../api/status.ts';
+import type { Condition, VideoPipeline, VideoPipelineStatus } from '../api/types.generated.ts';
+import type { Plan } from '../planner/types.ts';
+
+export type Check = { ok: true; message?: string } | { ok: false; reason: string; message: string };
+
+export interface BackendAvailability {
+  name: string;
+  replicas: number;
+  available: number;
+}
+
+export interface PipelineObservation {
+  /** The planning result: a plan, or a reason it could not be made. */
+  planned: { ok: true; plan: Plan } | { ok: false; reason: string; message: string };
+  /** Undefined when topics were not attempted (no plan). */
+  topics: Check | undefined;
+  backends: BackendAvailability[];
+  load: { videosPerSecond: number; lag: number } | undefined;
+  targetVps: number;
+}
+
+function condition(type: string, check: Check, trueReason: string, gen: number | undefined): ConditionInput {
+  const g = gen !== undefined ? { observedGeneration: gen } : {};
+  return check.ok
+    ? { type, status: 'True', reason: trueReason, message: check.message ?? '', ...g }
+    : { type, status: 'False', reason: check.reason, message: check.message, ...g };
+}
+
+function degraded(
+  obs: PipelineObservation,
+  previousLag: number | undefined,
+  gen: number | undefined,
+): ConditionInput {
+  const g = gen !== undefined ? { observedGeneration: gen } : {};
+  const lag = obs.load?.lag;
+  if (lag !== undefined && previousLag !== undefined && lag > previousLag && lag > 0) {
+    return {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'LagGrowing',
+      message: `lag grew from ${previousLag} to ${lag} messages`,
+      ...g,
+    };
+  }
+  const missing = obs.backends.filter((b) => b.available < b.replicas);
+  if (
+    obs.planned.ok &&
+    missing.length > 0 &&
+    missing.length === obs.backends.length &&
+    obs.backends.length > 0
+  ) {
+    return {
+      type: 'Degraded',
+      status: 'True',
+      reason: 'NoBackends',
+      message: 'no backend group is available',
+      ...g,
+    };
+  }
+  return { type: 'Degraded', status: 'False', reason: 'AsPlanned', message: '', ...g };
+}
+
+function ready(obs: PipelineObservation, isDegraded: boolean): Check {
+  if (!obs.planned.ok) return { ok: false, reason: 'NotPlanned', message: obs.planned.message };
+  if (!obs.topics?.ok)
+    return { ok: false, reason: 'TopicsNotReady', message: obs.topics?.message ?? 'topics not ensured' };
+  if (isDegraded) return { ok: false, reason: 'Degraded', message: 'see the Degraded condition' };
+  const missing = obs.backends.filter((b) => b.available < b.replicas);
+  if (missing.length > 0) {
+    const what = missing.map((b) => `${b.name} ${b.available}/${b.replicas}`).join(', ');
+    return { ok: false, reason: 'BackendsUnavailable', message: `backends not available: ${what}` };
+  }
+  const p = obs.planned.plan;
+  return {
+    ok: true,
+    message: `${p.gpus} GPU(s) of ${p.gpuProduct} serving ${formatDecimal(obs.targetVps)} videos/s`,
+  };
+}
+
+export function pipelineStatus(
+  pipeline: VideoPipeline,
+  obs: PipelineObservation,
+  nowIso: string,
+): VideoPipelineStatus {
+  const previous = pipeline.status ?? {};
+  const gen = pipeline.metadata.generation;
+  let conditions: Condition[] = previous.conditions ?? [];
+  const degradedCondition = degraded(obs, previous.observed?.lag, gen);
+  const readyCheck = ready(obs, degradedCondition.status === 'True');
+  const topics: Check = obs.topics ?? {
+    ok: false,
+    reason: 'NotPlanned',
+    message: 'no plan to create topics for',
+  };
+  for (const next of [
+    condition('Ready', readyCheck, 'Ready', gen),
+    plannedCondition(obs.planned, gen),
+    condition('TopicsReady', topics, 'TopicsReady', gen),
+    degradedCondition,
+  ]) {
+    conditions = setCondition(conditions, next, nowIso);
+  }
+  const plan = obs.planned.ok ? planToStatus(obs.planned.plan) : previous.plan;
+  const observed = obs.load
+    ? {
+        videosPerSecond: formatDecimal(obs.load.videosPerSecond),
+        lag: obs.load.lag,
+        ...(previous.observed?.p99LatencyMs !== undefined
+          ? { p99LatencyMs: previous.observed.p99LatencyMs }
+          : {}),
+      }
+    : previous.observed;
+  return {
+    ...(gen !== undefined ? { observedGeneration: gen } : {}),
+    conditions,
+    target: targetStatus(obs.targetVps),
+    ...(plan ? { plan } : {}),
+    ...(observed ? { observed } : {}),
+  };
+}

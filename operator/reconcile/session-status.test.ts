@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ModelSession } from '../api/types.generated.ts';
+import { samplePipeline } from '../render/fixtures.ts';
+import { sessionStatus } from './session-status.ts';
+
+const sample = (): ModelSession => samplePipeline().sessions[0]!;
+const cond = (s: ReturnType<typeof sessionStatus>, type: string) =>
+  s.conditions?.find((c) => c.type === type);
+
+test('a profiled session with a good model reference is Ready and Profiled', () => {
+  const s = sessionStatus(sample(), ['NVIDIA-T4'], 't1');
+  assert.equal(cond(s, 'Ready')?.status, 'True');
+  assert.equal(cond(s, 'Profiled')?.status, 'True');
+});
+
+test('no profile for any product of the cluster: Profiled=False NoProfile, Ready=False', () => {
+  const s = sessionStatus(sample(), ['NVIDIA-H100'], 't1');
+  assert.equal(cond(s, 'Profiled')?.reason, 'NoProfile');
+  assert.equal(cond(s, 'Ready')?.reason, 'NotProfiled');
+});
+
+test('a malformed model reference: Ready=False InvalidModel', () => {
+  const bad = sample();
+  bad.spec = { ...bad.spec, model: { uri: 'ftp://x/y.onnx' } };
+  assert.equal(cond(sessionStatus(bad, ['NVIDIA-T4'], 't1'), 'Ready')?.reason, 'InvalidModel');
+});
+
+test('lastTransitionTime moves only when status flips', () => {
+  const session = sample();
+  const first = sessionStatus(session, ['NVIDIA-T4'], 't1');
+  const again = sessionStatus({ ...session, status: first }, ['NVIDIA-T4'], 't2');
+  assert.deepEqual(again, first);
+  const flipped = sessionStatus({ ...session, status: first }, [], 't3');
+  assert.equal(cond(flipped, 'Ready')?.lastTransitionTime, 't3');
+});

@@ -1,0 +1,28 @@
+// Reconciles one ModelSession by key: validate (pure) and write Ready/Profiled when they change.
+// Pipelines that reference the session are re-planned by the manager (sessions are indexed).
+import { isDeepStrictEqual } from 'node:util';
+import { inventoryFromNodes } from '../api/to-planner.ts';
+import type { ModelSession } from '../api/types.generated.ts';
+import { objectPath, SESSIONS, statusPath } from '../kube/paths.ts';
+import type { ReconcileContext, ReconcileResult } from './context.ts';
+import { sessionStatus } from './session-status.ts';
+
+export async function reconcileSession(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
+  const [namespace, name] = key.split('/') as [string, string];
+  const obj = await ctx.api.get(objectPath(SESSIONS, namespace, name));
+  if (!obj || obj.metadata.deletionTimestamp) return {};
+  const session = obj as unknown as ModelSession;
+  const products = [
+    ...new Set(inventoryFromNodes([...ctx.caches.nodes.values()]).map((n) => n.product)),
+  ].sort();
+  const status = sessionStatus(session, products, new Date(ctx.clock.nowMs()).toISOString());
+  if (!isDeepStrictEqual(status, session.status)) {
+    await ctx.api.mergePatch(statusPath(SESSIONS, namespace, name), { status });
+    const ready = status.conditions?.find((c) => c.type === 'Ready');
+    const was = session.status?.conditions?.find((c) => c.type === 'Ready');
+    if (ready && ready.status === 'False' && (was?.status !== 'False' || was.reason !== ready.reason)) {
+      await ctx.events.record(obj, 'Warning', ready.reason, ready.message);
+    }
+  }
+  return {};
+}
