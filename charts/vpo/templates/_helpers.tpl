@@ -27,12 +27,20 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: operator
 {{- end -}}
 
-{{- define "vpo.labels" -}}
+{{/* Labels of every object, without app.kubernetes.io/component. */}}
+{{- define "vpo.commonLabels" -}}
 helm.sh/chart: {{ include "vpo.chart" . }}
-{{ include "vpo.selectorLabels" . }}
+app.kubernetes.io/name: {{ include "vpo.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: vpo
+{{- end -}}
+
+{{/* Labels of the operator's objects. */}}
+{{- define "vpo.labels" -}}
+{{ include "vpo.commonLabels" . }}
+app.kubernetes.io/component: operator
 {{- end -}}
 
 {{- define "vpo.serviceAccountName" -}}
