@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AppsV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { type KubernetesCluster, startKubernetes } from './env/k8s/cluster.ts';
 
 const GPU = 'nvidia.com/gpu';
@@ -167,6 +174,32 @@ describe('Kubernetes test environment', () => {
 
   // An existing cluster from $KUBECONFIG is not ours to stop.
   const ownCluster = !process.env.KUBECONFIG;
+  // In our own cluster no other pod holds GPUs, so the count is exact.
+  if (ownCluster)
+    test('the scheduler counts GPUs: one pod per GPU Runs, the next one stays Pending', async () => {
+      const totalGpus = [...gpuNodes.values()].reduce((a, b) => a + b, 0);
+      await apps.patchNamespacedDeploymentScale(
+        { name: 'gpu-worker', namespace, body: { spec: { replicas: totalGpus + 1 } } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      const pods = await eventually(`${totalGpus} Running and 1 Unschedulable gpu-worker pods`, async () => {
+        const list = await core.listNamespacedPod({ namespace, labelSelector: 'app=gpu-worker' });
+        const running = list.items.filter((p) => p.status?.phase === 'Running');
+        const unschedulable = list.items.filter((p) =>
+          p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'),
+        );
+        return running.length === totalGpus && unschedulable.length === 1 ? running : undefined;
+      });
+      const perNode = new Map<string, number>();
+      for (const pod of pods)
+        perNode.set(pod.spec?.nodeName ?? '', (perNode.get(pod.spec?.nodeName ?? '') ?? 0) + 1);
+      assert.deepEqual(
+        new Map([...perNode].sort()),
+        new Map([...gpuNodes].sort()),
+        'every GPU node full, no more',
+      );
+    });
+
   if (ownCluster)
     test('stop() ends every component and removes the temp dir', async () => {
       assert.ok(cluster, 'the suite started its own cluster');
