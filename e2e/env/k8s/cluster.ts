@@ -58,7 +58,7 @@ async function stopAll(running: Running): Promise<void> {
 function assertAlive(components: readonly Component[]): () => void {
   return () => {
     const dead = components.find((c) => !c.isRunning());
-    if (dead) throw new Error(`${dead.name} exited during startup`);
+    if (dead) throw new Error(`${dead.name} exited during startup (${dead.exitReason()})`);
   };
 }
 
@@ -68,7 +68,7 @@ async function failureReport(error: unknown, components: readonly Component[], d
   );
   const message = error instanceof Error ? error.message : String(error);
   return new Error(
-    `Kubernetes test cluster failed to start: ${message}\n(temp dir ${dir})\n${tails.join('\n')}`,
+    `Kubernetes test cluster failed to start: ${message}\n(logs were in ${dir})\n${tails.join('\n')}`,
     {
       cause: error,
     },

@@ -11,6 +11,8 @@ export interface Component {
   /** Resolves with a description of how the process ended ("exit code 1", "signal SIGKILL"). */
   exited: Promise<string>;
   isRunning(): boolean;
+  /** How the process ended, once it has ("exit code 1", "failed to start: spawn ... ENOENT"). */
+  exitReason(): string | undefined;
   stop(graceMs?: number): Promise<void>;
   /** Sends SIGKILL without waiting: for process exit handlers, which cannot wait. */
   killNow(): void;
@@ -25,15 +27,15 @@ export function startComponent(name: string, command: string, args: string[], lo
     closeSync(fd);
   }
   let running = true;
+  let reason: string | undefined;
   const exited = new Promise<string>((resolve) => {
-    child.once('exit', (code, signal) => {
+    const end = (why: string) => {
       running = false;
-      resolve(signal ? `signal ${signal}` : `exit code ${code}`);
-    });
-    child.once('error', (error) => {
-      running = false;
-      resolve(`failed to start: ${error.message}`);
-    });
+      reason ??= why;
+      resolve(reason);
+    };
+    child.once('exit', (code, signal) => end(signal ? `signal ${signal}` : `exit code ${code}`));
+    child.once('error', (error) => end(`failed to start: ${error.message}`));
   });
   const stop = async (graceMs = 10_000): Promise<void> => {
     if (!running) return;
@@ -55,6 +57,7 @@ export function startComponent(name: string, command: string, args: string[], lo
     pid: child.pid ?? -1,
     exited,
     isRunning: () => running,
+    exitReason: () => reason,
     stop,
     killNow: () => {
       if (running) child.kill('SIGKILL');
