@@ -1,0 +1,151 @@
+// The Kafka transport (runtime/transport/transport.ts over a real broker). Records are keyed by
+// videoId; the producer is idempotent with acks=all; a subscription commits a chunk's offsets
+// only after its handler resolved (outputs produced). Publishing to the output topic goes
+// through the OutputGate (exactly one result per video). Every publish and dead letter tells the
+// subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
+import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import type { Clock, Logger } from '../../executor/ports.ts';
+import type { DeadLetter, Handler, StageMessage, Subscription, Transport } from '../transport.ts';
+import { type EncodedRecord, encodeDeadLetter, encodeMessage } from './codec.ts';
+import { createKafkaClient, type KafkaConnection } from './connection.ts';
+import { OutputGate } from './output-gate.ts';
+import type { KafkaSettings } from './settings.ts';
+import { KafkaSubscription, type SubscriptionEvents } from './subscription.ts';
+
+export interface KafkaTransportOptions {
+  connection: KafkaConnection;
+  settings: KafkaSettings;
+  topics: { deadLetter: string; output: string };
+  /** Handler retries (transport-level; the executor retries its own items first). */
+  retry: { maxRetries: number; backoffMs: number };
+  /** Start the output gate (this process hosts a sink stage). */
+  gateOutput: boolean;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Kafka failed (broker unreachable, request timed out): retriable, never the message's fault. */
+export class TransportError extends Error {
+  readonly retriable = true;
+  readonly reason = 'TransportUnavailable';
+}
+
+export class KafkaTransport implements Transport {
+  private readonly options: KafkaTransportOptions;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private readonly subscriptions: KafkaSubscription[] = [];
+  private gate: OutputGate | undefined;
+
+  private constructor(options: KafkaTransportOptions) {
+    this.options = options;
+    this.kafka = createKafkaClient(options.connection, options.logger);
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 30 },
+    });
+  }
+
+  static async connect(options: KafkaTransportOptions): Promise<KafkaTransport> {
+    const transport = new KafkaTransport(options);
+    await transport.producer.connect();
+    if (options.gateOutput) {
+      transport.gate = new OutputGate({
+        kafka: transport.kafka,
+        topic: options.topics.output,
+        clientId: options.connection.clientId,
+        recentIds: options.settings.outputDedup.recentIds,
+        tailPerPartition: options.settings.outputDedup.tailPerPartition,
+        syncTimeoutMs: 30_000,
+        logger: options.logger,
+      });
+      await transport.gate.start();
+    }
+    return transport;
+  }
+
+  /** Results dropped as duplicates by the output gate. */
+  get duplicatesDropped(): number {
+    return this.gate?.dropped ?? 0;
+  }
+
+  events(): SubscriptionEvents[] {
+    return this.subscriptions.map((s) => ({ ...s.events }));
+  }
+
+  private async send(topic: string, records: EncodedRecord[]): Promise<void> {
+    const { batchMessages, compression } = this.options.settings.producer;
+    for (let i = 0; i < records.length; i += batchMessages) {
+      try {
+        await this.producer.send({
+          topic,
+          acks: -1,
+          compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+          messages: records.slice(i, i + batchMessages),
+        });
+      } catch (error) {
+        throw new TransportError(`producing to ${topic} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    }
+  }
+
+  private left(videoIds: string[], topic: string | undefined): void {
+    for (const id of videoIds) for (const s of this.subscriptions) s.left(id, topic);
+  }
+
+  async publish(topic: string, messages: StageMessage[]): Promise<void> {
+    let admitted = messages;
+    const gate = this.gate && topic === this.gate.topic ? this.gate : undefined;
+    if (gate) admitted = await gate.admit(messages);
+    try {
+      await this.send(topic, admitted.map(encodeMessage));
+      gate?.settle(admitted, true);
+    } catch (error) {
+      gate?.settle(admitted, false);
+      throw error;
+    }
+    this.left(
+      messages.map((m) => m.videoId),
+      topic,
+    );
+  }
+
+  async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
+    await this.send(this.options.topics.deadLetter, letters.map(encodeDeadLetter));
+    this.left(
+      letters.map((l) => l.videoId),
+      undefined,
+    );
+  }
+
+  async subscribe(
+    topic: string,
+    group: string,
+    handler: Handler,
+    options?: { maxBatch?: number },
+  ): Promise<Subscription> {
+    const subscription = new KafkaSubscription(topic, group, handler, options?.maxBatch ?? 1, {
+      kafka: this.kafka,
+      settings: this.options.settings,
+      retry: this.options.retry,
+      clock: this.options.clock,
+      logger: this.options.logger,
+      publishDeadLetters: (letters) => this.publishDeadLetters(letters),
+      isTransportError: (error) => error instanceof TransportError,
+      onRebalance: () => this.gate?.rebalanced(),
+    });
+    this.subscriptions.push(subscription);
+    await subscription.start();
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})));
+    await this.gate?.close();
+    await this.producer.disconnect();
+  }
+}

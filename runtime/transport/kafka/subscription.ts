@@ -1,0 +1,299 @@
+// One subscription = one kafkajs consumer in a group. Batches come through eachBatch and are cut
+// into chunks of at most `maxBatch` for the handler; a chunk's offsets are resolved and committed
+// only after the handler resolved, i.e. after its outputs were produced (at-least-once). Why
+// eachBatch and not eachMessage: the handler batches, and committing per chunk costs one request.
+// - Bad records (not JSON, no videoId) go straight to the dead letters; the partition goes on.
+// - A chunk whose handler rejects is retried with backoff: forever while Kafka itself fails (the
+//   broker is down: nothing is lost, it resumes), up to maxRetries otherwise, then message by
+//   message, and a message that still fails becomes a dead letter.
+// - Inputs parked in a join are held (see PartitionOffsets); held + in-flight messages are
+//   bounded: at the bound the partition is paused, and resumed when enough was let go.
+// - Heartbeats go on during a long chunk, so a slow stage never gets the consumer kicked out.
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { Clock, Logger } from '../../executor/ports.ts';
+import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
+import { decodeMessage, stageOfGroup } from './codec.ts';
+import { PartitionOffsets } from './partition-offsets.ts';
+import type { KafkaSettings } from './settings.ts';
+
+export interface SubscriptionEvents {
+  rebalances: number;
+  pauses: number;
+  resumes: number;
+  commits: number;
+  /** Largest count of held + in-flight messages seen at once. */
+  maxHeldOrInFlight: number;
+}
+
+export interface SubscriptionDeps {
+  kafka: Kafka;
+  settings: KafkaSettings;
+  retry: { maxRetries: number; backoffMs: number };
+  clock: Clock;
+  logger: Logger;
+  publishDeadLetters(letters: DeadLetter[]): Promise<void>;
+  isTransportError(error: unknown): boolean;
+  /** Called on every rebalance of this consumer (the output gate catches up). */
+  onRebalance(): void;
+}
+
+const maxTransportBackoffMs = 2000;
+
+export class KafkaSubscription implements Subscription {
+  readonly topic: string;
+  readonly events: SubscriptionEvents = {
+    rebalances: 0,
+    pauses: 0,
+    resumes: 0,
+    commits: 0,
+    maxHeldOrInFlight: 0,
+  };
+  private readonly consumer: Consumer;
+  private readonly deps: SubscriptionDeps;
+  private readonly stage: string;
+  private readonly handler: Handler;
+  private readonly maxBatch: number;
+  private partitions = new Map<number, PartitionOffsets>();
+  /** Videos in a handler call now (count of calls), and those of them that left meanwhile. */
+  private calling = new Map<string, number>();
+  private departed = new Set<string>();
+  /** Held videos (this generation) → their partition. */
+  private heldAt = new Map<string, number>();
+  private inFlight = 0;
+  private readonly paused = new Set<number>();
+  private userPaused = false;
+  private commitChain: Promise<void> = Promise.resolve();
+  private running = false;
+
+  constructor(topic: string, group: string, handler: Handler, maxBatch: number, deps: SubscriptionDeps) {
+    this.topic = topic;
+    this.stage = stageOfGroup(group);
+    this.handler = handler;
+    this.maxBatch = Math.max(1, maxBatch);
+    this.deps = deps;
+    const c = deps.settings.consumer;
+    this.consumer = deps.kafka.consumer({
+      groupId: group,
+      sessionTimeout: c.sessionTimeoutMs,
+      heartbeatInterval: c.heartbeatIntervalMs,
+      rebalanceTimeout: c.rebalanceTimeoutMs,
+      maxBytesPerPartition: c.maxBytesPerPartition,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 60 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      // A new generation: whatever was not committed is delivered again from the committed
+      // offsets (the join's state with it), so this generation starts with empty bookkeeping.
+      this.events.rebalances++;
+      deps.onRebalance();
+      this.partitions = new Map();
+      this.heldAt = new Map();
+      this.paused.clear();
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    this.running = true;
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.deps.settings.consumer.partitionsConsumedConcurrently,
+      eachBatch: (payload) => this.eachBatch(payload),
+    });
+  }
+
+  /** The transport saw `videoId` leave for `topic` (published or dead-lettered). */
+  left(videoId: string, topic: string | undefined): void {
+    if (topic === this.topic) return;
+    if (this.calling.has(videoId)) this.departed.add(videoId);
+    const partition = this.heldAt.get(videoId);
+    if (partition === undefined) return;
+    this.heldAt.delete(videoId);
+    if (this.partitions.get(partition)?.release(videoId)) {
+      this.scheduleCommit();
+      this.maybeResume();
+    }
+  }
+
+  pause(): void {
+    this.userPaused = true;
+    this.consumer.pause([{ topic: this.topic }]);
+  }
+
+  resume(): void {
+    this.userPaused = false;
+    this.consumer.resume([{ topic: this.topic }]);
+  }
+
+  private closing: Promise<void> | undefined;
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.running = false;
+      await this.consumer.stop().catch(() => {});
+      await this.commitChain;
+      await this.consumer.disconnect();
+    })();
+    return this.closing;
+  }
+
+  private held(): number {
+    let total = 0;
+    for (const p of this.partitions.values()) total += p.size;
+    return total;
+  }
+
+  private offsetsOf(partition: number): PartitionOffsets {
+    let offsets = this.partitions.get(partition);
+    if (!offsets) {
+      offsets = new PartitionOffsets();
+      this.partitions.set(partition, offsets);
+    }
+    return offsets;
+  }
+
+  private async eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale } = payload;
+    const offsets = this.offsetsOf(batch.partition);
+    const limit = this.deps.settings.consumer.maxInFlightMessages;
+    const beat = setInterval(
+      () => heartbeat().catch(() => {}),
+      this.deps.settings.consumer.heartbeatIntervalMs,
+    );
+    try {
+      for (let i = 0; i < batch.messages.length; i += this.maxBatch) {
+        if (!isRunning() || isStale() || !this.running) return;
+        const records = batch.messages.slice(i, i + this.maxBatch);
+        if (this.held() + this.inFlight + records.length > limit && this.inFlight + this.held() > 0) {
+          // Local queues are full: stop fetching this partition instead of buffering; the
+          // unprocessed rest of the batch is fetched again after resume.
+          this.paused.add(batch.partition);
+          this.consumer.pause([{ topic: this.topic, partitions: [batch.partition] }]);
+          this.events.pauses++;
+          return;
+        }
+        const letters: DeadLetter[] = [];
+        const chunk: { message: StageMessage; offset: number }[] = [];
+        for (const record of records) {
+          const decoded = decodeMessage(record.value, this.topic, this.stage);
+          if (decoded.ok) chunk.push({ message: decoded.message, offset: Number(record.offset) });
+          else letters.push(decoded.letter);
+        }
+        this.inFlight += chunk.length;
+        this.events.maxHeldOrInFlight = Math.max(this.events.maxHeldOrInFlight, this.inFlight + this.held());
+        for (const { message } of chunk)
+          this.calling.set(message.videoId, (this.calling.get(message.videoId) ?? 0) + 1);
+        let delivered = false;
+        try {
+          if (letters.length > 0) await this.deps.publishDeadLetters(letters);
+          delivered = await this.deliver(
+            chunk.map((c) => c.message),
+            isRunning,
+          );
+          // What did not leave during the call is parked (a join input): hold its offset.
+          if (delivered && offsets === this.partitions.get(batch.partition)) {
+            for (const { message, offset } of chunk) {
+              if (this.departed.has(message.videoId)) continue;
+              offsets.hold(message.videoId, offset);
+              this.heldAt.set(message.videoId, batch.partition);
+            }
+          }
+        } finally {
+          this.inFlight -= chunk.length;
+          for (const { message } of chunk) {
+            const count = (this.calling.get(message.videoId) ?? 1) - 1;
+            if (count > 0) this.calling.set(message.videoId, count);
+            else {
+              this.calling.delete(message.videoId);
+              this.departed.delete(message.videoId);
+            }
+          }
+        }
+        if (!delivered) return;
+        const last = records[records.length - 1]!;
+        offsets.processed(Number(last.offset));
+        resolveOffset(last.offset);
+        this.scheduleCommit();
+        await heartbeat().catch(() => {});
+      }
+    } finally {
+      clearInterval(beat);
+      this.maybeResume();
+    }
+  }
+
+  /** Runs the handler with retries; false when the consumer stopped before it succeeded. */
+  private async deliver(messages: StageMessage[], isRunning: () => boolean): Promise<boolean> {
+    if (messages.length === 0) return true;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.handler(messages);
+        return true;
+      } catch (error) {
+        if (!isRunning() || !this.running) return false;
+        const text = error instanceof Error ? error.message : String(error);
+        if (this.deps.isTransportError(error)) {
+          this.deps.logger.warn(`${this.topic}: Kafka unavailable, retrying (${text})`);
+          await this.deps.clock.sleep(Math.min(maxTransportBackoffMs, this.deps.retry.backoffMs * attempt));
+          continue;
+        }
+        if (attempt <= this.deps.retry.maxRetries) {
+          await this.deps.clock.sleep(this.deps.retry.backoffMs * 2 ** (attempt - 1));
+          continue;
+        }
+        if (messages.length > 1) {
+          // One bad message should not sink its neighbours: retry them one by one.
+          for (const m of messages) if (!(await this.deliver([m], isRunning))) return false;
+          return true;
+        }
+        const letter: DeadLetter = {
+          videoId: messages[0]!.videoId,
+          source: typeof messages[0]!.source === 'string' ? messages[0]!.source : '',
+          stage: this.stage,
+          reason: 'InvalidMessage',
+          attempts: attempt,
+          error: `handler failed ${attempt} times: ${text}`,
+          original: messages[0],
+        };
+        await this.deps.publishDeadLetters([letter]);
+        return true;
+      }
+    }
+  }
+
+  private scheduleCommit(): void {
+    this.commitChain = this.commitChain.then(() => this.commit());
+  }
+
+  private async commit(): Promise<void> {
+    const wanted: { topic: string; partition: number; offset: string }[] = [];
+    const marks: [PartitionOffsets, number][] = [];
+    for (const [partition, offsets] of this.partitions) {
+      const offset = offsets.toCommit();
+      if (offset === undefined) continue;
+      wanted.push({ topic: this.topic, partition, offset: String(offset) });
+      marks.push([offsets, offset]);
+    }
+    if (wanted.length === 0) return;
+    try {
+      await this.consumer.commitOffsets(wanted);
+      for (const [offsets, offset] of marks) offsets.committedAt(offset);
+      this.events.commits++;
+    } catch (error) {
+      // A rebalance took the partition away, or Kafka is down: not committing is safe
+      // (redelivery); the next commit carries the same offsets.
+      this.deps.logger.warn(`${this.topic}: commit failed: ${(error as Error).message}`);
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused.size === 0 || this.userPaused) return;
+    if (this.inFlight + this.held() >= this.deps.settings.consumer.maxInFlightMessages / 2) return;
+    const partitions = [...this.paused];
+    this.paused.clear();
+    this.consumer.resume([{ topic: this.topic, partitions }]);
+    this.events.resumes++;
+  }
+}
