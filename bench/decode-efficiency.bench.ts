@@ -1,7 +1,8 @@
-// Decode efficiency of ingest: frames sampled per second by `ingest` (probe + one ffmpeg per
-// video + frame store) over a set of generated clips, divided by the rate at which ffmpeg alone
-// does the same decode, sampling and scaling (the same filter graph and thread count) to null
-// output, measured side by side in this run. Target ≥ 0.8: our wrapping costs at most 20%.
+// Decode efficiency of ingest: frames sampled per second by `ingest` (container-header probe, one
+// ffmpeg per video, frame store) over a set of generated MP4 and WebM clips, divided by the rate
+// at which ffmpeg alone does the same decode, sampling and scaling (the same filter graph and
+// thread count) to null output, measured side by side in this run. Target ≥ 0.8: our wrapping
+// costs at most 20%.
 // Also compares the two sampling methods on a long clip (what `seekThresholdSeconds` rests on),
 // and reports ffmpeg's full decode+scale rate of the clips for scale.
 // Usage: npm run bench -- decode-efficiency [REPS]

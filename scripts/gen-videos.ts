@@ -219,8 +219,12 @@ export interface HostileFixtures {
   /** mp4 cut in half with its index first: the first half decodes. */
   truncatedWithIndex: string;
   audioOnly: string;
-  /** 20 minutes of 16×16 black at 1 fps: longer than the default maxDurationSeconds. */
+  /** 20 minutes of 16×16 black at 1 fps: longer than the default maxDurationSeconds (index last). */
   long: string;
+  /** The same as WebM: the duration is declared in the Matroska Segment Info. */
+  longWebm: string;
+  /** A 1 s MPEG-TS clip: no container header ingest reads itself, so ffprobe answers. */
+  mpegts: string;
 }
 
 /** Writes hostile inputs into `dir` (a test's temp dir). */
@@ -234,6 +238,8 @@ export async function generateHostileFixtures(dir: string): Promise<HostileFixtu
     truncatedWithIndex: f('truncated-with-index.mp4'),
     audioOnly: f('audio-only.mp4'),
     long: f('long.mp4'),
+    longWebm: f('long.webm'),
+    mpegts: f('clip.ts'),
   };
   await writeFile(fixtures.notAVideo, 'this is a text file pretending to be a video\n'.repeat(50));
   await writeFile(fixtures.zeroBytes, '');
@@ -251,7 +257,46 @@ export async function generateHostileFixtures(dir: string): Promise<HostileFixtu
     await rm(whole, { force: true });
   }
   await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac'], fixtures.audioOnly);
-  await ffmpeg(['-f', 'lavfi', '-i', 'color=c=black:s=16x16:r=1:d=1200', ...x264], fixtures.long);
+  const black = ['-f', 'lavfi', '-i', 'color=c=black:s=16x16:r=1:d=1200'];
+  await ffmpeg([...black, ...x264], fixtures.long);
+  await ffmpeg([...black, ...encoderArgs(fixtures.longWebm)], fixtures.longWebm);
+  const oneSecond = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=1'];
+  await ffmpeg([...oneSecond, ...x264, '-f', 'mpegts'], fixtures.mpegts);
+  return fixtures;
+}
+
+export interface ContainerFixtures {
+  /** Video with an audio track (AAC in MP4; Opus in WebM, whose CodecDelay shifts the start). */
+  withAudioMp4: string;
+  withAudioWebm: string;
+  /** Timestamps starting at 100 s, as in a capture cut from a live stream. */
+  offsetMp4: string;
+  offsetWebm: string;
+}
+
+/** Container variants for the header parsers (test temp dir); `mp4`/`webm` are clips to remux. */
+export async function generateContainerFixtures(
+  dir: string,
+  mp4: string,
+  webm: string,
+): Promise<ContainerFixtures> {
+  await mkdir(dir, { recursive: true });
+  const f = (name: string) => path.join(dir, name);
+  const fixtures: ContainerFixtures = {
+    withAudioMp4: f('with-audio.mp4'),
+    withAudioWebm: f('with-audio.webm'),
+    offsetMp4: f('offset.mp4'),
+    offsetWebm: f('offset.webm'),
+  };
+  const av = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=2', '-f', 'lavfi', '-i', 'sine=d=2'];
+  await ffmpeg([...av, ...encoderArgs('a.mp4'), '-c:a', 'aac'], fixtures.withAudioMp4);
+  await ffmpeg([...av, ...encoderArgs('a.webm'), '-c:a', 'libopus'], fixtures.withAudioWebm);
+  for (const [from, out] of [
+    [mp4, fixtures.offsetMp4],
+    [webm, fixtures.offsetWebm],
+  ] as const) {
+    await ffmpeg(['-i', from, '-c', 'copy', '-output_ts_offset', '100'], out);
+  }
   return fixtures;
 }
 

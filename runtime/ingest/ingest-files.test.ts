@@ -1,6 +1,7 @@
 // Real ffmpeg on generated clips: every sample clip yields the asked frames at the asked size with
 // statistics matching its label, and every hostile file ends in its reason while the ingestor
-// keeps serving the next video.
+// keeps serving the next video. Sample clips are probed from their container header (no
+// ffprobe process); other containers still go through ffprobe.
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -71,6 +72,7 @@ test('every sample clip gives the asked frames, and its pixels match its label',
       `${clip.file} ${JSON.stringify(s)}`,
     );
     assert.equal(meta.decodedFrames + meta.repeatedFrames, sampling.frames);
+    assert.equal(meta.probedBy, 'header', `${clip.file}: no ffprobe process on the common path`);
     await store.release(frameRef);
   }
   assert.equal(await store.sizeBytes(), 0);
@@ -103,6 +105,7 @@ test('each hostile file ends in its reason and the next video still ingests', as
     [uri(hostile.truncatedNoIndex), 'DecodeFailed'],
     [uri(hostile.audioOnly), 'NotAVideo'],
     [uri(hostile.long), 'TooLong'],
+    [uri(hostile.longWebm), 'TooLong'],
     [uri(path.join(dir, 'missing.mp4')), 'NotFound'],
     [uri(dir), 'NotAVideo'],
     ['file:///dev/zero', 'NotAVideo'],
@@ -125,6 +128,28 @@ test('each hostile file ends in its reason and the next video still ingests', as
   assert.ok(partial.meta.decodedFrames >= 1 && partial.meta.decodedFrames < sampling.frames);
   assert.equal(partial.meta.repeatedFrames, sampling.frames - partial.meta.decodedFrames);
   await store.release(partial.frameRef);
+});
+
+test('containers without a header ingest reads (MPEG-TS) are probed by ffprobe and still ingest', async () => {
+  const { frameRef, meta } = await ingestor.ingest({ videoId: 'ts', uri: uri(hostile.mpegts) });
+  assert.equal(meta.probedBy, 'ffprobe');
+  assert.equal(meta.container, 'mpegts');
+  assert.ok(Math.abs(meta.durationSeconds - 1) < 0.2, String(meta.durationSeconds));
+  assert.equal(meta.decodedFrames, sampling.frames);
+  await store.release(frameRef);
+});
+
+test('a declared duration over maxDurationSeconds is TooLong from the header, in MP4 and WebM', async () => {
+  const strict = createIngestor(
+    { sampling, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 20, maxDurationSeconds: 1.5 },
+    { frameStore: store },
+  );
+  for (const file of ['moving-dark.mp4', 'moving-bright.webm', 'static-dark.webm']) {
+    const clip = sampleClips.find((c) => c.file === file)!;
+    const result = strict.ingest({ videoId: file, uri: uri(path.join(dir, 'videos', file)) });
+    if (clip.durationSeconds > 1.5) await assert.rejects(result, { reason: 'TooLong' }, file);
+    else await store.release((await result).frameRef);
+  }
 });
 
 test('a file over maxVideoBytes is refused before decoding', async () => {

@@ -1,4 +1,5 @@
-// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, decode it
+// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, read its
+// duration and streams from the container header (ffprobe only when that cannot), decode it
 // once with ffmpeg into `sampling.frames` RGB24 frames, store them and return the frame ref.
 // Downloads and decodes each have their own concurrency limit, so slow servers never hold the
 // decode slots (and decoding never starves downloads). Every failure is an IngestError with a
@@ -10,13 +11,13 @@ import path from 'node:path';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import { createForbiddenAddresses } from './address.ts';
+import { probeLocalVideo } from './container.ts';
 import type { ResizeMode } from './decode.ts';
 import { decodeFrames } from './decode.ts';
 import { IngestError } from './errors.ts';
 import { openFileVideo } from './fetch-file.ts';
 import { fetchHttpToFile } from './fetch-http.ts';
 import { createLimiter } from './limiter.ts';
-import { probeVideo } from './probe.ts';
 
 export interface IngestOptions {
   sampling: { frames: number; width: number; height: number };
@@ -80,6 +81,8 @@ export interface IngestMeta {
   repeatedFrames: number;
   sampleMethod: 'select' | 'seek';
   resize: ResizeMode;
+  /** Where duration and streams came from: the MP4/Matroska header, or ffprobe for the rest. */
+  probedBy: 'header' | 'ffprobe';
 }
 
 export interface IngestResult {
@@ -166,7 +169,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   };
 
   const decode = async (localPath: string, sourceBytes: number) => {
-    const probe = await probeVideo(o.ffprobePath, localPath, o.probeTimeoutMs);
+    const probe = await probeLocalVideo(localPath, o.ffprobePath, o.probeTimeoutMs);
     if (!(probe.durationSeconds > 0))
       throw new IngestError('DecodeFailed', 'the video has no known duration');
     if (probe.durationSeconds > o.maxDurationSeconds) {
@@ -206,6 +209,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       repeatedFrames: decoded.repeatedFrames,
       sampleMethod,
       resize: o.resize,
+      probedBy: probe.probedBy,
     };
     return { data: decoded.data, meta };
   };

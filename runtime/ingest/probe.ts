@@ -5,6 +5,11 @@ import { runProcess, safeInputOptions } from './process.ts';
 
 export interface ProbeResult {
   durationSeconds: number;
+  /**
+   * Where the video stream starts on ffmpeg's output timeline, which ffmpeg shifts so that the
+   * file's earliest stream starts at 0 (MPEG-TS files start at 1.4 s, live captures at hours):
+   * the video's start minus the file's start, usually 0. Sample times and seeks are relative to it.
+   */
   startSeconds: number;
   width: number;
   height: number;
@@ -66,6 +71,11 @@ async function probeFailure(stderr: string, path: string): Promise<IngestError> 
   return new IngestError('NotAVideo', `not a recognised media file: ${tail}`);
 }
 
+function relativeStart(videoSeconds: number, fileSeconds: number): number {
+  const offset = videoSeconds - fileSeconds;
+  return Number.isFinite(offset) && offset > 0 ? offset : 0;
+}
+
 export function parseProbe(json: string): ProbeResult {
   let raw: RawProbe;
   try {
@@ -84,7 +94,7 @@ export function parseProbe(json: string): ProbeResult {
   const rotationDegrees = ((((sideRotation ?? num(video.tags?.rotate)) || 0) % 360) + 360) % 360;
   return {
     durationSeconds,
-    startSeconds: [num(video.start_time), num(raw.format?.start_time)].find((s) => Number.isFinite(s)) ?? 0,
+    startSeconds: relativeStart(num(video.start_time), num(raw.format?.start_time)),
     width: video.width,
     height: video.height,
     rotationDegrees,
