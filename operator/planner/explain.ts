@@ -1,19 +1,44 @@
 // The plan's explanation: one plain paragraph with the numbers a person needs to check it by hand.
 import { busyMicros, memoryMiB } from './backends.ts';
-import type { ProductPlan } from './plan-product.ts';
+import type { PipelineOnProduct, ProductPlan } from './plan-product.ts';
 import { saturatedBatch, throughputVps } from './profile.ts';
+import type { SplitObjective } from './slo-split.ts';
 
 type OkProductPlan = Extract<ProductPlan, { ok: true }>;
 
 const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
 const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
+const OBJECTIVE: Record<SplitObjective, string> = {
+  fractional: 'minimising Σ rate / best throughput within budget (fractional GPUs)',
+  packing: "minimising each stage's saturated GPUs plus its residual's occupancy alone (packing-aware)",
+  even: 'giving each stage an equal share of the longest path (baseline)',
+};
+
+function splitWhy(p: PipelineOnProduct): string {
+  const { split, tried } = p;
+  const how = `${OBJECTIVE[split.objective]}, then handing out the slack each path left`;
+  const fewest = Math.ceil(p.fractionalOptimumGpus - 1e-9);
+  if (tried.length === 0) return how;
+  if (tried.length === 1) {
+    const enough =
+      tried[0]!.gpus <= fewest ? `, ⌈${f2(p.fractionalOptimumGpus)}⌉, the fewest any split can need` : '';
+    return `${how} (saturated and packed on its own, it needs ${tried[0]!.gpus} GPU(s)${enough})`;
+  }
+  const gpus = tried.map((t) => `${t.split.objective} ${t.gpus}`).join(', ');
+  const optimum =
+    split.lowerBoundGpus > p.fractionalOptimumGpus + 0.005
+      ? `; the fractional optimum over all splits is ${f2(p.fractionalOptimumGpus)} GPU(s)`
+      : '';
+  return `${how}: the fractional-optimal split needed more than ⌈${f2(p.fractionalOptimumGpus)}⌉ GPU(s), so a packing-aware split was tried too; each saturated and packed on its own (GPUs: ${gpus}), the one kept needs the fewest GPUs (ties: the least total occupancy)${optimum}`;
+}
+
 export function explain(plan: OkProductPlan, others: string[]): string {
   const parts: string[] = [];
   for (const p of plan.pipelines) {
     const { pipeline, graph, split } = p;
     parts.push(
-      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method to minimise GPUs.`,
+      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method ${splitWhy(p)}.`,
     );
     for (const task of p.tasks) {
       const b = saturatedBatch(task.profile, task.budgetMs * 1000);

@@ -1,12 +1,14 @@
-// Plans one or more pipelines on one GPU product: profiles → fixed costs → SLO split →
-// saturated GPUs → squishy packing of all residuals together (Nexus packs across sessions).
+// Plans one or more pipelines on one GPU product: profiles → fixed costs → candidate SLO splits,
+// each placed and packed to keep the one needing the fewest GPUs → saturated GPUs → squishy
+// packing of all residuals together (Nexus packs across sessions).
+import { busyMicros } from './backends.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import type { StageGraph } from './rates.ts';
 import type { PlannedGpu, StageTask } from './saturate.ts';
 import { saturate } from './saturate.ts';
 import type { SloSplit } from './slo-split.ts';
-import { splitSlo } from './slo-split.ts';
+import { splitFor } from './slo-split.ts';
 import { squishyPack } from './squishy-pack.ts';
 import type { PlannerPipeline, PlannerSession } from './types.ts';
 
@@ -19,6 +21,32 @@ export interface PipelineOnProduct extends PipelineInput {
   usableMs: number;
   split: SloSplit;
   tasks: StageTask[];
+  /** The candidate splits placed and packed alone, fractional first (empty for a baseline). */
+  tried: SplitTrial[];
+  /** Σ R/TP* at the fractional-optimal split: no split on the grid needs fewer. */
+  fractionalOptimumGpus: number;
+}
+
+export interface SplitTrial {
+  split: SloSplit;
+  /** GPUs with this pipeline's residuals packed on their own. */
+  gpus: number;
+}
+
+type Residual = { task: StageTask; rateVps: number };
+
+interface Chosen {
+  placed: Placed;
+  tried: SplitTrial[];
+  /** The residuals packed on their own, when the choice needed it. */
+  packedGpus?: PlannedGpu[];
+}
+
+interface Placed {
+  split: SloSplit;
+  tasks: StageTask[];
+  saturatedGpus: PlannedGpu[];
+  residuals: Residual[];
 }
 
 export type ProductPlan =
@@ -36,6 +64,8 @@ export type ProductPlan =
 export interface ProductOptions {
   /** Baseline for comparisons: split the SLO evenly instead of optimising it. */
   evenSplit?: boolean;
+  /** Baseline for comparisons: only the fractional-optimal split (Σ R/TP*), no packing-aware one. */
+  fractionalSplit?: boolean;
 }
 
 /** Fixed costs first: download + decode, then one hop per stage on the longest path. */
@@ -77,6 +107,86 @@ function shortfall(
   return `even at the fastest batch, ${names.join(' → ')} needs ${needMs.toFixed(0)} ms of the ${usableMs} ms usable: short by ${(needMs - usableMs).toFixed(0)} ms`;
 }
 
+/** One pipeline's tasks, saturated GPUs and residuals under a split, or why none fits. */
+function place(
+  pipeline: PlannerPipeline,
+  graph: StageGraph,
+  profiles: BatchProfile[],
+  split: SloSplit,
+): Placed | string {
+  const tasks = pipeline.stages.map(
+    (stage, v): StageTask => ({
+      key: `${pipeline.namespace}/${pipeline.name}/${stage.name}`,
+      stage: stage.name,
+      session: stage.session,
+      profile: profiles[v]!,
+      rateVps: graph.rateVps[v]!,
+      budgetMs: split.budgetMs[v]!,
+    }),
+  );
+  const saturatedGpus: PlannedGpu[] = [];
+  const residuals: Residual[] = [];
+  for (const v of graph.order) {
+    const task = tasks[v]!;
+    const saturated = saturate(task);
+    if (!saturated) return `stage ${task.stage}: no batch fits ${task.budgetMs} ms`;
+    saturatedGpus.push(...saturated.gpus);
+    if (saturated.residualVps > 0) residuals.push({ task, rateVps: saturated.residualVps });
+  }
+  return { split, tasks, saturatedGpus, residuals };
+}
+
+/**
+ * Places the fractional-optimal split and packs its residuals on their own; if that needs more
+ * than ⌈fractional optimum⌉ GPUs (which no split can beat), does the same with the packing-aware
+ * split and keeps the fewer GPUs, then the lower total occupancy (more headroom), then the lower
+ * fractional cost. A candidate that cannot be placed or packed is skipped.
+ */
+function choose(
+  pipeline: PlannerPipeline,
+  graph: StageGraph,
+  profiles: BatchProfile[],
+  fractional: SloSplit,
+  packing: (() => SloSplit) | undefined,
+  gpuMemoryMiB: number,
+): Chosen | string {
+  const placedFirst = place(pipeline, graph, profiles, fractional);
+  if (!packing) return typeof placedFirst === 'string' ? placedFirst : { placed: placedFirst, tried: [] };
+  const tried: SplitTrial[] = [];
+  let best: Chosen | undefined;
+  let bestOccupancy = 0;
+  let firstError: string | undefined;
+  const consider = (placed: Placed | string) => {
+    if (typeof placed === 'string') {
+      firstError ??= placed;
+      return;
+    }
+    const packed = squishyPack(placed.residuals, gpuMemoryMiB);
+    if (!packed.ok) {
+      firstError ??= packed.message;
+      return;
+    }
+    const all = [...placed.saturatedGpus, ...packed.gpus];
+    const occupancy = all.reduce((s, g) => s + busyMicros(g) / g.dutyCycleMicros, 0);
+    tried.push({ split: placed.split, gpus: all.length });
+    const gpus = best ? best.placed.saturatedGpus.length + best.packedGpus!.length : Infinity;
+    const better =
+      all.length < gpus ||
+      (all.length === gpus &&
+        (occupancy < bestOccupancy ||
+          (occupancy === bestOccupancy && placed.split.lowerBoundGpus < best!.placed.split.lowerBoundGpus)));
+    if (better) {
+      best = { placed, tried, packedGpus: packed.gpus };
+      bestOccupancy = occupancy;
+    }
+  };
+  consider(placedFirst);
+  const fewestPossible = Math.ceil(fractional.lowerBoundGpus - 1e-9);
+  const first = tried[0]?.gpus;
+  if (first === undefined || first > fewestPossible) consider(place(pipeline, graph, profiles, packing()));
+  return best ?? firstError ?? 'no split fits';
+}
+
 export function planOnProduct(
   inputs: PipelineInput[],
   sessions: Map<string, PlannerSession>,
@@ -86,7 +196,8 @@ export function planOnProduct(
 ): ProductPlan {
   const pipelines: PipelineOnProduct[] = [];
   const gpus: PlannedGpu[] = [];
-  const residuals: { task: StageTask; rateVps: number }[] = [];
+  const residuals: Residual[] = [];
+  let packedAlone: PlannedGpu[] | undefined;
   let lowerBoundGpus = 0;
   for (const { pipeline, graph } of inputs) {
     const profiles: BatchProfile[] = [];
@@ -100,34 +211,37 @@ export function planOnProduct(
       const message = `SLO ${pipeline.sloMs} ms leaves ${usableMs} ms after ingest ${pipeline.ingestAllowanceMs} ms and ${graph.longestPathStages} hops of ${pipeline.hopAllowanceMs} ms`;
       return { ok: false, product, message };
     }
-    const split = splitSlo(graph, profiles, usableMs, options.evenSplit);
+    const baseline = options.evenSplit || options.fractionalSplit;
+    const split = splitFor(graph, profiles, usableMs, options.evenSplit ? 'even' : 'fractional');
     if (!Number.isFinite(split.lowerBoundGpus)) {
       return { ok: false, product, message: shortfall(pipeline, graph, profiles, usableMs) };
     }
-    lowerBoundGpus += split.lowerBoundGpus;
-    const tasks = pipeline.stages.map(
-      (stage, v): StageTask => ({
-        key: `${pipeline.namespace}/${pipeline.name}/${stage.name}`,
-        stage: stage.name,
-        session: stage.session,
-        profile: profiles[v]!,
-        rateVps: graph.rateVps[v]!,
-        budgetMs: split.budgetMs[v]!,
-      }),
-    );
-    for (const v of graph.order) {
-      const task = tasks[v]!;
-      const saturated = saturate(task);
-      if (!saturated) {
-        return { ok: false, product, message: `stage ${task.stage}: no batch fits ${task.budgetMs} ms` };
-      }
-      gpus.push(...saturated.gpus);
-      if (saturated.residualVps > 0) residuals.push({ task, rateVps: saturated.residualVps });
-    }
-    pipelines.push({ pipeline, graph, usableMs, split, tasks });
+    const seriesParallel = split.method === 'series-parallel';
+    const packing = () => splitFor(graph, profiles, usableMs, 'packing', seriesParallel);
+    const chosen = choose(pipeline, graph, profiles, split, baseline ? undefined : packing, gpuMemoryMiB);
+    if (typeof chosen === 'string') return { ok: false, product, message: chosen };
+    const { tasks } = chosen.placed;
+    lowerBoundGpus += chosen.placed.split.lowerBoundGpus;
+    gpus.push(...chosen.placed.saturatedGpus);
+    residuals.push(...chosen.placed.residuals);
+    // One pipeline: its residuals were already packed on their own while choosing the split.
+    if (inputs.length === 1) packedAlone = chosen.packedGpus;
+    const fractionalOptimumGpus = split.lowerBoundGpus;
+    pipelines.push({
+      pipeline,
+      graph,
+      usableMs,
+      split: chosen.placed.split,
+      tasks,
+      tried: chosen.tried,
+      fractionalOptimumGpus,
+    });
   }
-  const packed = squishyPack(residuals, gpuMemoryMiB);
-  if (!packed.ok) return { ok: false, product, message: packed.message };
-  gpus.push(...packed.gpus);
+  if (packedAlone) gpus.push(...packedAlone);
+  else {
+    const packed = squishyPack(residuals, gpuMemoryMiB);
+    if (!packed.ok) return { ok: false, product, message: packed.message };
+    gpus.push(...packed.gpus);
+  }
   return { ok: true, product, gpuMemoryMiB, pipelines, gpus, lowerBoundGpus };
 }

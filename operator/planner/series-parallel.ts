@@ -145,21 +145,29 @@ export function splitSeriesParallel(
   const sink = 1;
   const inNode = (v: number) => 2 + 2 * v;
   const outNode = (v: number) => 3 + 2 * v;
-  let edges: Edge[] = [];
-  for (let v = 0; v < n; v++) {
-    edges.push({ from: inNode(v), to: outNode(v), block: { kind: 'leaf', stage: v, cost: costs[v]! } });
-    if (graph.fromSource[v]) edges.push({ from: 0, to: inNode(v), block: { kind: 'zero' } });
-    for (const u of graph.inputs[v]!)
-      edges.push({ from: outNode(u), to: inNode(v), block: { kind: 'zero' } });
-    if (graph.outputs[v]!.length === 0) edges.push({ from: outNode(v), to: sink, block: { kind: 'zero' } });
-  }
-  for (;;) {
-    const next = reduceOnce(edges, steps, sink);
-    if (!next) break;
-    edges = next;
-  }
+  const reduce = (withCosts: boolean): Edge[] => {
+    let edges: Edge[] = [];
+    for (let v = 0; v < n; v++) {
+      const block: Block = withCosts ? { kind: 'leaf', stage: v, cost: costs[v]! } : { kind: 'zero' };
+      edges.push({ from: inNode(v), to: outNode(v), block });
+      if (graph.fromSource[v]) edges.push({ from: 0, to: inNode(v), block: { kind: 'zero' } });
+      for (const u of graph.inputs[v]!)
+        edges.push({ from: outNode(u), to: inNode(v), block: { kind: 'zero' } });
+      if (graph.outputs[v]!.length === 0) edges.push({ from: outNode(v), to: sink, block: { kind: 'zero' } });
+    }
+    for (;;) {
+      const next = reduceOnce(edges, steps, sink);
+      if (!next) return edges;
+      edges = next;
+    }
+  };
+  const isRoot = (edges: Edge[]) => edges.length === 1 && edges[0]!.from === 0 && edges[0]!.to === sink;
+  // Shape first, with cost-free blocks (reduction depends only on the edges' ends): a DAG that is
+  // not series-parallel then costs no min-plus convolutions.
+  if (!isRoot(reduce(false))) return undefined;
+  const edges = reduce(true);
   const root = edges[0];
-  if (edges.length !== 1 || !root || root.from !== 0 || root.to !== sink) return undefined;
+  if (!isRoot(edges) || !root) return undefined;
   const budgets = new Int32Array(n);
   assign(root.block, steps, budgets);
   const cost = root.block.kind === 'zero' ? 0 : root.block.cost[steps]!;

@@ -1,17 +1,24 @@
 // Splits the usable SLO across stages to minimise total GPUs (DESIGN.md "The planner", step 3).
-// The cost of stage s with budget t is R_s / TP*_s(t) GPUs (fractional), TP* being the best
-// throughput whose saturated worst case 2ℓ(b) fits t. Budgets live on a grid of at most
-// SPLIT_STEPS steps; each step's budget is floored to whole milliseconds before costing, so the
-// costs are exact for the integer-millisecond budgets the plan reports.
+// Two costs of stage s with budget t are minimised, each by the same DP: the fractional
+// R_s / TP*_s(t) GPUs, TP* being the best throughput whose saturated worst case 2ℓ(b) fits t (its
+// optimum is the lower bound), and the packing-aware cost of packing-cost.ts (saturated GPUs plus
+// the residual's occupancy alone), which keeps light stages from getting budgets too short to
+// share a GPU. Budgets live on a grid of at most SPLIT_STEPS steps; each step's budget is floored
+// to whole milliseconds before costing, so the costs are exact for the integer-millisecond
+// budgets the plan reports.
 import { MAX_ENUMERATED_STAGES, splitEnumerated, splitLayered } from './general-dag.ts';
+import { packingCosts } from './packing-cost.ts';
 import type { BatchProfile } from './profile.ts';
-import { bestThroughputVps } from './profile.ts';
+import { bestThroughputVps, throughputVps } from './profile.ts';
 import type { StageGraph } from './rates.ts';
 import { splitSeriesParallel } from './series-parallel.ts';
 
 export const SPLIT_STEPS = 500;
+export const PACKING_SPLIT_STEPS = 125;
 
 export type SplitMethod = 'series-parallel' | 'enumerated' | 'layered' | 'even';
+/** What the DP minimised: Σ R/TP* (fractional GPUs) or the packing-aware cost. */
+export type SplitObjective = 'fractional' | 'packing' | 'even';
 
 export interface SloSplit {
   /** Per stage, whole milliseconds. */
@@ -19,6 +26,7 @@ export interface SloSplit {
   /** Σ R/TP*(budget) at these budgets: the fractional lower bound on GPUs. */
   lowerBoundGpus: number;
   method: SplitMethod;
+  objective: SplitObjective;
 }
 
 /** GPUs stage needs at `budgetMs` if every GPU ran saturated; Infinity when nothing fits. */
@@ -26,6 +34,27 @@ export function stageCostGpus(profile: BatchProfile, rateVps: number, budgetMs: 
   const tp = bestThroughputVps(profile, budgetMs * 1000);
   if (tp === 0) return Number.POSITIVE_INFINITY;
   return rateVps / tp;
+}
+
+/** stageCostGpus at every grid step, walking the batches by latency once (budgets only grow). */
+function fractionalCosts(
+  profile: BatchProfile,
+  rateVps: number,
+  steps: number,
+  msAt: (k: number) => number,
+): Float64Array {
+  const c = new Float64Array(steps + 1);
+  const order = profile.batchesByLatency;
+  let fitting = 0;
+  for (let k = 0; k <= steps; k++) {
+    const budgetMicros = msAt(k) * 1000;
+    while (fitting < order.length && 2 * profile.latencyMicros[order[fitting]!]! <= budgetMicros) fitting++;
+    c[k] =
+      fitting === 0
+        ? Number.POSITIVE_INFINITY
+        : rateVps / throughputVps(profile, profile.bestBatchUpTo[fitting - 1]!);
+  }
+  return c;
 }
 
 /**
@@ -53,46 +82,55 @@ function fillSlack(graph: StageGraph, budgets: Int32Array, steps: number): void 
   }
 }
 
-export function splitSlo(
+/** The DP for the graph's shape, on any non-increasing per-stage costs; budgets in steps. */
+function solve(
+  graph: StageGraph,
+  costs: Float64Array[],
+  steps: number,
+  trySeriesParallel: boolean,
+): { budgets: Int32Array; method: SplitMethod } {
+  const sp = trySeriesParallel ? splitSeriesParallel(graph, costs, steps) : undefined;
+  if (sp) return { budgets: sp.budgets, method: 'series-parallel' };
+  const layered = splitLayered(graph, costs, steps);
+  if (graph.order.length > MAX_ENUMERATED_STAGES) return { budgets: layered.budgets, method: 'layered' };
+  const enumerated = splitEnumerated(graph, costs, steps);
+  fillSlack(graph, enumerated.budgets, steps);
+  fillSlack(graph, layered.budgets, steps);
+  const total = (b: Int32Array) => b.reduce((s, k, v) => s + costs[v]![k]!, 0);
+  return total(enumerated.budgets) < total(layered.budgets)
+    ? { budgets: enumerated.budgets, method: 'enumerated' }
+    : { budgets: layered.budgets, method: 'layered' };
+}
+
+/**
+ * The split minimising `objective`, with the slack every path leaves handed out: a candidate for
+ * the caller to saturate and pack. The packing-aware DP runs on a coarser grid
+ * (PACKING_SPLIT_STEPS: its cost only guides, and its many distinct values make min-plus dearer);
+ * `trySeriesParallel` = false skips the series-parallel reduction for a graph known not to be one.
+ */
+export function splitFor(
   graph: StageGraph,
   profiles: BatchProfile[],
   usableMs: number,
-  even = false,
+  objective: SplitObjective,
+  trySeriesParallel = true,
 ): SloSplit {
   const n = profiles.length;
-  const steps = Math.max(1, Math.min(SPLIT_STEPS, Math.floor(usableMs)));
+  const most = objective === 'packing' ? PACKING_SPLIT_STEPS : SPLIT_STEPS;
+  const steps = Math.max(1, Math.min(most, Math.floor(usableMs)));
   const msAt = (k: number) => Math.floor((k * usableMs) / steps);
-  const costs = profiles.map((p, v) => {
-    const c = new Float64Array(steps + 1);
-    for (let k = 0; k <= steps; k++) c[k] = stageCostGpus(p, graph.rateVps[v]!, msAt(k));
-    return c;
-  });
   let budgets: Int32Array;
-  let method: SplitMethod;
-  if (even) {
+  let method: SplitMethod = 'even';
+  if (objective === 'even') {
     // The baseline a planner without query analysis would use: equal shares of the longest path.
     budgets = new Int32Array(n).fill(Math.floor(steps / Math.max(1, graph.longestPathStages)));
-    method = 'even';
   } else {
-    const sp = splitSeriesParallel(graph, costs, steps);
-    if (sp) {
-      budgets = sp.budgets;
-      method = 'series-parallel';
-    } else {
-      const layered = splitLayered(graph, costs, steps);
-      budgets = layered.budgets;
-      method = 'layered';
-      if (n <= MAX_ENUMERATED_STAGES) {
-        const enumerated = splitEnumerated(graph, costs, steps);
-        fillSlack(graph, enumerated.budgets, steps);
-        fillSlack(graph, budgets, steps);
-        const total = (b: Int32Array) => b.reduce((s, k, v) => s + costs[v]![k]!, 0);
-        if (total(enumerated.budgets) < total(budgets)) {
-          budgets = enumerated.budgets;
-          method = 'enumerated';
-        }
-      }
-    }
+    const costs = profiles.map((p, v) => {
+      const rate = graph.rateVps[v]!;
+      if (objective === 'packing') return packingCosts(p, rate, steps, msAt);
+      return fractionalCosts(p, rate, steps, msAt);
+    });
+    ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));
   }
   fillSlack(graph, budgets, steps);
   const budgetMs = Array.from(budgets, (k) => msAt(k));
@@ -100,5 +138,15 @@ export function splitSlo(
     (sum, ms, v) => sum + stageCostGpus(profiles[v]!, graph.rateVps[v]!, ms),
     0,
   );
-  return { budgetMs, lowerBoundGpus, method };
+  return { budgetMs, lowerBoundGpus, method, objective };
+}
+
+/** The fractional-optimal split with the slack handed out (or the even split). */
+export function splitSlo(
+  graph: StageGraph,
+  profiles: BatchProfile[],
+  usableMs: number,
+  even = false,
+): SloSplit {
+  return splitFor(graph, profiles, usableMs, even ? 'even' : 'fractional');
 }

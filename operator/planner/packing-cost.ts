@@ -1,0 +1,78 @@
+// The packing-aware cost of a stage for the SLO split (DESIGN.md "The planner", step 3). Nexus's
+// query analysis costs a session by the GPUs it really takes: whole saturated GPUs plus the share
+// of a GPU its residual occupies when it runs alone in the squishy packer. For a light stage that
+// share is ℓ(b)/d, which is large at a short budget (short duty cycle, small batch) and shrinks as
+// the budget grows, so this cost pushes light stages toward budgets long enough to share a duty
+// cycle with heavier ones — where Σ R/TP* would hand them almost nothing (their fractional GPUs
+// are tiny at any budget) and strand them on a GPU of their own.
+import type { BatchProfile } from './profile.ts';
+import { saturatedBatch, throughputVps } from './profile.ts';
+
+const MICROS_PER_SECOND = 1e6;
+/** Same noise thresholds as saturate.ts. */
+const RESIDUAL_EPSILON = 1e-9;
+
+/**
+ * Occupancy ℓ(b)/d of a residual of `rateVps` alone on a GPU within `budgetMicros`, following
+ * squishy-pack.ts `alone` (largest b with b/r + ℓ(b) ≤ budget and ℓ(b) ≤ b/r; else the fastest
+ * batch with d = budget − ℓ(b)), but in O(log maxBatch): it assumes ℓ grows with b, as profiles
+ * do. It only steers the split; the chosen split is packed by the real packer. Infinity if none.
+ */
+export function aloneOccupancy(profile: BatchProfile, rateVps: number, budgetMicros: number): number {
+  const perMicro = rateVps / MICROS_PER_SECOND;
+  const latency = profile.latencyMicros;
+  const fits = (b: number) => Math.floor(b / perMicro) + latency[b]! <= budgetMicros;
+  let lo = 0;
+  let hi = profile.maxBatch;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (fits(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  for (let b = lo; b >= 1; b--) {
+    const fill = Math.floor(b / perMicro);
+    if (latency[b]! <= fill) return latency[b]! / fill;
+  }
+  const b = profile.batchesByLatency[0]!;
+  const l = latency[b]!;
+  const duty = Math.floor(Math.min(b / perMicro, budgetMicros - l));
+  return duty > 0 && l <= duty ? l / duty : Number.POSITIVE_INFINITY;
+}
+
+/** Saturated GPUs ⌊R/TP(B)⌋ plus the residual's occupancy alone, at `budgetMs`. */
+export function packingCostGpus(profile: BatchProfile, rateVps: number, budgetMs: number): number {
+  if (rateVps <= 0) return 0;
+  const batch = saturatedBatch(profile, budgetMs * 1000);
+  if (batch === 0) return Number.POSITIVE_INFINITY;
+  const tp = throughputVps(profile, batch);
+  const count = Math.floor(rateVps / tp + RESIDUAL_EPSILON);
+  const residual = rateVps - count * tp;
+  if (residual <= rateVps * RESIDUAL_EPSILON) return count;
+  return count + aloneOccupancy(profile, residual, budgetMs * 1000);
+}
+
+/**
+ * The packing cost on the split's grid, made non-increasing (a stage given more budget can act as
+ * if it had less), which the min-plus DP's step-start shortcut relies on.
+ */
+export function packingCosts(
+  profile: BatchProfile,
+  rateVps: number,
+  steps: number,
+  msAt: (k: number) => number,
+): Float64Array {
+  const c = new Float64Array(steps + 1);
+  let best = Number.POSITIVE_INFINITY;
+  let lastMs = -1;
+  let last = Number.POSITIVE_INFINITY;
+  for (let k = 0; k <= steps; k++) {
+    const ms = msAt(k);
+    if (ms !== lastMs) {
+      last = packingCostGpus(profile, rateVps, ms);
+      lastMs = ms;
+    }
+    best = Math.min(best, last);
+    c[k] = best;
+  }
+  return c;
+}
