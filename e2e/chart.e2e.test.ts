@@ -95,9 +95,14 @@ async function eventually<T>(
   }
 }
 
-/** `kubectl auth can-i` as the operator's ServiceAccount. */
+/**
+ * `kubectl auth can-i` as the operator's ServiceAccount. `resource` may be `plural.group/name`;
+ * a subresource goes after `#` (`videopipelines.serving.vpo.dev#status`).
+ */
 async function canI(verb: string, resource: string, namespace?: string): Promise<boolean> {
-  const args = ['auth', 'can-i', verb, resource, '--as', SA];
+  const [target, subresource] = resource.split('#');
+  const args = ['auth', 'can-i', verb, target!, '--as', SA];
+  if (subresource) args.push(`--subresource=${subresource}`);
   args.push(...(namespace ? ['-n', namespace] : ['--all-namespaces']));
   const result = await run('kubectl', args);
   if (result.stdout.trim() === 'yes') return true;
@@ -239,10 +244,13 @@ describe('charts/vpo', () => {
     assert.ok(container.resources.requests.cpu && container.resources.limits.memory);
     assert.equal(container.args[0], 'operator');
     for (const flag of [
+      '--port=8080',
       '--leader-elect',
+      '--lease-namespace=$(POD_NAMESPACE)',
+      '--identity=$(POD_NAME)',
       '--kafka-bootstrap=kafka-0.kafka:9092,kafka-1.kafka:9092',
       `--frame-store-claim=${FULLNAME}-frames`,
-      '--runtime-image=ghcr.io/vpo-dev/vpo:0.1.0',
+      '--image=ghcr.io/vpo-dev/vpo:0.1.0',
     ]) {
       assert.ok(container.args.includes(flag), `args lack ${flag}: ${container.args.join(' ')}`);
     }
@@ -420,27 +428,38 @@ describe('charts/vpo', () => {
     // The operator's ServiceAccount may do its job, and nothing more.
     for (const [verb, resource, ns] of [
       ['watch', 'videopipelines.serving.vpo.dev', undefined],
-      ['patch', 'videopipelines.serving.vpo.dev/status', PIPELINES],
-      ['update', 'modelsessions.serving.vpo.dev', PIPELINES],
+      ['list', 'modelsessions.serving.vpo.dev', undefined],
+      ['patch', 'videopipelines.serving.vpo.dev', PIPELINES],
+      ['patch', 'videopipelines.serving.vpo.dev#status', PIPELINES],
+      ['patch', 'modelsessions.serving.vpo.dev#status', PIPELINES],
+      ['update', 'videopipelines.serving.vpo.dev#finalizers', PIPELINES],
       ['create', 'deployments.apps', PIPELINES],
-      ['delete', 'configmaps', PIPELINES],
+      ['patch', 'deployments.apps', PIPELINES],
+      ['delete', 'deployments.apps', PIPELINES],
+      ['create', 'configmaps', PIPELINES],
       ['patch', 'services', PIPELINES],
       ['create', 'events', PIPELINES],
-      ['list', 'nodes', undefined],
+      ['watch', 'nodes', undefined],
       ['create', 'leases.coordination.k8s.io', NAMESPACE],
-      ['update', `leases.coordination.k8s.io/${FULLNAME}-leader`, NAMESPACE],
+      ['get', 'leases.coordination.k8s.io/vpo-operator', NAMESPACE],
+      ['update', 'leases.coordination.k8s.io/vpo-operator', NAMESPACE],
     ] as const) {
       assert.equal(await canI(verb, resource, ns), true, `operator cannot ${verb} ${resource}`);
     }
     for (const [verb, resource, ns] of [
       ['get', 'secrets', PIPELINES],
       ['create', 'pods', PIPELINES],
+      ['delete', 'configmaps', PIPELINES],
       ['delete', 'nodes', undefined],
       ['patch', 'nodes', undefined],
+      ['update', 'videopipelines.serving.vpo.dev', PIPELINES],
+      ['update', 'videopipelines.serving.vpo.dev#status', PIPELINES],
+      ['patch', 'deployments.apps#scale', PIPELINES],
       ['delete', 'videopipelines.serving.vpo.dev', PIPELINES],
       ['create', 'clusterroles.rbac.authorization.k8s.io', undefined],
       ['update', 'leases.coordination.k8s.io/kube-scheduler', 'kube-system'],
       ['update', 'leases.coordination.k8s.io/someone-else', NAMESPACE],
+      ['create', 'leases.coordination.k8s.io', PIPELINES],
       ['*', '*', undefined],
     ] as const) {
       assert.equal(await canI(verb, resource, ns), false, `operator may ${verb} ${resource}`);
@@ -464,9 +483,7 @@ describe('charts/vpo', () => {
     assert.match(upgraded, /REVISION: 2/);
     await runningPods(3, 'ghcr.io/vpo-dev/vpo:0.1.1');
     const deployment = await getJson('deployment', '-n', NAMESPACE, FULLNAME);
-    assert.ok(
-      deployment.spec.template.spec.containers[0].args.includes('--runtime-image=ghcr.io/vpo-dev/vpo:0.1.1'),
-    );
+    assert.ok(deployment.spec.template.spec.containers[0].args.includes('--image=ghcr.io/vpo-dev/vpo:0.1.1'));
     assert.equal((await getJson('pvc', '-n', NAMESPACE, `${FULLNAME}-frames`)).spec.volumeName, pvName);
 
     await helm('uninstall', RELEASE, '--namespace', NAMESPACE, '--wait', '--timeout', '2m');

@@ -73,10 +73,6 @@ app.kubernetes.io/component: operator
 {{- end -}}
 {{- end -}}
 
-{{- define "vpo.leaseName" -}}
-{{- default (printf "%s-leader" (include "vpo.fullname" .)) .Values.leaderElection.leaseName -}}
-{{- end -}}
-
 {{/* An env entry from a secretKeyRef: (dict "name" ENV "ref" {name,key}). */}}
 {{- define "vpo.secretEnv" -}}
 - name: {{ .name }}
