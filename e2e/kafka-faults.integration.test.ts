@@ -1,0 +1,194 @@
+/**
+ * Faults on the real broker: two backend processes of one stage share its partitions; one is
+ * killed with SIGKILL in the middle of a batch and every video still gets exactly one result;
+ * the broker stops and restarts mid-run and nothing is lost; a slow stage pauses its partitions
+ * (bounded in-flight) and keeps its group membership through a batch longer than the session
+ * timeout.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { encodeMessage } from '../runtime/transport/kafka/codec.ts';
+import type { StageMessage } from '../runtime/transport/transport.ts';
+import { getTestEnv } from './env/environment.ts';
+import {
+  collect,
+  countBy,
+  createTopics,
+  ingested,
+  produceRaw,
+  startTestBackend,
+  testConfig,
+  testSettings,
+} from './kafka-support/harness.ts';
+import { startRestartableBroker } from './kafka-support/restartable-broker.ts';
+
+const { kafkaBootstrap } = getTestEnv();
+
+/** The diamond's scene stage as a sink: one stage, results straight to the output topic. */
+function sinkConfig() {
+  const config = testConfig();
+  return { ...config, stages: [{ ...config.stages[0]!, downstream: [] }] };
+}
+
+function startFakeBackend(configFile: string, delayMs: number): Promise<ChildProcess> {
+  const child = spawn(
+    process.execPath,
+    [
+      new URL('./kafka-support/fake-backend.ts', import.meta.url).pathname,
+      configFile,
+      'scene',
+      String(delayMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (data: Buffer) => {
+      if (data.toString().includes('ready')) resolve(child);
+    });
+    child.once('exit', (code) => reject(new Error(`fake backend exited with ${code}`)));
+  });
+}
+
+test('two backends share a stage; one killed mid-batch, every video still has exactly one result', {
+  timeout: 150_000,
+}, async () => {
+  const config = sinkConfig();
+  await createTopics(kafkaBootstrap, config, 4);
+  const file = join(await mkdtemp(join(tmpdir(), 'vpo-faults-')), 'config.json');
+  await writeFile(file, JSON.stringify({ ...config, bootstrap: kafkaBootstrap }));
+  const results = await collect<StageMessage & { outputs: { scene: { pid: number } } }>(
+    kafkaBootstrap,
+    config.topics.output,
+  );
+  const children: ChildProcess[] = [];
+  try {
+    children.push(await startFakeBackend(file, 40));
+    children.push(await startFakeBackend(file, 40));
+    const ids = Array.from({ length: 120 }, (_, i) => `kill-${i}`);
+    await produceRaw(
+      kafkaBootstrap,
+      config.stages[0]!.topic,
+      ids.map((id) => encodeMessage(ingested(id))),
+    );
+    await results.until(
+      (r) => new Set(r.map((m) => m.outputs.scene.pid)).size === 2,
+      60_000,
+      'both backends',
+    );
+    const victim = children[0]!;
+    victim.kill('SIGKILL');
+    await results.until((r) => new Set(r.map((m) => m.videoId)).size === ids.length, 90_000, 'every result');
+    await new Promise((r) => setTimeout(r, 1000));
+    const counts = countBy(results.items);
+    const twice = ids.filter((id) => counts.get(id) !== 1);
+    assert.deepEqual(twice, [], 'videos without exactly one result');
+    const pids = new Set(results.items.map((m) => m.outputs.scene.pid));
+    assert.ok(pids.has(victim.pid!) && pids.size === 2, 'both backends produced results');
+  } finally {
+    for (const child of children) child.kill('SIGKILL');
+    await results.stop();
+  }
+});
+
+test('the broker stops and restarts mid-run: the pipeline resumes and loses nothing', {
+  timeout: 240_000,
+}, async () => {
+  const broker = await startRestartableBroker();
+  const config = sinkConfig();
+  let backend: Awaited<ReturnType<typeof startTestBackend>> | undefined;
+  let results: Awaited<ReturnType<typeof collect<StageMessage>>> | undefined;
+  try {
+    await createTopics(broker.bootstrap, config, 2);
+    backend = await startTestBackend(broker.bootstrap, config, {
+      scene: { process: async () => ({ scores: [1] }) },
+    });
+    results = await collect<StageMessage>(broker.bootstrap, config.topics.output);
+    const before = Array.from({ length: 30 }, (_, i) => `before-${i}`);
+    await produceRaw(
+      broker.bootstrap,
+      config.stages[0]!.topic,
+      before.map((id) => encodeMessage(ingested(id))),
+    );
+    await results.until((r) => r.length >= 5, 60_000, 'first results');
+    await broker.stop();
+    await new Promise((r) => setTimeout(r, 2000));
+    await broker.start();
+    const after = Array.from({ length: 10 }, (_, i) => `after-${i}`);
+    await produceRaw(
+      broker.bootstrap,
+      config.stages[0]!.topic,
+      after.map((id) => encodeMessage(ingested(id))),
+    );
+    const all = [...before, ...after];
+    await results.until((r) => new Set(r.map((m) => m.videoId)).size === all.length, 120_000, 'every result');
+    const counts = countBy(results.items);
+    assert.deepEqual(
+      all.filter((id) => counts.get(id) !== 1),
+      [],
+    );
+  } finally {
+    await results?.stop().catch(() => {});
+    await backend?.stop().catch(() => {});
+    await broker.destroy();
+  }
+});
+
+test('a slow stage pauses its partitions, holds a bounded number of messages, and is not kicked out', {
+  timeout: 120_000,
+}, async () => {
+  const config = sinkConfig();
+  await createTopics(kafkaBootstrap, config, 4);
+  const base = testSettings(config);
+  const settings = {
+    ...base,
+    consumer: {
+      ...base.consumer,
+      maxInFlightMessages: 8,
+      partitionsConsumedConcurrently: 4,
+      // The broker's smallest session timeout; one batch below takes longer than this.
+      sessionTimeoutMs: 6000,
+      heartbeatIntervalMs: 1000,
+    },
+  };
+  const backend = await startTestBackend(
+    kafkaBootstrap,
+    config,
+    {
+      scene: {
+        process: async (m) => {
+          await new Promise((r) => setTimeout(r, m.videoId === 'slow-0' ? 8000 : 100));
+          return { scores: [1] };
+        },
+      },
+    },
+    settings,
+  );
+  const results = await collect<StageMessage>(kafkaBootstrap, config.topics.output);
+  try {
+    const ids = Array.from({ length: 60 }, (_, i) => `slow-${i}`);
+    await produceRaw(
+      kafkaBootstrap,
+      config.stages[0]!.topic,
+      ids.map((id) => encodeMessage(ingested(id))),
+    );
+    await results.until((r) => new Set(r.map((m) => m.videoId)).size === ids.length, 90_000, 'every result');
+    const [events] = backend.transport.events();
+    assert.ok(events, 'one subscription');
+    assert.ok(events.pauses > 0, `paused ${events.pauses} times`);
+    assert.ok(events.resumes > 0, `resumed ${events.resumes} times`);
+    assert.ok(events.maxHeldOrInFlight <= 8, `held ${events.maxHeldOrInFlight} at once`);
+    assert.equal(events.rebalances, 1, 'joined its group once: no rebalance');
+    const counts = countBy(results.items);
+    assert.deepEqual(
+      ids.filter((id) => counts.get(id) !== 1),
+      [],
+    );
+  } finally {
+    await results.stop();
+    await backend.stop();
+  }
+});

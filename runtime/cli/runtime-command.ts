@@ -1,0 +1,113 @@
+// `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
+// [--host ADDR] [--model-root DIR]`: one runtime role as it runs in a pod, connected to the
+// others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
+// FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
+// Runs until SIGTERM/SIGINT, then finishes in-flight batches and exits 0; 1 on bad arguments.
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import yaml from 'js-yaml';
+import { systemClock } from '../executor/ports.ts';
+import { createRuntimeMetrics } from '../http/metrics.ts';
+import { startBackendRole } from '../roles/backend-role.ts';
+import { startIngestRole } from '../roles/ingest-role.ts';
+import type { RunningRole } from '../roles/role-parts.ts';
+import { checkRuntimeFile, type RuntimeFile } from '../roles/runtime-file.ts';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const usage =
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR]\n';
+
+function parse(argv: string[]) {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      role: { type: 'string' },
+      config: { type: 'string' },
+      stages: { type: 'string' },
+      backend: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string', default: '127.0.0.1' },
+      'model-root': { type: 'string' },
+    },
+    strict: true,
+  });
+  if (values.role !== 'ingest' && values.role !== 'backend')
+    throw new Error('--role must be ingest or backend');
+  if (!values.config) throw new Error('--config FILE is required');
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a TCP port, got ${values.port}`);
+  const stages = values.stages
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return { ...values, role: values.role, config: values.config, port, stages };
+}
+
+export function readRuntimeFile(file: string): RuntimeFile {
+  const text = readFileSync(file, 'utf8');
+  return checkRuntimeFile(yaml.load(text), file);
+}
+
+export async function runtimeCommand(
+  argv: string[],
+  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  stopSignal: Promise<void> = new Promise((resolve) => {
+    process.once('SIGTERM', () => resolve());
+    process.once('SIGINT', () => resolve());
+  }),
+): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  let file: RuntimeFile;
+  try {
+    args = parse(argv);
+    file = readRuntimeFile(args.config);
+  } catch (error) {
+    io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
+    return 1;
+  }
+  const logger = {
+    info: (m: string) => io.err(`info: ${m}\n`),
+    warn: (m: string) => io.err(`warn: ${m}\n`),
+    error: (m: string) => io.err(`error: ${m}\n`),
+  };
+  const passwordEnv = file.kafka.sasl?.passwordEnv;
+  const deps = {
+    clock: systemClock,
+    logger,
+    metrics: createRuntimeMetrics(),
+    clientId: `vpo-${args.role}-${os.hostname()}-${process.pid}`,
+    ...(passwordEnv && process.env[passwordEnv] !== undefined
+      ? { saslPassword: process.env[passwordEnv] }
+      : {}),
+  };
+  const listen = { host: args.host, port: args.port };
+  let role: RunningRole;
+  try {
+    role =
+      args.role === 'ingest'
+        ? await startIngestRole(file, listen, deps)
+        : await startBackendRole(
+            file,
+            {
+              ...(args.stages ? { stages: args.stages } : {}),
+              ...(args.backend ? { backend: args.backend } : {}),
+            },
+            listen,
+            { ...deps, ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}) },
+          );
+  } catch (error) {
+    io.err(`vpo runtime: cannot start the ${args.role} role: ${(error as Error).message}\n`);
+    return 1;
+  }
+  io.out(`vpo runtime: ${args.role} ready on ${role.url}\n`);
+  await stopSignal;
+  await role.close();
+  io.out(`vpo runtime: ${args.role} stopped\n`);
+  return 0;
+}

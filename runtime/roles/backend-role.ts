@@ -1,0 +1,108 @@
+// The backend role as it runs in a pod: hosts the sessions of some stages (`--stages`, or the
+// planned backend group `--backend`, or every stage), consumes their topics through Kafka, runs
+// batched inference, and publishes onward, to the output topic for a sink (DESIGN.md "Parts").
+import os from 'node:os';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import { createStageWorkers } from '../embedded/stage-workers.ts';
+import { startExecutor } from '../executor/executor.ts';
+import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import {
+  connectTransport,
+  openFrameStore,
+  type RoleDeps,
+  type RoleListen,
+  type RunningRole,
+  serveHttp,
+} from './role-parts.ts';
+import type { RuntimeFile } from './runtime-file.ts';
+
+export interface BackendSelection {
+  stages?: string[];
+  backend?: string;
+}
+
+/** The stages this backend hosts; throws naming an unknown stage or backend. */
+export function hostedStages(config: RuntimeConfig, selection: BackendSelection): string[] {
+  const known = config.stages.map((s) => s.name);
+  if (selection.stages?.length) {
+    const unknown = selection.stages.filter((s) => !known.includes(s));
+    if (unknown.length > 0)
+      throw new Error(`unknown stage(s) ${unknown.join(', ')} (stages: ${known.join(', ')})`);
+    return selection.stages;
+  }
+  if (selection.backend) {
+    const group = config.backends.find((b) => b.name === selection.backend);
+    if (!group) throw new Error(`no planned backend ${selection.backend}`);
+    return group.sessions.map((s) => s.stage);
+  }
+  return known;
+}
+
+/** The config this process's stage workers see: only its stages, one backend hosting them. */
+function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
+  const hosted = config.stages.filter((s) => stages.includes(s.name));
+  return {
+    ...config,
+    stages: hosted,
+    backends: [
+      {
+        name: 'local',
+        gpuProduct: 'local',
+        replicas: 1,
+        dutyCycleMicros: 0,
+        sessions: hosted.map((s) => ({ stage: s.name, session: s.session, batchSize: s.batchSize })),
+      },
+    ],
+  };
+}
+
+export async function startBackendRole(
+  file: RuntimeFile,
+  selection: BackendSelection,
+  listen: RoleListen,
+  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number },
+): Promise<RunningRole> {
+  const config = file.runtime;
+  const stages = hostedStages(config, selection);
+  const frameStore = await openFrameStore(file, deps);
+  const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
+  const modelRoot = deps.modelRoot ?? file.modelRoot;
+  const stageWorkers = await createStageWorkers({
+    config: hostedConfig(config, stages),
+    frameStore,
+    preprocess,
+    clock: deps.clock,
+    metrics: deps.metrics,
+    ...(modelRoot ? { modelRoot } : {}),
+    maxBackends: 1,
+  });
+  const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
+  const transport = await connectTransport(file, deps, sink);
+  const frames = {
+    retain: (ref: string, count: number) => frameStore.retain(ref, count),
+    release: (ref: string) => frameStore.release(ref),
+  };
+  const ctx = { config, transport, frames, clock: deps.clock, logger: deps.logger, metrics: deps.metrics };
+  const executor = await startExecutor(ctx, {
+    workers: stageWorkers.workers,
+    consumersPerStage: file.kafka.settings.consumersPerStage,
+  });
+  const sweep = setInterval(() => {
+    executor
+      .expireJoins(deps.clock.nowMs())
+      .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
+  }, deps.joinSweepMs ?? 1000);
+  const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
+  return {
+    url: http.url,
+    transport,
+    async close() {
+      clearInterval(sweep);
+      await http.app.close();
+      await executor.stop();
+      await transport.close();
+      await stageWorkers.close();
+      await preprocess.close();
+    },
+  };
+}

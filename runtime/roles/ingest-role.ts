@@ -1,0 +1,87 @@
+// The ingest role as it runs in a pod: consumes the source topic, downloads and decodes each video
+// once, stores the frames in the shared frame store, publishes the frame reference to the entry
+// stages' topics; POST /v1/videos puts a video on the source topic (DESIGN.md "The runtime").
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startExecutor } from '../executor/executor.ts';
+import type { VideoIngestor } from '../executor/ports.ts';
+import { createIngestor } from '../ingest/ingestor.ts';
+import {
+  connectTransport,
+  openFrameStore,
+  type RoleDeps,
+  type RoleListen,
+  type RunningRole,
+  serveHttp,
+} from './role-parts.ts';
+import type { RuntimeFile } from './runtime-file.ts';
+
+export async function startIngestRole(
+  file: RuntimeFile,
+  listen: RoleListen,
+  deps: RoleDeps,
+): Promise<RunningRole> {
+  const config = file.runtime;
+  const frameStore = await openFrameStore(file, deps);
+  const tempDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-ingest-'));
+  const ingestor = createIngestor(
+    {
+      sampling: config.sampling,
+      allowedUriSchemes: config.source.allowedUriSchemes,
+      maxVideoBytes: config.source.maxVideoBytes,
+      allowPrivateNetworks: config.source.allowPrivateNetworks,
+      connectTimeoutMs: config.source.connectTimeoutMs,
+      readTimeoutMs: config.source.readTimeoutMs,
+      maxDurationSeconds: config.source.maxDurationSeconds,
+      downloadConcurrency: config.source.downloadConcurrency,
+      decodeConcurrency: Math.max(1, Math.min(config.source.downloadConcurrency, os.availableParallelism())),
+      tempDir,
+    },
+    { frameStore, metrics: deps.metrics, clock: () => deps.clock.nowMs() },
+  );
+  const videoIngestor: VideoIngestor = {
+    ingest: async (request) => {
+      const { frameRef, meta } = await ingestor.ingest(request);
+      return { frameRef, meta: { ...meta } };
+    },
+  };
+  const transport = await connectTransport(file, deps, false);
+  const frames = {
+    retain: (ref: string, count: number) => frameStore.retain(ref, count),
+    release: (ref: string) => frameStore.release(ref),
+  };
+  const ctx = { config, transport, frames, clock: deps.clock, logger: deps.logger, metrics: deps.metrics };
+  const executor = await startExecutor(ctx, { ingestor: videoIngestor, workers: {} });
+  const sweep = setInterval(
+    () =>
+      frameStore.sweep(deps.clock.nowMs()).catch((e: Error) => deps.logger.warn(`frame sweep: ${e.message}`)),
+    60_000,
+  );
+  const videos = {
+    allowedUriSchemes: config.source.allowedUriSchemes,
+    newVideoId: () => randomUUID(),
+    submit: (video: { videoId: string; uri: string }) =>
+      transport.publish(config.topics.source, [
+        { videoId: video.videoId, source: video.uri, ingestedAtMs: deps.clock.nowMs(), outputs: {} },
+      ]),
+  };
+  const http = await serveHttp(
+    listen,
+    deps,
+    () => ({ modelsLoaded: true, transportConnected: true }),
+    config.source.httpEnabled ? videos : undefined,
+  );
+  return {
+    url: http.url,
+    transport,
+    async close() {
+      clearInterval(sweep);
+      await http.app.close();
+      await executor.stop();
+      await transport.close();
+      await rm(tempDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,103 @@
+// What both runtime roles set up the same way: the frame store, the Kafka transport (topics
+// created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
+import type { FastifyInstance } from 'fastify';
+import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { Clock, Logger } from '../executor/ports.ts';
+import { createDirFrameStore } from '../framestore/dir-store.ts';
+import type { FrameStore } from '../framestore/framestore.ts';
+import type { RuntimeMetrics } from '../http/metrics.ts';
+import type { Readiness } from '../http/routes/health.ts';
+import type { VideoSubmitter } from '../http/routes/videos.ts';
+import { buildApp } from '../http/server.ts';
+import { createKafkaAdmin } from '../transport/kafka/admin.ts';
+import type { KafkaConnection } from '../transport/kafka/connection.ts';
+import { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
+import { allTopics } from '../transport/kafka/topic-names.ts';
+import type { RuntimeFile } from './runtime-file.ts';
+
+export interface RoleDeps {
+  clock: Clock;
+  logger: Logger;
+  metrics: RuntimeMetrics;
+  /** SASL password (read once from the environment by the CLI). */
+  saslPassword?: string;
+  clientId: string;
+}
+
+export interface RoleListen {
+  host: string;
+  /** 0 picks a free port. */
+  port: number;
+}
+
+export interface RunningRole {
+  /** The address the HTTP server listens on. */
+  url: string;
+  transport: KafkaTransport;
+  close(): Promise<void>;
+}
+
+export function connectionOf(file: RuntimeFile, deps: RoleDeps): KafkaConnection {
+  const { sasl } = file.kafka;
+  if (sasl && deps.saslPassword === undefined)
+    throw new Error(`kafka.sasl: the password environment variable ${sasl.passwordEnv} is not set`);
+  return {
+    brokers: file.kafka.brokers,
+    clientId: deps.clientId,
+    ...(file.kafka.ssl ? { ssl: true } : {}),
+    ...(sasl
+      ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: deps.saslPassword ?? '' } }
+      : {}),
+  };
+}
+
+export async function ensurePipelineTopics(file: RuntimeFile, connection: KafkaConnection): Promise<void> {
+  const config = file.runtime;
+  const admin = await createKafkaAdmin(connection);
+  try {
+    const topics = allTopics({
+      ...config.topics,
+      stages: Object.fromEntries(config.stages.map((s) => [s.name, s.topic])),
+    });
+    await admin.ensureTopics(topics.map((topic) => ({ topic, partitions: file.kafka.settings.partitions })));
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function connectTransport(
+  file: RuntimeFile,
+  deps: RoleDeps,
+  gateOutput: boolean,
+): Promise<KafkaTransport> {
+  const connection = connectionOf(file, deps);
+  if (file.kafka.createTopics) await ensurePipelineTopics(file, connection);
+  const config: RuntimeConfig = file.runtime;
+  return KafkaTransport.connect({
+    connection,
+    settings: file.kafka.settings,
+    topics: { deadLetter: config.topics.deadLetter, output: config.topics.output },
+    retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
+    gateOutput,
+    clock: deps.clock,
+    logger: deps.logger,
+  });
+}
+
+export function openFrameStore(file: RuntimeFile, deps: RoleDeps): Promise<FrameStore> {
+  return createDirFrameStore(
+    { root: file.frameStore.root, ttlSeconds: file.runtime.frameStore.ttlSeconds },
+    { metrics: deps.metrics, clock: () => deps.clock.nowMs() },
+  );
+}
+
+export async function serveHttp(
+  listen: RoleListen,
+  deps: RoleDeps,
+  readiness: () => Readiness,
+  videos?: VideoSubmitter,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApp({ metrics: deps.metrics, readiness, ...(videos ? { videos } : {}) });
+  const url = await app.listen({ host: listen.host, port: listen.port });
+  return { app, url };
+}
