@@ -34,7 +34,7 @@ function sinkConfig() {
   return { ...config, stages: [{ ...config.stages[0]!, downstream: [] }] };
 }
 
-function startFakeBackend(configFile: string, delayMs: number): Promise<ChildProcess> {
+function startFakeBackend(configFile: string, delayMs: number, gapMs: number): Promise<ChildProcess> {
   const child = spawn(
     process.execPath,
     [
@@ -66,8 +66,10 @@ test('two backends share a stage; one killed mid-batch, every video still has ex
   );
   const children: ChildProcess[] = [];
   try {
-    children.push(await startFakeBackend(file, 40));
-    children.push(await startFakeBackend(file, 40));
+    // The victim spends most of its time between producing and committing, where a crash
+    // leaves results on the output topic whose inputs will be delivered again.
+    children.push(await startFakeBackend(file, 40, 400));
+    children.push(await startFakeBackend(file, 40, 0));
     const ids = Array.from({ length: 120 }, (_, i) => `kill-${i}`);
     await produceRaw(
       kafkaBootstrap,

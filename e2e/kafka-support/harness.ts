@@ -73,6 +73,8 @@ export async function startTestBackend(
   workers: Record<string, StageWorker>,
   settings: KafkaSettings = testSettings(config),
   sweepMs = 200,
+  /** Time spent releasing frames after the outputs are produced, before the commit. */
+  releaseDelayMs = 0,
 ): Promise<TestBackend> {
   const transport = await KafkaTransport.connect({
     connection: { brokers: [bootstrap], clientId: `it-${randomUUID().slice(0, 6)}` },
@@ -83,7 +85,10 @@ export async function startTestBackend(
     clock: systemClock,
     logger: quietLogger,
   });
-  const frames = { retain: async () => {}, release: async () => {} };
+  const frames = {
+    retain: async () => {},
+    release: () => new Promise<void>((resolve) => setTimeout(resolve, releaseDelayMs)),
+  };
   const ctx = { config, transport, frames, clock: systemClock, logger: quietLogger };
   const executor = await startExecutor(ctx, { workers, consumersPerStage: 1 });
   const sweep = setInterval(() => executor.expireJoins(Date.now()).catch(() => {}), sweepMs);
