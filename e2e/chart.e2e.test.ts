@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadAll } from 'js-yaml';
+import { parseOperatorArgs } from '../operator/config.ts';
 import { ensureBinaries } from './env/k8s/binaries.ts';
 import { type KubernetesCluster, startKubernetes } from './env/k8s/cluster.ts';
 
@@ -254,6 +255,18 @@ describe('charts/vpo', () => {
     ]) {
       assert.ok(container.args.includes(flag), `args lack ${flag}: ${container.args.join(' ')}`);
     }
+    // The operator accepts these flags (an unknown one stops it at start), as the kubelet expands them.
+    const expanded = (container.args as string[])
+      .slice(1)
+      .map((arg) => arg.replace('$(POD_NAMESPACE)', NAMESPACE).replace('$(POD_NAME)', 'vpo-abc12'));
+    const config = parseOperatorArgs(expanded, {}, '0.1.0');
+    assert.equal(config.leaderElect, true);
+    assert.equal(config.leaseNamespace, NAMESPACE);
+    assert.equal(config.identity, 'vpo-abc12');
+    assert.equal(config.port, container.ports[0].containerPort);
+    assert.equal(config.image, 'ghcr.io/vpo-dev/vpo:0.1.0');
+    assert.equal(config.frameStoreClaim, `${FULLNAME}-frames`);
+    assert.equal(config.kafkaBootstrap, 'kafka-0.kafka:9092,kafka-1.kafka:9092');
     const env = new Map<string, K8sObject>(container.env.map((e: K8sObject) => [e.name, e]));
     for (const [name, secret] of [
       ['VPO_KAFKA_TLS_CA', 'kafka-ca'],
