@@ -2,7 +2,7 @@
 // test, topic creation, an executor on the Kafka transport with scripted workers, and a reader
 // that collects what arrives on the output and dead-letter topics.
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import type { RuntimeConfig } from '../../runtime/config/runtime-config.ts';
 import { startExecutor } from '../../runtime/executor/executor.ts';
 import type { StageWorker } from '../../runtime/executor/ports.ts';
@@ -126,7 +126,7 @@ export async function produceRaw(
   topic: string,
   records: { key?: string; value: string }[],
 ) {
-  const producer = rawClient(bootstrap).producer();
+  const producer = rawClient(bootstrap).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await producer.send({ topic, messages: records });
   await producer.disconnect();

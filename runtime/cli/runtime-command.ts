@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import yaml from 'js-yaml';
+import * as yaml from 'js-yaml';
 import { systemClock } from '../executor/ports.ts';
 import { createRuntimeMetrics } from '../http/metrics.ts';
 import { startBackendRole } from '../roles/backend-role.ts';

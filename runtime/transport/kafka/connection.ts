@@ -31,7 +31,8 @@ export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLog
     logCreator:
       () =>
       ({ level, namespace, log }: LogEntry) => {
-        if (!logger) return;
+        // A group rebalancing while members join or leave is routine, not an error.
+        if (!logger || /rebalancing|partitioner/i.test(`${log.message} ${String(log.error ?? '')}`)) return;
         const text = `kafka ${namespace}: ${log.message}${log.error ? ` (${String(log.error)})` : ''}`;
         if (level === logLevel.ERROR) logger.error(text);
         else logger.warn(text);

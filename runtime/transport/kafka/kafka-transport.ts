@@ -3,7 +3,7 @@
 // only after its handler resolved (outputs produced). Publishing to the output topic goes
 // through the OutputGate (exactly one result per video). Every publish and dead letter tells the
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs';
+import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription, Transport } from '../transport.ts';
 import { type EncodedRecord, encodeDeadLetter, encodeMessage } from './codec.ts';
@@ -44,7 +44,11 @@ export class KafkaTransport implements Transport {
       idempotent: true,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
-      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 30 },
+      // Java-compatible murmur2 on the key: a video's messages share a partition in every topic.
+      createPartitioner: Partitioners.DefaultPartitioner,
+      // Idempotence needs unlimited retries; while the broker is down a send waits (backing
+      // off to 2 s) instead of failing, so nothing is lost and the pipeline resumes.
+      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
     });
   }
 
