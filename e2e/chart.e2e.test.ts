@@ -3,18 +3,20 @@
 // installed first, so the ServiceMonitor is validated too); then `helm install`, `helm upgrade`
 // and `helm uninstall`, checking the objects, the RBAC the operator gets (`kubectl auth can-i`)
 // and that KWOK reports the operator pods Running (they do not execute: KWOK has no kubelet).
-// Uses $KUBECONFIG when set, else starts its own cluster.
+// Last, the operator runs (from the sources, not the image) with the installed Deployment's flags and
+// its ServiceAccount's token, and must reconcile the sample without one Forbidden.
+// Uses $KUBECONFIG and $KAFKA_BOOTSTRAP when set, else starts its own cluster and broker.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadAll } from 'js-yaml';
+import { dump, load, loadAll } from 'js-yaml';
 import { parseOperatorArgs } from '../operator/config.ts';
+import { type RunningEnvironment, startEnvironment } from './env/environment.ts';
 import { ensureBinaries } from './env/k8s/binaries.ts';
-import { type KubernetesCluster, startKubernetes } from './env/k8s/cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CHART = join(ROOT, 'charts', 'vpo');
@@ -47,6 +49,7 @@ interface Run {
 }
 
 let kubeconfig = '';
+let kafkaBootstrap = '';
 let helmBin = '';
 let helmHome = '';
 
@@ -152,49 +155,148 @@ async function template(values: string[]): Promise<K8sObject[]> {
 const find = (objects: K8sObject[], kind: string, name?: string) =>
   objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
+/** A kubeconfig for the operator's ServiceAccount: the test cluster's server and CA, a bound token. */
+async function serviceAccountKubeconfig(dir: string): Promise<string> {
+  const token = (await kubectl('create', 'token', FULLNAME, '-n', NAMESPACE, '--duration=1h')).trim();
+  const admin = load(await readFile(kubeconfig, 'utf8')) as { clusters: { name: string; cluster: object }[] };
+  const cluster = admin.clusters[0]!;
+  const path = join(dir, 'operator-sa.kubeconfig');
+  await writeFile(
+    path,
+    dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [cluster],
+      users: [{ name: 'operator', user: { token } }],
+      contexts: [{ name: 'operator', context: { cluster: cluster.name, user: 'operator' } }],
+      'current-context': 'operator',
+    }),
+  );
+  return path;
+}
+
+/**
+ * `vpo operator` with the args of the installed Deployment (as the kubelet expands them; --port=0
+ * instead of a fixed port on this shared machine) and only its ServiceAccount's rights: it must
+ * win its Lease and bring the sample to Ready=True without a single Forbidden.
+ */
+async function operatorReconcilesUnderChartRbac(): Promise<void> {
+  const deployment = await getJson('deployment', '-n', NAMESPACE, FULLNAME);
+  const identity = `${FULLNAME}-under-test`;
+  const args = (deployment.spec.template.spec.containers[0].args as string[]).map((arg) =>
+    arg.startsWith('--port=')
+      ? '--port=0'
+      : arg.replace('$(POD_NAMESPACE)', NAMESPACE).replace('$(POD_NAME)', identity),
+  );
+  const saKubeconfig = await serviceAccountKubeconfig(helmHome);
+  const { KUBECONFIG: _admin, ...env } = process.env;
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'vpo.ts'), ...args, `--kubeconfig=${saKubeconfig}`],
+    {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  let logs = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    logs += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const vp = () => getJson('vp', 'video-classifier', '-n', PIPELINES);
+  try {
+    await eventually('the operator to hold the vpo-operator Lease', async () => {
+      const lease = await getJson('lease', 'vpo-operator', '-n', NAMESPACE);
+      return lease.spec.holderIdentity === identity ? lease : undefined;
+    });
+    await kubectl('apply', '-n', PIPELINES, '-f', join(ROOT, 'samples', 'video-classifier'));
+    const ready = await eventually(
+      'the sample VideoPipeline Ready=True',
+      async () => {
+        const obj = await vp();
+        const readyCondition = obj.status?.conditions?.find((c: K8sObject) => c.type === 'Ready');
+        return readyCondition?.status === 'True' ? obj : undefined;
+      },
+      150_000,
+    ).catch((error: Error) => {
+      throw new Error(`${error.message}\noperator log:\n${logs.slice(-3000)}`, { cause: error });
+    });
+    const backends = (await getJson('deployments', '-n', PIPELINES, '-l', 'serving.vpo.dev/role=backend'))
+      .items as K8sObject[];
+    assert.equal(backends.length, ready.status.plan.backends.length);
+    for (const backend of backends) {
+      const volumes = backend.spec.template.spec.volumes as K8sObject[];
+      assert.ok(
+        volumes.some((v) => v.persistentVolumeClaim?.claimName === `${FULLNAME}-frames`),
+        `${backend.metadata.name} does not mount the chart's frame-store claim`,
+      );
+    }
+    // Deleting runs the finalizer, which needs the same rights.
+    await kubectl('delete', 'vp', 'video-classifier', '-n', PIPELINES, '--timeout=120s');
+    assert.doesNotMatch(
+      logs,
+      /forbidden|\b403\b/i,
+      `the operator was refused something:\n${logs.slice(-3000)}`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await exited;
+  }
+  await kubectl(
+    'delete',
+    '-n',
+    PIPELINES,
+    '-f',
+    join(ROOT, 'samples', 'video-classifier'),
+    '--ignore-not-found',
+  );
+}
+
 describe('charts/vpo', () => {
-  let cluster: KubernetesCluster | undefined;
-  const pvName = `vpo-chart-e2e-frames-${process.pid}`;
+  let environment: RunningEnvironment | undefined;
+  const pvNames = [NAMESPACE, PIPELINES].map((ns) => `${ns}-frames`);
 
   before(async () => {
     helmHome = await mkdtemp(join(tmpdir(), 'vpo-helm-'));
-    kubeconfig = process.env.KUBECONFIG ?? '';
-    if (!kubeconfig) {
-      cluster = await startKubernetes({ log: (line) => console.error(line) });
-      kubeconfig = cluster.kubeconfig;
-    }
+    environment = await startEnvironment({ kafka: true, kubernetes: true });
+    kubeconfig = environment.kubeconfig!;
+    kafkaBootstrap = environment.kafkaBootstrap!;
     helmBin = (await ensureBinaries((line) => console.error(line))).helm;
     for (const ns of [NAMESPACE, PIPELINES]) await kubectl('create', 'namespace', ns);
-    // A ReadWriteMany PersistentVolume of the class the release asks for, so the frame-store
-    // claim binds (the test cluster has no provisioner). Nothing mounts it: KWOK runs no pods.
-    await ok(
-      'kubectl',
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'PersistentVolume',
-        metadata: { name: pvName },
-        spec: {
-          capacity: { storage: '10Gi' },
-          accessModes: ['ReadWriteMany'],
-          storageClassName: STORAGE_CLASS,
-          persistentVolumeReclaimPolicy: 'Retain',
-          nfs: { server: 'nfs.example.internal', path: '/frames' },
-        },
-      }),
-    );
+    // ReadWriteMany PersistentVolumes of the class the release asks for, one per frame-store
+    // claim, so the claims bind (the test cluster has no provisioner). KWOK mounts nothing.
+    for (const [i, name] of pvNames.entries()) {
+      await ok(
+        'kubectl',
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'PersistentVolume',
+          metadata: { name },
+          spec: {
+            capacity: { storage: '10Gi' },
+            accessModes: ['ReadWriteMany'],
+            storageClassName: STORAGE_CLASS,
+            persistentVolumeReclaimPolicy: 'Retain',
+            // Reserved for the claim the chart will create in that namespace.
+            claimRef: { namespace: [NAMESPACE, PIPELINES][i], name: `${FULLNAME}-frames` },
+            nfs: { server: 'nfs.example.internal', path: `/${name}` },
+          },
+        }),
+      );
+    }
   });
 
   after(async () => {
     await run(helmBin, ['uninstall', RELEASE, '--namespace', NAMESPACE, '--wait']);
     for (const args of [
       ['namespace', NAMESPACE, PIPELINES],
-      ['pv', pvName],
+      ['pv', ...pvNames],
       ['crd', SERVICE_MONITOR_CRD],
     ]) {
       await run('kubectl', ['delete', ...args, '--ignore-not-found', '--wait=false']);
     }
-    await cluster?.stop();
+    await environment?.stop();
     await rm(helmHome, { recursive: true, force: true });
   });
 
@@ -387,6 +489,12 @@ describe('charts/vpo', () => {
       '--namespace',
       NAMESPACE,
       ...BASE_VALUES,
+      '--set',
+      `kafka.bootstrapServers=${kafkaBootstrap.replaceAll(',', '\\,')}`,
+      '--set',
+      `operator.watchNamespace=${PIPELINES}`,
+      '--set',
+      `frameStore.namespaces={${PIPELINES}}`,
       '--wait',
       '--timeout',
       '3m',
@@ -421,7 +529,9 @@ describe('charts/vpo', () => {
 
     const pvc = await getJson('pvc', '-n', NAMESPACE, `${FULLNAME}-frames`);
     assert.equal(pvc.status.phase, 'Bound');
-    assert.equal(pvc.spec.volumeName, pvName);
+    assert.equal(pvc.spec.volumeName, pvNames[0]);
+    const pipelinesPvc = await getJson('pvc', '-n', PIPELINES, `${FULLNAME}-frames`);
+    assert.equal(pipelinesPvc.status.phase, 'Bound');
     // The metrics Service selects exactly the operator pods.
     await eventually('2 endpoints behind the metrics Service', async () => {
       const slices = (
@@ -477,6 +587,7 @@ describe('charts/vpo', () => {
     ] as const) {
       assert.equal(await canI(verb, resource, ns), false, `operator may ${verb} ${resource}`);
     }
+    await operatorReconcilesUnderChartRbac();
 
     const upgraded = await helm(
       'upgrade',
@@ -497,7 +608,7 @@ describe('charts/vpo', () => {
     await runningPods(3, 'ghcr.io/vpo-dev/vpo:0.1.1');
     const deployment = await getJson('deployment', '-n', NAMESPACE, FULLNAME);
     assert.ok(deployment.spec.template.spec.containers[0].args.includes('--image=ghcr.io/vpo-dev/vpo:0.1.1'));
-    assert.equal((await getJson('pvc', '-n', NAMESPACE, `${FULLNAME}-frames`)).spec.volumeName, pvName);
+    assert.equal((await getJson('pvc', '-n', NAMESPACE, `${FULLNAME}-frames`)).spec.volumeName, pvNames[0]);
 
     await helm('uninstall', RELEASE, '--namespace', NAMESPACE, '--wait', '--timeout', '2m');
     for (const args of [
