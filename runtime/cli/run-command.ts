@@ -1,31 +1,26 @@
 // `vpo run -f MANIFESTS --videos DIR_OR_FILES… [-o table|json] [--model-root DIR] [--provider cpu]
-// [--pipeline NAME]`: runs a whole pipeline in this process (DESIGN.md "Embedded mode") on local
-// video files, prints one row per video and a summary. A video that fails is a `dead` row with
-// its reason; the run goes on. Exit 0 when the run completed, 1 on bad arguments or set-up.
+// [--pipeline NAME] [--profile] [--rate VPS] [--port N]`: runs a whole pipeline in this process
+// (DESIGN.md "Embedded mode") on local video files, prints one row per video and a summary with
+// what the local plan predicted (ingest included). A video that fails is a `dead` row with its
+// reason; the run goes on. Exit 0 when the run completed, 1 on bad arguments or set-up.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadManifests } from '../../operator/api/manifests.ts';
-import type { ModelSession } from '../../operator/api/types.generated.ts';
 import { modelPath } from '../config/model-path.ts';
-import type { ExecutionProvider } from '../config/runtime-config.ts';
+import type { ExecutionProvider, RuntimeConfig } from '../config/runtime-config.ts';
+import { probeDecode } from '../embedded/ingest-probe.ts';
 import { planLocally } from '../embedded/local-plan.ts';
+import { measureSession } from '../embedded/measure-session.ts';
 import { startEmbeddedPipeline } from '../embedded/pipeline.ts';
-import {
-  formatRow,
-  formatSummary,
-  meanBatchSizes,
-  type OutputFormat,
-  summarize,
-  tableHeader,
-} from '../embedded/report.ts';
+import { formatRow, formatSummary, type OutputFormat, summarize, tableHeader } from '../embedded/report.ts';
 import { RunResults } from '../embedded/run-results.ts';
+import { type EmbeddedServer, serveEmbedded } from '../embedded/serve.ts';
 import { systemClock } from '../executor/ports.ts';
 import { createRuntimeMetrics } from '../http/metrics.ts';
-import { loadModel } from '../inference/onnx-model.ts';
-import { deviceProduct, profileModel } from './profile-command.ts';
+import { deviceProduct } from './profile-command.ts';
 
 interface Io {
   out: (s: string) => void;
@@ -33,7 +28,7 @@ interface Io {
 }
 
 const usage =
-  'usage: vpo run -f MANIFESTS [-f …] --videos DIR_OR_FILE [--videos …] [-o table|json] [--model-root DIR] [--provider cpu|cuda|webgpu] [--pipeline NAME]\n';
+  'usage: vpo run -f MANIFESTS [-f …] --videos DIR_OR_FILE [--videos …] [-o table|json] [--model-root DIR] [--provider cpu|cuda|webgpu] [--pipeline NAME] [--profile] [--rate VPS] [--port N]\n';
 const prepareHint = 'run `npm run prepare-samples` to generate the sample models and videos';
 const videoExtensions = new Set(['.mp4', '.webm', '.mkv', '.mov', '.avi', '.m4v']);
 
@@ -71,33 +66,34 @@ function videoIdOf(file: string, taken: Set<string>): string {
   return id;
 }
 
-/** A session with no profile for this device is measured at a few batch sizes. */
-async function measure(session: ModelSession, modelRoot: string, provider: ExecutionProvider) {
-  const model = await loadModel({ path: modelPath(session.spec.model.uri, modelRoot), provider });
-  try {
-    const i = session.spec.input;
-    const f = i.frames ?? 1;
-    const [h, w] = [i.height ?? 224, i.width ?? 224];
-    const shape =
-      i.source === 'stages'
-        ? undefined
-        : i.layout === 'NCFHW'
-          ? [3, f, h, w]
-          : i.layout === 'NCHW'
-            ? [3, h, w]
-            : [f, 3, h, w];
-    const batches = [...new Set([1, Math.min(8, session.spec.batching.maxBatchSize)])];
-    const points = await profileModel(model, {
-      batches,
-      repeats: 5,
-      ...(shape ? { shape } : {}),
-      rssBaselineBytes: 0,
-    });
-    return points.map((p) => ({ batchSize: p.batchSize, latencyMicros: p.latencyMicros }));
-  } finally {
-    await model.close();
-  }
+/** Clips to measure decoding on: those nearest the median size first (a few, in case one fails). */
+function probeCandidates(files: string[]): string[] {
+  const sized = files.map((f) => ({ f, bytes: statSync(f).size })).sort((x, y) => x.bytes - y.bytes);
+  const median = sized[Math.floor(sized.length / 2)]?.bytes ?? 0;
+  return sized
+    .sort((x, y) => Math.abs(x.bytes - median) - Math.abs(y.bytes - median))
+    .slice(0, 3)
+    .map((x) => x.f);
 }
+
+async function probeIngest(config: RuntimeConfig, files: string[], concurrency: number, notes: string[]) {
+  for (const file of probeCandidates(files)) {
+    try {
+      return await probeDecode(config, pathToFileURL(path.resolve(file)).href, concurrency);
+    } catch (error) {
+      notes.push(`cannot measure decoding on ${file}: ${(error as Error).message}`);
+    }
+  }
+  return undefined;
+}
+
+const positive = (name: string, v: string | undefined, integer: boolean, min = 1) => {
+  if (v === undefined) return undefined;
+  const x = Number(v);
+  if (!Number.isFinite(x) || x < min || (integer && !Number.isInteger(x)))
+    throw new UsageError(`--${name} must be a ${integer ? 'whole' : 'positive'} number ≥ ${min}, got ${v}`);
+  return x;
+};
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -111,6 +107,12 @@ function parse(argv: string[]) {
       pipeline: { type: 'string' },
       // Submits this many videos, cycling through the files under new videoIds (benchmarks).
       count: { type: 'string' },
+      // Measure every session's profile on this machine instead of using the manifest's.
+      profile: { type: 'boolean', default: false },
+      // Offer videos at this rate (videos per second) instead of as fast as the source accepts.
+      rate: { type: 'string' },
+      // Serve /healthz, /readyz and /metrics on 127.0.0.1:PORT while running (0: any free port).
+      port: { type: 'string' },
     },
     strict: true,
   });
@@ -120,10 +122,9 @@ function parse(argv: string[]) {
   const provider = values.provider as ExecutionProvider;
   if (!['cpu', 'cuda', 'webgpu'].includes(provider))
     throw new UsageError(`--provider must be cpu, cuda or webgpu`);
-  const count = values.count === undefined ? undefined : Number(values.count);
-  if (count !== undefined && (!Number.isInteger(count) || count < 1)) {
-    throw new UsageError('--count must be a positive integer');
-  }
+  const count = positive('count', values.count, true);
+  const rateVps = positive('rate', values.rate, false, 1e-3);
+  const port = positive('port', values.port, true, 0);
   if (!values.file?.length) throw new UsageError('-f MANIFESTS is required');
   if (!values.videos?.length) throw new UsageError('--videos DIR_OR_FILE is required');
   const first = values.file[0]!;
@@ -135,14 +136,25 @@ function parse(argv: string[]) {
     output,
     provider,
     count,
+    rateVps,
+    port,
+    profile: values.profile === true,
     modelRoot,
     pipeline: values.pipeline,
   };
 }
 
+export interface RunHooks {
+  /** Called once every video has settled, before the HTTP server (if any) closes (tests). */
+  afterRun?(server: { url: string } | undefined): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 export async function runCommand(
   argv: string[],
   io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  hooks: RunHooks = {},
 ): Promise<number> {
   let args: ReturnType<typeof parse>;
   let files: string[];
@@ -181,14 +193,25 @@ export async function runCommand(
   }
   const devices = Math.max(1, os.availableParallelism());
   const product = deviceProduct(args.provider);
-  const local = await planLocally({
-    pipeline,
-    sessions,
-    provider: args.provider,
-    product,
-    devices,
-    measure: (s) => measure(s, args.modelRoot, args.provider),
-  });
+  const probeNotes: string[] = [];
+  let local: Awaited<ReturnType<typeof planLocally>>;
+  try {
+    local = await planLocally({
+      pipeline,
+      sessions,
+      provider: args.provider,
+      product,
+      devices,
+      remeasure: args.profile,
+      measure: (s) => measureSession(s, args.modelRoot, args.provider),
+      // Decode concurrency is sized to the local cores (runtime/embedded/pipeline.ts).
+      probeIngest: (config) => probeIngest(config, files, devices, probeNotes),
+    });
+  } catch (error) {
+    io.err(`vpo run: ${(error as Error).message}\n`);
+    return 1;
+  }
+  local.notes.unshift(...probeNotes);
   const clock = systemClock;
   const metrics = createRuntimeMetrics();
   const logger = {
@@ -196,44 +219,58 @@ export async function runCommand(
     warn: (m: string) => io.err(`warn: ${m}\n`),
     error: (m: string) => io.err(`error: ${m}\n`),
   };
+  let server: EmbeddedServer | undefined;
+  if (args.port !== undefined) {
+    try {
+      server = await serveEmbedded(metrics, args.port);
+    } catch (error) {
+      io.err(`vpo run: ${(error as Error).message}\n`);
+      return 1;
+    }
+    io.err(`serving ${server.url} (/healthz, /readyz, /metrics)\n`);
+  }
   const results = new RunResults((row) => io.out(formatRow(row, args.output)), clock.nowMs);
   const startMs = clock.nowMs();
-  const embedded = await startEmbeddedPipeline({
-    config: local.config,
-    modelRoot: args.modelRoot,
-    devices,
-    clock,
-    logger,
-    metrics,
-    onResults: results.onResults,
-    onDeadLetters: results.onDeadLetters,
-  });
   try {
-    if (args.output === 'table') io.out(tableHeader);
-    const taken = new Set<string>();
-    for (let i = 0; i < (args.count ?? files.length); i++) {
-      const file = files[i % files.length]!;
-      const videoId = videoIdOf(file, taken);
-      results.submitted(videoId, file);
-      await embedded.submit({ videoId, uri: pathToFileURL(path.resolve(file)).href });
+    const embedded = await startEmbeddedPipeline({
+      config: local.config,
+      modelRoot: args.modelRoot,
+      devices,
+      clock,
+      logger,
+      metrics,
+      onResults: results.onResults,
+      onDeadLetters: results.onDeadLetters,
+    });
+    server?.ready();
+    try {
+      if (args.output === 'table') io.out(tableHeader);
+      const taken = new Set<string>();
+      for (let i = 0; i < (args.count ?? files.length); i++) {
+        // Paced: video i is offered at start + i/rate (later if the source is full).
+        if (args.rateVps) await sleep(startMs + (i * 1000) / args.rateVps - clock.nowMs());
+        const file = files[i % files.length]!;
+        const videoId = videoIdOf(file, taken);
+        results.submitted(videoId, file);
+        await embedded.submit({ videoId, uri: pathToFileURL(path.resolve(file)).href });
+      }
+      await results.drained();
+    } finally {
+      await embedded.close();
     }
-    await results.drained();
+    const elapsedMs = clock.nowMs() - startMs;
+    await hooks.afterRun?.(server);
+    const summary = await summarize({
+      results,
+      elapsedMs,
+      local,
+      metrics,
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(args.rateVps ? { offeredVps: args.rateVps } : {}),
+    });
+    io.out(formatSummary(summary, args.output));
+    return 0;
   } finally {
-    await embedded.close();
+    await server?.close();
   }
-  const elapsedMs = clock.nowMs() - startMs;
-  const peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  const batches = await meanBatchSizes(metrics);
-  const summary = summarize(
-    results,
-    elapsedMs,
-    local.plan,
-    local.plannedVps,
-    local.config.latency.sloMs,
-    batches,
-    peakRssMiB,
-    local.notes,
-  );
-  io.out(formatSummary(summary, args.output));
-  return 0;
 }

@@ -13,6 +13,7 @@ import { createIngestor } from '../ingest/ingestor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import { InProcTransport } from '../transport/inproc.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
+import { embeddedIngestOptions } from './ingest-probe.ts';
 import { createStageWorkers } from './stage-workers.ts';
 
 export interface EmbeddedOptions {
@@ -49,21 +50,11 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       { root, ttlSeconds: config.frameStore.ttlSeconds },
       { metrics, clock: () => clock.nowMs() },
     );
-    const ingestor = createIngestor(
-      {
-        sampling: config.sampling,
-        allowedUriSchemes: config.source.allowedUriSchemes,
-        maxVideoBytes: config.source.maxVideoBytes,
-        allowPrivateNetworks: config.source.allowPrivateNetworks,
-        connectTimeoutMs: config.source.connectTimeoutMs,
-        readTimeoutMs: config.source.readTimeoutMs,
-        maxDurationSeconds: config.source.maxDurationSeconds,
-        downloadConcurrency: config.source.downloadConcurrency,
-        decodeConcurrency: Math.max(1, options.devices),
-        tempDir: root,
-      },
-      { frameStore, metrics, clock: () => clock.nowMs() },
-    );
+    const ingestor = createIngestor(embeddedIngestOptions(config, root, Math.max(1, options.devices)), {
+      frameStore,
+      metrics,
+      clock: () => clock.nowMs(),
+    });
     const videoIngestor: VideoIngestor = {
       ingest: async (request) => {
         const { frameRef, meta } = await ingestor.ingest(request);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { LatencyHistogram } from './latency-histogram.ts';
 import { formatRow } from './report.ts';
-import { percentile, RunResults, type VideoRow } from './run-results.ts';
+import { RunResults, type VideoRow } from './run-results.ts';
 
 test('each video settles once: ok on its result, dead on its first dead letter', async () => {
   let now = 0;
@@ -59,10 +60,20 @@ test('json rows carry videoId, source, status, result and the reason only when d
   assert.match(formatRow(dead, 'table'), /dead\s+NotAVideo at ingest: nope/);
 });
 
-test('percentile is nearest-rank', () => {
-  const values = Array.from({ length: 100 }, (_, i) => 100 - i);
-  assert.equal(percentile(values, 50), 50);
-  assert.equal(percentile(values, 99), 99);
-  assert.equal(percentile([7], 99), 7);
-  assert.equal(percentile([], 50), 0);
+test('latency percentiles stay within 1% of nearest-rank in a fixed-size histogram', () => {
+  const h = new LatencyHistogram();
+  assert.equal(h.percentile(99), 0);
+  // A skewed spread from 0.05 ms to hours, in a scrambled order.
+  const values = Array.from({ length: 20000 }, (_, i) => 0.05 * 1.0009 ** ((i * 7919) % 20000));
+  for (const v of values) h.record(v);
+  const sorted = [...values].sort((a, b) => a - b);
+  for (const p of [1, 50, 90, 99, 99.9, 100]) {
+    const exact = sorted[Math.max(1, Math.ceil((p / 100) * sorted.length)) - 1]!;
+    const got = h.percentile(p);
+    assert.ok(got >= exact * 0.999 && got <= Math.max(exact * 1.01, 0.1), `p${p}: ${got} vs ${exact}`);
+  }
+  assert.equal(h.percentile(100), sorted.at(-1));
+  const one = new LatencyHistogram();
+  one.record(1234);
+  assert.equal(one.percentile(50), 1234);
 });

@@ -1,8 +1,10 @@
 // Collects what a run produced: each video settles once, as `ok` when its result reaches the
 // output topic or `dead` at its first dead letter (later letters for it, e.g. a join timing out
 // after a branch failed, are counted but do not change its row). Rows are handed on as they
-// settle, so memory holds only the videos in flight plus one latency number per video.
+// settle, so memory holds only the videos in flight and fixed-size summaries (a latency
+// histogram, counts per dead-letter reason): it does not grow with the number of videos.
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
+import { LatencyHistogram } from './latency-histogram.ts';
 
 export interface VideoRow {
   videoId: string;
@@ -22,7 +24,7 @@ interface InFlight {
 }
 
 export class RunResults {
-  readonly latenciesMs: number[] = [];
+  readonly latencies = new LatencyHistogram();
   readonly deadLetterReasons = new Map<string, number>();
   ok = 0;
   dead = 0;
@@ -75,18 +77,10 @@ export class RunResults {
     if (!entry) return;
     this.inFlight.delete(videoId);
     const latencyMs = this.nowMs() - entry.submittedAtMs;
-    this.latenciesMs.push(latencyMs);
+    this.latencies.record(latencyMs);
     if (row.status === 'ok') this.ok++;
     else this.dead++;
     this.onRow({ videoId, source: entry.source, latencyMs, ...row });
     this.wake();
   }
-}
-
-/** Nearest-rank percentile (p in 0..100) of unsorted values; 0 for none. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
-  return sorted[rank - 1]!;
 }
