@@ -418,7 +418,7 @@ describe('charts/vpo', () => {
   test('every rendered object passes server-side dry run (CRDs and a minimal ServiceMonitor CRD installed)', async () => {
     // Our CRDs from the chart, as `helm install` installs them; the ServiceMonitor CRD is a minimal
     // stand-in for the Prometheus Operator's (group, kind, version; schema left open).
-    await kubectl('apply', '--server-side', '-f', join(CHART, 'crds'));
+    await kubectl('apply', '--server-side', '--force-conflicts', '-f', join(CHART, 'crds'));
     await ok(
       'kubectl',
       ['apply', '-f', '-'],
