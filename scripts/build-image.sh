@@ -72,6 +72,7 @@ if [[ -n "$ca" && -s "$ca" ]]; then secret=(--secret "id=ca,src=${ca}"); fi
 bh bud --isolation chroot --layers --pull=never --build-arg "BASE=${base}" "${secret[@]}" \
 	--tag "$tag" --file "$repo/Dockerfile" "$repo" >&2
 log "built ${tag} in $((SECONDS - start))s"
+bh rmi --prune >/dev/null 2>&1 || true # earlier builds' untagged images (vfs keeps full copies)
 bh images --format '{{.Name}}:{{.Tag}} {{.Size}}' "$tag" >&2
 
 # 3. Smoke test: the entrypoint as the image runs it.
