@@ -51,6 +51,9 @@ test('predicted latency is decode plus 2ℓ(b) along the longest path through th
   motion!.batchSize = 8;
   // motion at batch 8: ℓ = 90 ms, worst case 180; fusion (1 ms per item, batch 1): 2.
   assert.equal(Math.round(predictLatencyMsOf(config, 300)), 300 + 180 + 2);
+  // A long wait for a batch to fill outweighs one batch: motion 200 + 90.
+  motion!.maxQueueDelayMs = 200;
+  assert.equal(Math.round(predictLatencyMsOf(config, 300)), 300 + 290 + 2);
 });
 
 test('the saturated batch is the best throughput within the budget and the profiled range', () => {

@@ -1,8 +1,9 @@
 // What the local plan predicts for this machine, so that `vpo run` can be checked against it.
 // Capacity: the pipeline runs no faster than its slowest part, and ingest is a part: decoding is
 // often what bounds a CPU run, not inference. Latency: the measured decode time plus, along the
-// longest path, the worst case of a saturated stage, 2ℓ(b) (a request that just missed a batch
-// waits one batch, then runs in the next; DESIGN.md "The planner", step 3). Pure.
+// longest path, each stage's worst case: 2ℓ(b) when saturated (a request that just missed a batch
+// waits one batch, then runs in the next; DESIGN.md "The planner", step 3), or the batcher's
+// wait for a batch to fill, maxQueueDelayMs, then ℓ(b). Pure.
 import type { Plan } from '../../operator/planner/types.ts';
 import { fitLatency, predictLatencyMs } from '../batching/latency-fit.ts';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
@@ -40,7 +41,10 @@ export function ingestCapacityVps(concurrency: number, decodeMs: number): number
   return decodeMs > 0 ? (concurrency * 1000) / decodeMs : 0;
 }
 
-/** Decode time plus, on the longest path, 2ℓ(b) per stage at its planned batch, ms. */
+/**
+ * Decode time plus, on the longest path, per stage at its batch cap b: ℓ(b) plus the longer of
+ * one batch (2ℓ(b), a saturated stage) and the wait for a batch to fill (maxQueueDelayMs), ms.
+ */
 export function predictLatencyMsOf(config: RuntimeConfig, decodeMs: number): number {
   const doneMs = new Map<string, number>();
   for (const stage of config.stages) {
@@ -48,7 +52,11 @@ export function predictLatencyMsOf(config: RuntimeConfig, decodeMs: number): num
       stage.profile.map((p) => ({ batchSize: p.batchSize, latencyMs: p.latencyMicros / 1000 })),
     );
     const startMs = Math.max(0, ...stage.inputs.map((i) => doneMs.get(i) ?? 0));
-    doneMs.set(stage.name, startMs + 2 * predictLatencyMs(fit, Math.max(1, stage.batchSize)));
+    const b = Math.max(1, stage.batchSize);
+    const runMs = predictLatencyMs(fit, b);
+    // A batch cap above 1 may also wait up to maxQueueDelayMs (default ℓ(b)) for its batch to fill.
+    const fillMs = b > 1 ? (stage.maxQueueDelayMs ?? runMs) : 0;
+    doneMs.set(stage.name, startMs + runMs + Math.max(runMs, fillMs));
   }
   return decodeMs + Math.max(0, ...doneMs.values());
 }
