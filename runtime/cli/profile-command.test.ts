@@ -12,10 +12,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 writeSampleModels(dir);
 
 async function run(argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await profileCommand(argv, { out: (s) => void (out += s), err: (s) => void (err += s) });
-  return { code, out, err };
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await profileCommand(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
+  return { code, out: out.join(''), err: err.join('') };
 }
 
 test('prints a ModelSession profiles entry for the measured batch sizes', async () => {
