@@ -119,6 +119,14 @@ export interface Condition {
   message: string;
 }
 
+/** The model the profile was measured for; a change of spec.model makes it stale (re-profiled). */
+export interface ModelSessionStatusProfileModel {
+  /** spec.model.uri at measurement time. */
+  uri: string;
+  /** spec.model.sha256 at measurement time. */
+  sha256?: string;
+}
+
 /** One measured batch size. */
 export interface ModelSessionStatusProfilePoint {
   /** Batch size. */
@@ -135,6 +143,10 @@ export interface ModelSessionStatusProfile {
   gpuProduct: string;
   /** When the profile was measured. */
   measuredAt?: string;
+  /** The model the profile was measured for; a change of spec.model makes it stale (re-profiled). */
+  model?: ModelSessionStatusProfileModel;
+  /** spec.executionProvider at measurement time (a cpu measurement on a GPU node is recorded against the node's product). */
+  executionProvider?: 'cuda' | 'webgpu' | 'cpu';
   /** Measured batch sizes. */
   points: ModelSessionStatusProfilePoint[];
 }
