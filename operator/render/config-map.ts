@@ -1,19 +1,48 @@
-// The ConfigMap with the runtime config every pod of the pipeline mounts at /etc/vpo. Pure.
-// Pods read the file; it carries no hash into the pod templates, so a plan change that only
-// touches other groups does not roll a group's pods.
+// The ConfigMap every pod of the pipeline mounts at /etc/vpo: `config.json` is exactly the runtime
+// file `vpo runtime --config` reads, built by the runtime's own pure renderRuntimeFile from the
+// plan (one function for both sides, so they cannot drift). Pure. Pods read the file; it carries
+// no hash into the pod templates, so a plan change that only touches other groups does not roll a
+// group's pods.
 
-import { runtimeConfigFromPlan } from '../../runtime/config/from-plan.ts';
+import { renderRuntimeFile } from '../../runtime/roles/runtime-file.ts';
 import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMapName } from './names.ts';
+import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
+import { FRAME_DIR } from './pod.ts';
 
-export function configMap(pipeline: VideoPipeline, sessions: ModelSession[], plan: Plan) {
-  const config = runtimeConfigFromPlan(pipeline, sessions, plan);
+export function runtimeFileOf(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  plan: Plan,
+  options: Pick<RenderOptions, 'kafkaBootstrap'>,
+) {
+  return renderRuntimeFile({
+    pipeline,
+    sessions,
+    plan,
+    kafka: {
+      brokers: options.kafkaBootstrap
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    },
+    frameStoreRoot: FRAME_DIR,
+  });
+}
+
+export function configMap(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  plan: Plan,
+  options: Pick<RenderOptions, 'kafkaBootstrap'>,
+) {
+  const file = runtimeFileOf(pipeline, sessions, plan, options);
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: childMetadata(pipeline, configMapName(pipeline.metadata.name)),
-    data: { 'config.json': `${JSON.stringify(config, null, 2)}\n` },
+    data: { 'config.json': `${JSON.stringify(file, null, 2)}\n` },
   };
 }

@@ -8,11 +8,11 @@ import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from '
 import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
-  CONFIG_PATH,
   containerSecurityContext,
   HTTP_PORT,
   podSecurityContext,
   probes,
+  runtimeArgs,
   runtimeEnv,
   volumeMounts,
   volumes,
@@ -58,7 +58,7 @@ function deployment(
               name: parts.role,
               image: options.image,
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
-              command: ['vpo', 'runtime', '--role', parts.role, '--config', CONFIG_PATH, ...parts.args],
+              args: runtimeArgs(parts.role, parts.args),
               env: runtimeEnv(options, parts.env),
               ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
               ...probes(),
@@ -92,7 +92,8 @@ export function backendDeployment(
     {
       role: 'backend',
       selector: { [LABELS.role]: 'backend', [LABELS.backend]: name },
-      args: [],
+      // The runtime file lists every group; this pod hosts the sessions of its own.
+      args: ['--backend', group.name],
       env: { VPO_BACKEND_GROUP: group.name },
       resources: backendResources(unique),
       nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { checkRuntimeFile } from '../../runtime/roles/runtime-file.ts';
 import { desiredChildren } from './desired.ts';
 import { samplePipeline } from './fixtures.ts';
 import { childName } from './names.ts';
@@ -31,7 +32,19 @@ test('one Deployment per backend group with planned replicas, one GPU, product s
     const c = pod.containers[0];
     assert.equal(c.resources.limits['nvidia.com/gpu'], '1');
     assert.equal(pod.nodeSelector['nvidia.com/gpu.product'], group.gpuProduct);
-    assert.deepEqual(c.command, ['vpo', 'runtime', '--role', 'backend', '--config', '/etc/vpo/config.json']);
+    // The image's entrypoint runs vpo; the pod gives the runtime's args, its group included.
+    assert.equal(c.command, undefined);
+    assert.deepEqual(c.args.slice(0, 5), [
+      'runtime',
+      '--role',
+      'backend',
+      '--config',
+      '/etc/vpo/config.json',
+    ]);
+    assert.equal(c.args[c.args.indexOf('--backend') + 1], group.name);
+    assert.equal(c.args[c.args.indexOf('--port') + 1], String(c.ports[0].containerPort));
+    const mounts = c.volumeMounts.map((m: Obj) => m.mountPath);
+    assert.ok(mounts.includes(c.args[c.args.indexOf('--frame-store') + 1]));
     assert.equal(c.livenessProbe.httpGet.path, '/healthz');
     assert.equal(c.readinessProbe.httpGet.path, '/readyz');
     assert.deepEqual(c.securityContext, {
@@ -53,15 +66,19 @@ test('ingest Deployment, metrics and ingest Services, and the runtime config Con
   const ingest = objects.find(
     (o) => o.metadata.name === 'video-classifier-ingest' && o.kind === 'Deployment',
   ) as Obj;
-  assert.ok(ingest.spec.template.spec.containers[0].command.includes('ingest'));
+  assert.deepEqual(ingest.spec.template.spec.containers[0].args.slice(0, 3), ['runtime', '--role', 'ingest']);
   const services = objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name);
   assert.deepEqual(services, ['video-classifier-metrics', 'video-classifier-ingest']);
   const cm = objects.find((o) => o.kind === 'ConfigMap') as Obj;
-  const config = JSON.parse(cm.data['config.json']);
+  // Exactly the runtime file `vpo runtime --config` reads (checked by the runtime's own checker).
+  const file = checkRuntimeFile(JSON.parse(cm.data['config.json']), 'config.json');
   assert.deepEqual(
-    config.backends.map((b: Obj) => b.name),
+    file.runtime.backends.map((b) => b.name),
     plan.backends.map((b) => b.name),
   );
+  assert.deepEqual(file.kafka.brokers, options.kafkaBootstrap.split(','));
+  assert.equal(file.frameStore.root, '/var/lib/vpo/frames');
+  assert.equal(file.kafka.createTopics, false);
 });
 
 test('a group whose content is unchanged renders identically when another group changes', () => {

@@ -28,7 +28,7 @@ export function desiredChildren(
 ): DesiredChildren {
   const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
   const objects = [
-    configMap(pipeline, sessions, plan),
+    configMap(pipeline, sessions, plan, options),
     ...backends,
     ingestDeployment(pipeline, options),
     ...services(pipeline),

@@ -23,6 +23,29 @@ export const containerSecurityContext = {
   seccompProfile: { type: 'RuntimeDefault' },
 };
 
+/**
+ * The container args of a runtime role. The image's entrypoint is `node /app/bin/vpo.ts`, so the
+ * pod sets args only. Every path and the port are explicit here (not defaults inside the program),
+ * so whatever runs the container sees them: the kubelet, or the e2e harness that stands in for it
+ * and remaps mount paths and ports. The HTTP server listens on all interfaces for the probes.
+ */
+export function runtimeArgs(role: 'ingest' | 'backend', extra: string[]): string[] {
+  return [
+    'runtime',
+    '--role',
+    role,
+    '--config',
+    CONFIG_PATH,
+    '--frame-store',
+    FRAME_DIR,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(HTTP_PORT),
+    ...extra,
+  ];
+}
+
 export function probes(): Record<string, unknown> {
   const http = (path: string) => ({ httpGet: { path, port: 'http' } });
   return {

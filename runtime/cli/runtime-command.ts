@@ -1,5 +1,5 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR]`: one runtime role as it runs in a pod, connected to the
+// [--host ADDR] [--model-root DIR] [--frame-store DIR]`: one runtime role as it runs in a pod, connected to the
 // others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
 // Runs until SIGTERM/SIGINT, then finishes in-flight batches and exits 0; 1 on bad arguments.
@@ -20,7 +20,7 @@ interface Io {
 }
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -33,6 +33,8 @@ function parse(argv: string[]) {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'model-root': { type: 'string' },
+      /** Overrides the file's frameStore.root (the pod passes its volume's mount path). */
+      'frame-store': { type: 'string' },
     },
     strict: true,
   });
@@ -67,6 +69,7 @@ export async function runtimeCommand(
   try {
     args = parse(argv);
     file = readRuntimeFile(args.config);
+    if (args['frame-store']) file = { ...file, frameStore: { root: args['frame-store'] } };
   } catch (error) {
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
     return 1;
