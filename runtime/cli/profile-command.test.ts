@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -53,4 +53,47 @@ test('dynamic dims without --input-shape, bad flags and a missing provider are c
   assert.equal((await run([])).code, 1);
   const cuda = await run([join(dir, 'fusion.onnx'), '--provider', 'cuda', '--repeats', '1']);
   if (cuda.code === 1) assert.match(cuda.err, /'cuda' is not available/);
+});
+
+test('--gpu-product names the entry; --result-file holds it as JSON (the profiling Job reads it)', async () => {
+  const result = join(dir, 'result.json');
+  const { code, out, err } = await run([
+    join(dir, 'fusion.onnx'),
+    '--batches',
+    '1,3',
+    '--repeats',
+    '2',
+    '--gpu-product',
+    'NVIDIA-T4',
+    '--result-file',
+    result,
+  ]);
+  assert.equal(code, 0, err);
+  const written = JSON.parse(readFileSync(result, 'utf8'));
+  assert.equal(written.gpuProduct, 'NVIDIA-T4');
+  assert.equal(written.detectedProduct, 'cpu');
+  assert.deepEqual(
+    written.points.map((p: { batchSize: number }) => p.batchSize),
+    [1, 3],
+  );
+  const printed = yaml.load(out) as { profiles: { gpuProduct: string; points: unknown[] }[] };
+  assert.deepEqual(printed.profiles[0]!.points, written.points);
+});
+
+test('a failure leaves the error in --result-file; a wrong --sha256 fails, a malformed one is usage', async () => {
+  const result = join(dir, 'failed.txt');
+  const wrong = await run([
+    join(dir, 'fusion.onnx'),
+    '--repeats',
+    '1',
+    '--sha256',
+    '0'.repeat(64),
+    '--result-file',
+    result,
+  ]);
+  assert.equal(wrong.code, 1);
+  assert.match(readFileSync(result, 'utf8'), /^vpo profile: .*sha256 mismatch/);
+  const malformed = await run([join(dir, 'fusion.onnx'), '--sha256', 'abc']);
+  assert.equal(malformed.code, 1);
+  assert.match(malformed.err, /^usage:/);
 });

@@ -1,7 +1,11 @@
 // `vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4,8] [--input-shape 3,224,224]
-// [--repeats N] [--threads N]`: measures one batch's latency per batch size on an otherwise idle
-// device and prints a ModelSession `profiles` entry as YAML (stats go to stderr).
+// [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH]`: measures one
+// batch's latency per batch size on an otherwise idle device and prints a ModelSession `profiles`
+// entry as YAML (stats go to stderr). The operator's profiling Job pins the product it ran on
+// (--gpu-product: the node's nvidia.com/gpu.product label) and reads the entry, as compact JSON,
+// from --result-file (the container's termination message); on failure that file holds the error.
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { type ExecutionProvider, type InferenceModel, loadModel } from '../inference/onnx-model.ts';
@@ -100,7 +104,17 @@ export async function profileModel(
 
 const csv = (s: string) => s.split(',').map((x) => Number(x.trim()));
 const usage =
-  'usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N]\n';
+  'usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH]\n';
+
+/** Writes the result file when asked; a failure to write it is reported, never thrown. */
+function writeResult(path: string | undefined, text: string, io: Io): void {
+  if (!path) return;
+  try {
+    writeFileSync(path, text);
+  } catch (err) {
+    io.err(`vpo profile: cannot write --result-file ${path}: ${(err as Error).message}\n`);
+  }
+}
 
 export async function profileCommand(
   argv: string[],
@@ -117,6 +131,9 @@ export async function profileCommand(
         'input-shape': { type: 'string' },
         repeats: { type: 'string', default: '10' },
         threads: { type: 'string' },
+        sha256: { type: 'string' },
+        'gpu-product': { type: 'string' },
+        'result-file': { type: 'string' },
       },
     });
   try {
@@ -136,7 +153,9 @@ export async function profileCommand(
     !['cpu', 'cuda', 'webgpu'].includes(provider) ||
     bad(batches) ||
     bad([repeats]) ||
-    (shape && bad(shape))
+    (shape && bad(shape)) ||
+    (values.sha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(values.sha256)) ||
+    values['gpu-product'] === ''
   ) {
     io.err(usage);
     return 1;
@@ -147,6 +166,7 @@ export async function profileCommand(
     model = await loadModel({
       path: positionals[0]!,
       provider,
+      ...(values.sha256 ? { sha256: values.sha256 } : {}),
       ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
     });
     const points = await profileModel(model, {
@@ -160,8 +180,9 @@ export async function profileCommand(
         `batch ${p.batchSize}: mean ${p.meanMicros}µs std ${p.stdMicros}µs p99 ${p.p99Micros}µs rss +${p.memoryMiB}MiB\n`,
       );
     }
+    const detected = deviceProduct(provider);
     const entry = {
-      gpuProduct: deviceProduct(provider),
+      gpuProduct: values['gpu-product'] ?? detected,
       points: points.map(({ batchSize, latencyMicros, memoryMiB }) => ({
         batchSize,
         latencyMicros,
@@ -169,9 +190,11 @@ export async function profileCommand(
       })),
     };
     io.out(yaml.dump({ profiles: [entry] }, { flowLevel: 3 }));
+    writeResult(values['result-file'], JSON.stringify({ ...entry, detectedProduct: detected }), io);
     return 0;
   } catch (err) {
     io.err(`vpo profile: ${(err as Error).message}\n`);
+    writeResult(values['result-file'], `vpo profile: ${(err as Error).message}`, io);
     return 1;
   } finally {
     await model?.close();
