@@ -16,7 +16,7 @@ export const FINALIZER = 'serving.vpo.dev/cleanup';
 const maxDnsLabel = 63;
 
 /** FNV-1a, 32 bits, as 7 base-36 characters: short, stable, pure. */
-function shortHash(text: string): string {
+export function shortHash(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
