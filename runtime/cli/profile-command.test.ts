@@ -97,3 +97,14 @@ test('a failure leaves the error in --result-file; a wrong --sha256 fails, a mal
   assert.equal(malformed.code, 1);
   assert.match(malformed.err, /^usage:/);
 });
+
+test('--model-root prefixes an absolute model path or a file:// URI, as in vpo runtime', async () => {
+  const args = ['--repeats', '1', '--batches', '1', '--model-root', dir];
+  const plain = await run(['/fusion.onnx', ...args]);
+  assert.equal(plain.code, 0, plain.err);
+  const uri = await run(['file:///fusion.onnx', ...args]);
+  assert.equal(uri.code, 0, uri.err);
+  const missing = await run(['/no-such.onnx', ...args]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.err, new RegExp(`${dir}/no-such.onnx`));
+});

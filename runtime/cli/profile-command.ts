@@ -1,13 +1,15 @@
 // `vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4,8] [--input-shape 3,224,224]
-// [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH]`: measures one
-// batch's latency per batch size on an otherwise idle device and prints a ModelSession `profiles`
-// entry as YAML (stats go to stderr). The operator's profiling Job pins the product it ran on
+// [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH]
+// [--model-root DIR]`: measures one batch's latency per batch size on an otherwise idle device and
+// prints a ModelSession `profiles` entry as YAML (stats go to stderr). MODEL may be a file:// URI. The operator's profiling Job pins the product it ran on
 // (--gpu-product: the node's nvidia.com/gpu.product label) and reads the entry, as compact JSON,
 // from --result-file (the container's termination message); on failure that file holds the error.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
+import { modelPath } from '../config/model-path.ts';
 import { type ExecutionProvider, type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 
 export interface ProfilePoint {
@@ -104,7 +106,13 @@ export async function profileModel(
 
 const csv = (s: string) => s.split(',').map((x) => Number(x.trim()));
 const usage =
-  'usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH]\n';
+  'usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH] [--model-root DIR]\n';
+
+/** MODEL as a path or a file:// URI; --model-root prefixes absolute paths (as in `vpo runtime`). */
+function modelFile(model: string, modelRoot: string | undefined): string {
+  const file = model.startsWith('file://') ? modelPath(model) : model;
+  return modelRoot && path.isAbsolute(file) ? path.join(path.resolve(modelRoot), file) : file;
+}
 
 /** Writes the result file when asked; a failure to write it is reported, never thrown. */
 function writeResult(path: string | undefined, text: string, io: Io): void {
@@ -134,6 +142,7 @@ export async function profileCommand(
         sha256: { type: 'string' },
         'gpu-product': { type: 'string' },
         'result-file': { type: 'string' },
+        'model-root': { type: 'string' },
       },
     });
   try {
@@ -164,7 +173,7 @@ export async function profileCommand(
   let model: InferenceModel | undefined;
   try {
     model = await loadModel({
-      path: positionals[0]!,
+      path: modelFile(positionals[0]!, values['model-root']),
       provider,
       ...(values.sha256 ? { sha256: values.sha256 } : {}),
       ...(values.threads ? { intraOpThreads: Number(values.threads) } : {}),
