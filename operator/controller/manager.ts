@@ -1,7 +1,7 @@
 // Wires informers to one work queue and the reconcilers: keys are `Kind:namespace/name`, a few
 // workers take them (one in flight per key), failures back off per key, results requeue. stop()
 // stops the watches, lets in-flight reconciles finish, then returns.
-import { collectionPath, DEPLOYMENTS, NODES, PIPELINES, SESSIONS } from '../kube/paths.ts';
+import { collectionPath, DEPLOYMENTS, JOBS, NODES, PIPELINES, SESSIONS } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { ReconcileContext, ReconcileResult } from '../reconcile/context.ts';
 import { reconcilePipeline } from '../reconcile/pipeline.ts';
@@ -10,7 +10,7 @@ import { LABELS, MANAGED_BY } from '../render/names.ts';
 import { type ChangeType, type Informer, keyOf, startInformer } from './informer.ts';
 import { createWorkQueue } from './queue.ts';
 import { createSessionIndex } from './session-index.ts';
-import { nodeChangeMatters, ownerPipelineKey, pipelineNeedsReconcile } from './triggers.ts';
+import { nodeChangeMatters, ownerPipelineKey, ownerSessionKey, pipelineNeedsReconcile } from './triggers.ts';
 
 export interface ManagerOptions {
   namespace: string | undefined;
@@ -47,7 +47,7 @@ export function startManager(
     onChange: (o: KubeObject, t: ChangeType, p: KubeObject | undefined) => void,
   ) => startInformer({ api: base.api, path, clock, logger, resyncMs: options.resyncMs, onChange });
   const ns = options.namespace;
-  const informers: Record<'pipelines' | 'sessions' | 'nodes' | 'deployments', Informer> = {
+  const informers: Record<'pipelines' | 'sessions' | 'nodes' | 'deployments' | 'jobs', Informer> = {
     pipelines: informer(collectionPath(PIPELINES, ns), (obj, type, previous) => {
       const key = keyOf(obj);
       index.update(key, type === 'delete' ? undefined : obj);
@@ -83,6 +83,15 @@ export function startManager(
         if (type === 'delete' || avail(obj) !== avail(previous)) add('VideoPipeline', owner);
       },
     ),
+    // Profiling Jobs (additive): a Job that finishes or goes wakes the session that owns it.
+    jobs: informer(
+      `${collectionPath(JOBS, ns)}?labelSelector=${encodeURIComponent(`${LABELS.managedBy}=${MANAGED_BY},${LABELS.role}=profile`)}`,
+      (obj, type, previous) => {
+        const owner = ownerSessionKey(obj);
+        if (owner && (type === 'delete' || JSON.stringify(obj.status) !== JSON.stringify(previous?.status)))
+          add('ModelSession', owner);
+      },
+    ),
   };
   const ctx: ReconcileContext = {
     ...base,
@@ -90,6 +99,7 @@ export function startManager(
       pipelines: informers.pipelines.cache,
       sessions: informers.sessions.cache,
       nodes: informers.nodes.cache,
+      jobs: informers.jobs.cache,
     },
     enqueuePipelines: addPipelines,
   };

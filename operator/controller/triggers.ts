@@ -41,13 +41,18 @@ export function sessionKeysOf(pipeline: KubeObject): string[] {
   return [...new Set(stages.map((s) => `${ns}/${s.sessionRef?.name ?? ''}`))];
 }
 
-/** The pipeline that owns a Deployment (by its controller owner reference). */
-export function ownerPipelineKey(obj: KubeObject): string | undefined {
+function ownerKey(obj: KubeObject, kind: string): string | undefined {
   const refs = (obj.metadata.ownerReferences ?? []) as {
     kind?: string;
     name?: string;
     controller?: boolean;
   }[];
-  const owner = refs.find((r) => r.kind === 'VideoPipeline' && r.controller);
+  const owner = refs.find((r) => r.kind === kind && r.controller);
   return owner?.name ? `${obj.metadata.namespace}/${owner.name}` : undefined;
 }
+
+/** The pipeline that owns a Deployment (by its controller owner reference). */
+export const ownerPipelineKey = (obj: KubeObject): string | undefined => ownerKey(obj, 'VideoPipeline');
+
+/** The session that owns a profiling Job (by its controller owner reference). */
+export const ownerSessionKey = (obj: KubeObject): string | undefined => ownerKey(obj, 'ModelSession');

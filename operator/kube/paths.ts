@@ -29,6 +29,8 @@ export const DEPLOYMENTS: ResourceType = {
   plural: 'deployments',
   namespaced: true,
 };
+export const JOBS: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true };
+export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 export const CONFIGMAPS: ResourceType = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
 export const SERVICES: ResourceType = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const EVENTS: ResourceType = { group: '', version: 'v1', plural: 'events', namespaced: true };
@@ -64,6 +66,7 @@ export function pathOfObject(obj: {
     Deployment: DEPLOYMENTS,
     ConfigMap: CONFIGMAPS,
     Service: SERVICES,
+    Job: JOBS,
   };
   const type = byKind[obj.kind ?? ''];
   if (!type) throw new Error(`no path for kind ${obj.kind}`);

@@ -17,6 +17,8 @@ export interface Caches {
   pipelines: ReadonlyMap<string, KubeObject>;
   sessions: ReadonlyMap<string, KubeObject>;
   nodes: ReadonlyMap<string, KubeObject>;
+  /** Profiling Jobs (label serving.vpo.dev/role=profile), by `namespace/name`. */
+  jobs: ReadonlyMap<string, KubeObject>;
 }
 
 export interface PlannedUse {

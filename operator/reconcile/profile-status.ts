@@ -12,6 +12,12 @@ export interface ProfilingProgress {
   failed: { gpuProduct: string; message: string }[];
 }
 
+/** Measured profiles for the current model, and the progress of the profiling Jobs. */
+export interface ProfilingOutcome {
+  profiles: StatusProfile[];
+  progress: ProfilingProgress;
+}
+
 function measuredFor(p: StatusProfile, session: ModelSession): boolean {
   const { uri, sha256 } = session.spec.model;
   return (

@@ -34,3 +34,29 @@ test('lastTransitionTime moves only when status flips', () => {
   const flipped = sessionStatus({ ...session, status: first }, [], 't3');
   assert.equal(cond(flipped, 'Ready')?.lastTransitionTime, 't3');
 });
+
+test('with a profiling outcome: Profiling while Jobs run, then Profiled with the measured profile', () => {
+  const bare = { ...sample(), spec: { ...sample().spec, profiles: [] } };
+  const running = sessionStatus(bare, ['NVIDIA-H100'], 't1', {
+    profiles: [],
+    progress: { running: ['NVIDIA-H100'], failed: [] },
+  });
+  assert.equal(cond(running, 'Profiled')?.reason, 'Profiling');
+  assert.equal(cond(running, 'Ready')?.reason, 'NotProfiled');
+  assert.equal(running.profiles, undefined);
+  const profile = { gpuProduct: 'NVIDIA-H100', points: [{ batchSize: 1, latencyMicros: 9 }] };
+  const done = sessionStatus({ ...bare, status: running }, ['NVIDIA-H100'], 't2', {
+    profiles: [profile],
+    progress: { running: [], failed: [] },
+  });
+  assert.deepEqual(done.profiles, [profile]);
+  assert.equal(cond(done, 'Profiled')?.status, 'True');
+  assert.equal(cond(done, 'Ready')?.lastTransitionTime, 't2');
+  const dropped = sessionStatus({ ...bare, status: done }, ['NVIDIA-H100'], 't3', {
+    profiles: [],
+    progress: { running: [], failed: [{ gpuProduct: 'NVIDIA-H100', message: 'no GPU' }] },
+  });
+  assert.deepEqual(dropped.profiles, [], 'stale profiles are cleared, not left behind');
+  assert.equal(cond(dropped, 'Profiled')?.reason, 'ProfilingFailed');
+  assert.match(cond(dropped, 'Profiled')?.message ?? '', /NVIDIA-H100 failed: no GPU/);
+});

@@ -1,8 +1,10 @@
 // The ModelSession status (pure): Profiled when a profile exists for a GPU product the cluster
-// has; Ready when the model reference is well formed and a profile is present. The operator
-// cannot open the model (pods mount it); the runtime checks sha256 when it loads the file.
+// has (profile-status.ts, with the profiling Jobs' progress); Ready when the model reference is
+// well formed and a profile is present. The operator cannot open the model (pods mount it); the
+// runtime (and the profiling Job) checks sha256 when it loads the file.
 import { setCondition } from '../api/status.ts';
 import type { Condition, ModelSession, ModelSessionStatus } from '../api/types.generated.ts';
+import { type ProfilingOutcome, profiledCondition } from './profile-status.ts';
 
 const uriPattern = /^(file:\/\/\/\S+|https?:\/\/\S+|pvc:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/\S+)$/;
 
@@ -15,39 +17,21 @@ export function modelProblem(session: ModelSession): string | undefined {
   return undefined;
 }
 
-function profiledProducts(session: ModelSession): string[] {
-  const all = [...(session.spec.profiles ?? []), ...(session.status?.profiles ?? [])];
-  return [...new Set(all.filter((p) => p.points.length > 0).map((p) => p.gpuProduct))].sort();
-}
-
+/**
+ * `profiling` is what the profiling reconcile found (measured profiles for the current model and
+ * the Jobs' progress); without it the recorded status.profiles count as they are.
+ */
 export function sessionStatus(
   session: ModelSession,
   clusterProducts: string[],
   nowIso: string,
+  profiling?: ProfilingOutcome,
 ): ModelSessionStatus {
   const gen = session.metadata.generation;
   const g = gen !== undefined ? { observedGeneration: gen } : {};
-  const products = profiledProducts(session);
-  const matching = products.filter((p) => clusterProducts.includes(p));
-  const profiled =
-    matching.length > 0
-      ? {
-          type: 'Profiled',
-          status: 'True' as const,
-          reason: 'Profiled',
-          message: `profiles for ${matching.join(', ')}`,
-          ...g,
-        }
-      : {
-          type: 'Profiled',
-          status: 'False' as const,
-          reason: 'NoProfile',
-          message:
-            products.length === 0
-              ? 'no profile: run `vpo profile` or add spec.profiles'
-              : `profiles for ${products.join(', ')}, none of the cluster's GPU products (${clusterProducts.join(', ') || 'none'})`,
-          ...g,
-        };
+  const profiles = profiling?.profiles ?? session.status?.profiles ?? [];
+  const progress = profiling?.progress ?? { running: [], failed: [] };
+  const profiled = profiledCondition(session, profiles, clusterProducts, progress);
   const problem = modelProblem(session);
   const readyCondition = problem
     ? { type: 'Ready', status: 'False' as const, reason: 'InvalidModel', message: problem, ...g }
@@ -60,6 +44,6 @@ export function sessionStatus(
   return {
     ...(gen !== undefined ? { observedGeneration: gen } : {}),
     conditions,
-    ...(session.status?.profiles ? { profiles: session.status.profiles } : {}),
+    ...(session.status?.profiles || profiles.length > 0 ? { profiles } : {}),
   };
 }

@@ -1,10 +1,12 @@
-// Reconciles one ModelSession by key: validate (pure) and write Ready/Profiled when they change.
+// Reconciles one ModelSession by key: profile it on the cluster's GPU products that have no
+// profile (profiling.ts), validate (pure) and write Ready/Profiled/profiles when they change.
 // Pipelines that reference the session are re-planned by the manager (sessions are indexed).
 import { isDeepStrictEqual } from 'node:util';
 import { inventoryFromNodes } from '../api/to-planner.ts';
 import type { ModelSession } from '../api/types.generated.ts';
 import { objectPath, SESSIONS, statusPath } from '../kube/paths.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
+import { reconcileProfiling } from './profiling.ts';
 import { sessionStatus } from './session-status.ts';
 
 export async function reconcileSession(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
@@ -15,7 +17,9 @@ export async function reconcileSession(ctx: ReconcileContext, key: string): Prom
   const products = [
     ...new Set(inventoryFromNodes([...ctx.caches.nodes.values()]).map((n) => n.product)),
   ].sort();
-  const status = sessionStatus(session, products, new Date(ctx.clock.nowMs()).toISOString());
+  // Profiling Jobs for products without a profile (additive: the status takes their outcome).
+  const profiling = await reconcileProfiling(ctx, session, products);
+  const status = sessionStatus(session, products, new Date(ctx.clock.nowMs()).toISOString(), profiling);
   if (!isDeepStrictEqual(status, session.status)) {
     await ctx.api.mergePatch(statusPath(SESSIONS, namespace, name), { status });
     const ready = status.conditions?.find((c) => c.type === 'Ready');

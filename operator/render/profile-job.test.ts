@@ -15,7 +15,7 @@ type Obj = Record<string, any>;
 
 test('the Job is deterministic, pinned to the product, one GPU, owned by the session, bounded', () => {
   const job = profileJob(scene(), 'NVIDIA-T4', options) as Obj;
-  assert.deepEqual(job, profileJob(scene(), 'NVIDIA-T4', options));
+  assert.deepEqual(profileJob(scene(), 'NVIDIA-T4', options), job);
   assert.equal(job.metadata.namespace, 'media');
   assert.deepEqual(job.metadata.ownerReferences, [
     {
