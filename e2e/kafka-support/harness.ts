@@ -82,6 +82,7 @@ export async function startTestBackend(
     topics: { deadLetter: config.topics.deadLetter, output: config.topics.output },
     retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
     gateOutput: config.stages.some((s) => s.downstream.length === 0 && workers[s.name]),
+    holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
     clock: systemClock,
     logger: quietLogger,
   });

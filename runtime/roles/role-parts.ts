@@ -79,6 +79,7 @@ export async function connectTransport(
     topics: { deadLetter: config.topics.deadLetter, output: config.topics.output },
     retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
     gateOutput,
+    holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
     clock: deps.clock,
     logger: deps.logger,
   });

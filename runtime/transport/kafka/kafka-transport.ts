@@ -5,7 +5,7 @@
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
-import type { DeadLetter, Handler, StageMessage, Subscription, Transport } from '../transport.ts';
+import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
 import { type EncodedRecord, encodeDeadLetter, encodeMessage } from './codec.ts';
 import { createKafkaClient, type KafkaConnection } from './connection.ts';
 import { OutputGate } from './output-gate.ts';
@@ -20,6 +20,11 @@ export interface KafkaTransportOptions {
   retry: { maxRetries: number; backoffMs: number };
   /** Start the output gate (this process hosts a sink stage). */
   gateOutput: boolean;
+  /**
+   * Topics whose inputs stay uncommitted until their video is forwarded (published onward or
+   * dead-lettered): the topics of join stages, so a restart rebuilds the join from the topic.
+   */
+  holdTopics?: string[];
   clock: Clock;
   logger: Logger;
 }
@@ -131,8 +136,9 @@ export class KafkaTransport implements Transport {
     group: string,
     handler: Handler,
     options?: { maxBatch?: number },
-  ): Promise<Subscription> {
+  ): Promise<KafkaSubscription> {
     const subscription = new KafkaSubscription(topic, group, handler, options?.maxBatch ?? 1, {
+      holdUntilForwarded: this.options.holdTopics?.includes(topic) ?? false,
       kafka: this.kafka,
       settings: this.options.settings,
       retry: this.options.retry,

@@ -26,6 +26,8 @@ export interface SubscriptionEvents {
 }
 
 export interface SubscriptionDeps {
+  /** Hold inputs that did not leave during their handler call (a join stage's topic). */
+  holdUntilForwarded: boolean;
   kafka: Kafka;
   settings: KafkaSettings;
   retry: { maxRetries: number; backoffMs: number };
@@ -79,6 +81,8 @@ export class KafkaSubscription implements Subscription {
       rebalanceTimeout: c.rebalanceTimeoutMs,
       maxBytesPerPartition: c.maxBytesPerPartition,
       allowAutoTopicCreation: false,
+      // An idle fetch waits at most this long: bounds how long a stop waits for it.
+      maxWaitTimeInMs: 1000,
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 60 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
@@ -125,6 +129,12 @@ export class KafkaSubscription implements Subscription {
   resume(): void {
     this.userPaused = false;
     this.consumer.resume([{ topic: this.topic }]);
+  }
+
+  /** Resolves when the offsets of everything handled so far are committed (or failed to be). */
+  async committed(): Promise<void> {
+    this.scheduleCommit();
+    await this.commitChain;
   }
 
   private closing: Promise<void> | undefined;
@@ -193,7 +203,7 @@ export class KafkaSubscription implements Subscription {
             isRunning,
           );
           // What did not leave during the call is parked (a join input): hold its offset.
-          if (delivered && offsets === this.partitions.get(batch.partition)) {
+          if (delivered && this.deps.holdUntilForwarded && offsets === this.partitions.get(batch.partition)) {
             for (const { message, offset } of chunk) {
               if (this.departed.has(message.videoId)) continue;
               offsets.hold(message.videoId, offset);

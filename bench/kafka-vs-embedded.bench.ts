@@ -1,0 +1,147 @@
+// `npm run bench -- kafka-vs-embedded [REPEAT]`: the sample pipeline's throughput through a real
+// broker, with ingest and backends as separate `vpo runtime` processes, divided by the same
+// pipeline embedded in one process (`vpo run`'s code path), side by side in one run; p99 latency
+// (submit → result) printed each way. Target ≥ 0.85. Uses KAFKA_BOOTSTRAP or starts a broker.
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { startKafka } from '../e2e/env/kafka/broker.ts';
+import { startEmbeddedPipeline } from '../runtime/embedded/pipeline.ts';
+import { systemClock } from '../runtime/executor/ports.ts';
+import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
+import { startTopicReader } from '../runtime/transport/kafka/topic-reader.ts';
+import {
+  percentile,
+  repoRoot,
+  sampleDir,
+  sampleLocalPlan,
+  startRoles,
+  submitVideo,
+  writeSampleRuntimeFile,
+} from '../scripts/kafka-pipeline.ts';
+import type { BenchFigure } from './run.ts';
+
+interface Measured {
+  videosPerSecond: number;
+  p99Ms: number;
+  done: number;
+}
+
+/** Submits every video, waits for a result or dead letter of each; times from first submit. */
+async function measure(
+  videos: { id: string; uri: string }[],
+  submit: (v: { id: string; uri: string }) => Promise<void>,
+  finished: Map<string, number>,
+  timeoutMs: number,
+): Promise<Measured> {
+  const sentAt = new Map<string, number>();
+  const start = performance.now();
+  for (const v of videos) {
+    sentAt.set(v.id, performance.now());
+    await submit(v);
+  }
+  const deadline = Date.now() + timeoutMs;
+  while (videos.some((v) => !finished.has(v.id)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 20));
+  const elapsedS = (performance.now() - start) / 1000;
+  const latencies = videos
+    .filter((v) => finished.has(v.id))
+    .map((v) => finished.get(v.id)! - sentAt.get(v.id)!);
+  return {
+    videosPerSecond: latencies.length / elapsedS,
+    p99Ms: Math.round(percentile(latencies, 99)),
+    done: latencies.length,
+  };
+}
+
+async function sampleVideos(repeat: number, tag: string) {
+  const dir = path.join(repoRoot, 'samples/videos');
+  const files = (await readdir(dir)).filter((f) => /\.(mp4|webm)$/.test(f)).sort();
+  return Array.from({ length: repeat }, (_, r) =>
+    files.map((f) => ({ id: `${tag}-${r}-${f}`, uri: pathToFileURL(path.join(dir, f)).href })),
+  ).flat();
+}
+
+const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
+
+async function runEmbedded(repeat: number): Promise<Measured> {
+  const { local } = await sampleLocalPlan(`bench-embedded`);
+  const finished = new Map<string, number>();
+  const mark = (ids: string[]) => {
+    for (const id of ids) if (!finished.has(id)) finished.set(id, performance.now());
+  };
+  const embedded = await startEmbeddedPipeline({
+    config: local.config,
+    modelRoot: sampleDir,
+    devices: Math.max(1, os.availableParallelism()),
+    clock: systemClock,
+    logger: quiet,
+    metrics: createRuntimeMetrics(),
+    onResults: async (ms) => mark(ms.map((m) => m.videoId)),
+    onDeadLetters: async (ls) => mark(ls.map((l) => l.videoId)),
+  });
+  try {
+    const videos = await sampleVideos(repeat, 'embedded');
+    return await measure(videos, (v) => embedded.submit({ videoId: v.id, uri: v.uri }), finished, 600_000);
+  } finally {
+    await embedded.close();
+  }
+}
+
+async function runKafka(bootstrap: string, repeat: number): Promise<Measured> {
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-bench-kafka-'));
+  const namespace = `bench-${path.basename(workDir).slice(-6).toLowerCase()}`;
+  const { file, filePath } = await writeSampleRuntimeFile(bootstrap, workDir, namespace);
+  const roles = await startRoles(file, filePath, () => {});
+  const finished = new Map<string, number>();
+  const connection = { brokers: [bootstrap], clientId: 'vpo-bench' };
+  const mark = (value: unknown) => {
+    const id = (value as { videoId?: string }).videoId;
+    if (id && !finished.has(id)) finished.set(id, performance.now());
+  };
+  const readers = [
+    await startTopicReader(connection, file.runtime.topics.output, mark),
+    await startTopicReader(connection, file.runtime.topics.deadLetter, mark),
+  ];
+  try {
+    // Let the consumer groups settle before timing (the embedded mode has no such start-up).
+    await new Promise((r) => setTimeout(r, 3000));
+    const videos = await sampleVideos(repeat, 'kafka');
+    return await measure(videos, (v) => submitVideo(roles.ingest.url, v.id, v.uri), finished, 600_000);
+  } finally {
+    for (const r of readers) await r.close();
+    await roles.stop();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+export async function run(args: string[]): Promise<BenchFigure[]> {
+  const repeat = Number(args[0] ?? 4);
+  const broker = process.env.KAFKA_BOOTSTRAP ? undefined : await startKafka({ ownerPid: process.pid });
+  const bootstrap = process.env.KAFKA_BOOTSTRAP ?? broker!.bootstrap;
+  try {
+    const embedded = await runEmbedded(repeat);
+    const kafka = await runKafka(bootstrap, repeat);
+    process.stdout.write(
+      `kafka-vs-embedded: kafka ${kafka.videosPerSecond.toFixed(2)} videos/s (p99 ${kafka.p99Ms} ms, ${kafka.done} videos), ` +
+        `embedded ${embedded.videosPerSecond.toFixed(2)} videos/s (p99 ${embedded.p99Ms} ms, ${embedded.done} videos), ` +
+        `ratio ${(kafka.videosPerSecond / embedded.videosPerSecond).toFixed(3)} (target >= 0.85)\n`,
+    );
+    return [
+      {
+        name: 'kafka-vs-embedded',
+        value: kafka.videosPerSecond / embedded.videosPerSecond,
+        unit: 'ratio',
+        target: '>= 0.85',
+        kafkaVideosPerSecond: kafka.videosPerSecond,
+        embeddedVideosPerSecond: embedded.videosPerSecond,
+        kafkaP99Ms: kafka.p99Ms,
+        embeddedP99Ms: embedded.p99Ms,
+        videos: kafka.done,
+      },
+    ];
+  } finally {
+    await broker?.stop();
+  }
+}
