@@ -16,9 +16,10 @@ test('a process group is stopped with SIGTERM, and with SIGKILL when it ignores 
 
     // The shell ignores TERM and so does its child: only the SIGKILL after the grace period ends them.
     const stubborn = spawnLogged('sh', ['-c', "trap '' TERM; echo started; sleep 300 & wait"], log, dir);
+    // Stop it only once the trap is installed (it prints after the trap), else TERM would end it.
+    while (!(await readFile(log, 'utf8')).includes('started')) await new Promise((r) => setTimeout(r, 10));
     await stopProcessGroup(stubborn, 200, 20);
     assert.equal(isAlive(stubborn), false);
-    assert.match(await readFile(log, 'utf8'), /started/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
