@@ -51,6 +51,11 @@ export function explain(plan: OkProductPlan, others: string[]): string {
   }
   const packed = plan.gpus.filter((g) => !g.saturated);
   const saturatedCount = plan.gpus.length - packed.length;
+  if (plan.hosted.length > 0) {
+    parts.push(
+      `A light residual whose duty cycle is too short to merge with the others shares a saturated GPU instead: ${plan.hosted.join('; ')}.`,
+    );
+  }
   const memory = plan.gpus.reduce((m, g) => Math.max(m, memoryMiB(g)), 0);
   const occupancies = packed.map((g) => f2(busyMicros(g) / g.dutyCycleMicros));
   parts.push(

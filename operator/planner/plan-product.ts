@@ -2,6 +2,8 @@
 // each placed and packed to keep the one needing the fewest GPUs → saturated GPUs → squishy
 // packing of all residuals together (Nexus packs across sessions).
 import { busyMicros } from './backends.ts';
+import type { Residual } from './host-pack.ts';
+import { packWithHosts } from './host-pack.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import type { StageGraph } from './rates.ts';
@@ -9,7 +11,6 @@ import type { PlannedGpu, StageTask } from './saturate.ts';
 import { saturate } from './saturate.ts';
 import type { SloSplit } from './slo-split.ts';
 import { splitFor } from './slo-split.ts';
-import { squishyPack } from './squishy-pack.ts';
 import type { PlannerPipeline, PlannerSession } from './types.ts';
 
 export interface PipelineInput {
@@ -33,13 +34,12 @@ export interface SplitTrial {
   gpus: number;
 }
 
-type Residual = { task: StageTask; rateVps: number };
-
 interface Chosen {
   placed: Placed;
   tried: SplitTrial[];
   /** The residuals packed on their own, when the choice needed it. */
   packedGpus?: PlannedGpu[];
+  hosted: string[];
 }
 
 interface Placed {
@@ -58,6 +58,8 @@ export type ProductPlan =
       /** Saturated GPUs first (pipeline then stage order), then packed GPUs. */
       gpus: PlannedGpu[];
       lowerBoundGpus: number;
+      /** Saturated GPUs opened up to host a light residual (host-pack.ts), one line each. */
+      hosted: string[];
     }
   | { ok: false; product: string; message: string };
 
@@ -151,7 +153,10 @@ function choose(
   gpuMemoryMiB: number,
 ): Chosen | string {
   const placedFirst = place(pipeline, graph, profiles, fractional);
-  if (!packing) return typeof placedFirst === 'string' ? placedFirst : { placed: placedFirst, tried: [] };
+  if (!packing) {
+    return typeof placedFirst === 'string' ? placedFirst : { placed: placedFirst, tried: [], hosted: [] };
+  }
+  const fewestPossible = Math.ceil(fractional.lowerBoundGpus - 1e-9);
   const tried: SplitTrial[] = [];
   let best: Chosen | undefined;
   let bestOccupancy = 0;
@@ -161,12 +166,12 @@ function choose(
       firstError ??= placed;
       return;
     }
-    const packed = squishyPack(placed.residuals, gpuMemoryMiB);
+    const packed = packWithHosts(placed.saturatedGpus, placed.residuals, gpuMemoryMiB, fewestPossible);
     if (!packed.ok) {
       firstError ??= packed.message;
       return;
     }
-    const all = [...placed.saturatedGpus, ...packed.gpus];
+    const all = [...packed.saturatedGpus, ...packed.packedGpus];
     const occupancy = all.reduce((s, g) => s + busyMicros(g) / g.dutyCycleMicros, 0);
     tried.push({ split: placed.split, gpus: all.length });
     const gpus = best ? best.placed.saturatedGpus.length + best.packedGpus!.length : Infinity;
@@ -176,12 +181,12 @@ function choose(
         (occupancy < bestOccupancy ||
           (occupancy === bestOccupancy && placed.split.lowerBoundGpus < best!.placed.split.lowerBoundGpus)));
     if (better) {
-      best = { placed, tried, packedGpus: packed.gpus };
+      const { saturatedGpus, residuals, packedGpus, hosted } = packed;
+      best = { placed: { ...placed, saturatedGpus, residuals }, tried, packedGpus, hosted };
       bestOccupancy = occupancy;
     }
   };
   consider(placedFirst);
-  const fewestPossible = Math.ceil(fractional.lowerBoundGpus - 1e-9);
   const first = tried[0]?.gpus;
   if (first === undefined || first > fewestPossible) consider(place(pipeline, graph, profiles, packing()));
   return best ?? firstError ?? 'no split fits';
@@ -198,6 +203,7 @@ export function planOnProduct(
   const gpus: PlannedGpu[] = [];
   const residuals: Residual[] = [];
   let packedAlone: PlannedGpu[] | undefined;
+  const hosted: string[] = [];
   let lowerBoundGpus = 0;
   for (const { pipeline, graph } of inputs) {
     const profiles: BatchProfile[] = [];
@@ -225,7 +231,10 @@ export function planOnProduct(
     gpus.push(...chosen.placed.saturatedGpus);
     residuals.push(...chosen.placed.residuals);
     // One pipeline: its residuals were already packed on their own while choosing the split.
-    if (inputs.length === 1) packedAlone = chosen.packedGpus;
+    if (inputs.length === 1) {
+      packedAlone = chosen.packedGpus;
+      hosted.push(...chosen.hosted);
+    }
     const fractionalOptimumGpus = split.lowerBoundGpus;
     pipelines.push({
       pipeline,
@@ -239,9 +248,12 @@ export function planOnProduct(
   }
   if (packedAlone) gpus.push(...packedAlone);
   else {
-    const packed = squishyPack(residuals, gpuMemoryMiB);
+    // Several pipelines (or a baseline): all residuals packed together, hosts tried as well.
+    const fewest = Math.ceil(pipelines.reduce((s, p) => s + p.fractionalOptimumGpus, 0) - 1e-9);
+    const packed = packWithHosts(gpus, residuals, gpuMemoryMiB, fewest);
     if (!packed.ok) return { ok: false, product, message: packed.message };
-    gpus.push(...packed.gpus);
+    gpus.splice(0, gpus.length, ...packed.saturatedGpus, ...packed.packedGpus);
+    hosted.splice(0, hosted.length, ...packed.hosted);
   }
-  return { ok: true, product, gpuMemoryMiB, pipelines, gpus, lowerBoundGpus };
+  return { ok: true, product, gpuMemoryMiB, pipelines, gpus, lowerBoundGpus, hosted };
 }

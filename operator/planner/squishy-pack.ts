@@ -55,10 +55,15 @@ function batchFor(r: Residual, dutyMicros: number): number {
   return Math.max(1, Math.ceil((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON));
 }
 
-/** The GPU that hosting `members` would make, or undefined if infeasible. */
+/**
+ * The GPU that hosting `members` would make, or undefined if infeasible. Pieces of one stage
+ * (host-pack.ts splits a stage's rate) never share a GPU: one backend hosts a session once.
+ */
 function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
   let dutyMicros = Number.POSITIVE_INFINITY;
   for (const m of members) dutyMicros = Math.min(dutyMicros, m.dutyMicros);
+  const last = members[members.length - 1];
+  if (last && members.some((m) => m !== last && m.task === last.task)) return undefined;
   let busyMicros = 0;
   let memoryMiB = 0;
   const batches: number[] = [];
