@@ -42,6 +42,7 @@ function startFakeBackend(configFile: string, delayMs: number, gapMs: number): P
       configFile,
       'scene',
       String(delayMs),
+      String(gapMs),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );

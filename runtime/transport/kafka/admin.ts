@@ -63,14 +63,20 @@ export async function createKafkaAdmin(
       const changes: TopicChange[] = [];
       const create = topics.filter((t) => current[t.topic] === undefined);
       if (create.length > 0) {
+        // kafkajs's own waitForLeaders retries only LEADER_NOT_AVAILABLE; a KRaft broker may
+        // first answer UNKNOWN_TOPIC_OR_PARTITION for a topic it just created, so we wait here.
         await admin.createTopics({
-          waitForLeaders: true,
+          waitForLeaders: false,
           topics: create.map((t) => ({
             topic: t.topic,
             numPartitions: t.partitions,
             replicationFactor: connection.replicationFactor ?? -1,
           })),
         });
+        await waitForLeaders(
+          admin,
+          create.map((t) => t.topic),
+        );
         for (const t of create)
           changes.push({ topic: t.topic, action: 'created', fromPartitions: 0, toPartitions: t.partitions });
       }
@@ -121,4 +127,26 @@ export async function createKafkaAdmin(
     },
     close: () => admin.disconnect(),
   };
+}
+
+const leaderWaitMs = 30_000;
+
+/** Resolves once every partition of `topics` has a leader; retriable metadata errors are retried. */
+async function waitForLeaders(admin: Admin, topics: string[]): Promise<void> {
+  const deadline = Date.now() + leaderWaitMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const ready = metadata.topics.every(
+        (t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0),
+      );
+      if (ready && metadata.topics.length === topics.length) return;
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable) throw err;
+      last = err;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`topics ${topics.join(', ')} have no leader after ${leaderWaitMs} ms`, { cause: last });
 }

@@ -13,6 +13,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
+import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import type { KafkaSettings } from './settings.ts';
 
@@ -38,8 +39,6 @@ export interface SubscriptionDeps {
   /** Called on every rebalance of this consumer (the output gate catches up). */
   onRebalance(): void;
 }
-
-const maxTransportBackoffMs = 2000;
 
 export class KafkaSubscription implements Subscription {
   readonly topic: string;
@@ -234,43 +233,13 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  /** Runs the handler with retries; false when the consumer stopped before it succeeded. */
-  private async deliver(messages: StageMessage[], isRunning: () => boolean): Promise<boolean> {
-    if (messages.length === 0) return true;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.handler(messages);
-        return true;
-      } catch (error) {
-        if (!isRunning() || !this.running) return false;
-        const text = error instanceof Error ? error.message : String(error);
-        if (this.deps.isTransportError(error)) {
-          this.deps.logger.warn(`${this.topic}: Kafka unavailable, retrying (${text})`);
-          await this.deps.clock.sleep(Math.min(maxTransportBackoffMs, this.deps.retry.backoffMs * attempt));
-          continue;
-        }
-        if (attempt <= this.deps.retry.maxRetries) {
-          await this.deps.clock.sleep(this.deps.retry.backoffMs * 2 ** (attempt - 1));
-          continue;
-        }
-        if (messages.length > 1) {
-          // One bad message should not sink its neighbours: retry them one by one.
-          for (const m of messages) if (!(await this.deliver([m], isRunning))) return false;
-          return true;
-        }
-        const letter: DeadLetter = {
-          videoId: messages[0]!.videoId,
-          source: typeof messages[0]!.source === 'string' ? messages[0]!.source : '',
-          stage: this.stage,
-          reason: 'InvalidMessage',
-          attempts: attempt,
-          error: `handler failed ${attempt} times: ${text}`,
-          original: messages[0],
-        };
-        await this.deps.publishDeadLetters([letter]);
-        return true;
-      }
-    }
+  private deliver(messages: StageMessage[], isRunning: () => boolean): Promise<boolean> {
+    return deliverWithRetries(this.handler, messages, {
+      ...this.deps,
+      topic: this.topic,
+      stage: this.stage,
+      isRunning: () => isRunning() && this.running,
+    });
   }
 
   private scheduleCommit(): void {
