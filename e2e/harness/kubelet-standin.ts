@@ -103,6 +103,17 @@ export class KubeletStandIn {
     return all.filter((r) => r.exit && !r.deleted);
   }
 
+  /** The last lines of every running process's output, for error messages. */
+  async logTails(bytes = 1500): Promise<string> {
+    const tails = await Promise.all(
+      this.running().map(async (r) => {
+        const text = await readFile(r.logFile, 'utf8').catch(() => '');
+        return `--- ${r.name} (${r.args.join(' ')}):\n${text.slice(-bytes)}`;
+      }),
+    );
+    return tails.join('\n');
+  }
+
   /** The shared directory standing in for a PersistentVolumeClaim. */
   claimDir(claim: string): string {
     return join(this.root, 'claims', claim);

@@ -28,7 +28,7 @@ const container = {
 };
 const image = {
   entrypoint: ['/usr/bin/node', '/src/bin/vpo.ts'],
-  extraArgs: () => ['--model-root', '/src/m'],
+  extraArgs: (args: string[]) => (args[0] === 'runtime' ? ['--model-root', '/src/m'] : []),
 };
 const mounts = { '/etc/vpo': '/h/config', '/var/lib/vpo/frames': '/h/frames', '/tmp': '/h/tmp' };
 
@@ -67,7 +67,7 @@ test('a command replaces the entrypoint; a port not declared stays as it is', ()
     {},
   );
   assert.equal(launch.command, 'vpo');
-  assert.deepEqual(launch.args, ['--port', '9090', '--model-root', '/src/m']);
+  assert.deepEqual(launch.args, ['--port', '9090']);
 });
 
 test('remapPath matches whole path segments only, longest mount first', () => {

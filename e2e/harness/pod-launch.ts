@@ -100,10 +100,11 @@ export function podLaunch(
       list.map((a) => remapToken(expand(a, env), mounts)),
       ports,
     );
+  const podArgs = container.args ? fromPod(container.args) : (image.cmd ?? []);
   const argv = container.command
-    ? fromPod([...container.command, ...(container.args ?? [])])
-    : [...image.entrypoint, ...(container.args ? fromPod(container.args) : (image.cmd ?? []))];
+    ? [...fromPod(container.command), ...podArgs]
+    : [...image.entrypoint, ...podArgs];
   const [command, ...args] = argv;
   if (command === undefined) throw new Error(`pod ${pod.metadata.name}: nothing to run`);
-  return { command, args: [...args, ...(image.extraArgs?.(args) ?? [])], env, ports };
+  return { command, args: [...args, ...(image.extraArgs?.(podArgs) ?? [])], env, ports };
 }

@@ -67,6 +67,7 @@ export async function startBackendRole(
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
+  // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
     config: hostedConfig(config, stages),
     frameStore,
@@ -75,6 +76,9 @@ export async function startBackendRole(
     metrics: deps.metrics,
     ...(modelRoot ? { modelRoot } : {}),
     maxBackends: 1,
+  }).catch(async (error: unknown) => {
+    await preprocess.close();
+    throw error;
   });
   const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
   const transport = await connectTransport(file, deps, sink);

@@ -1,0 +1,212 @@
+// What the full-path and closed-loop e2e tests share: `helm install` of charts/vpo with the test
+// env's Kafka (its frame-store claim pre-bound to a PersistentVolume, as there is no provisioner),
+// the operator run from the sources as a child process with the installed Deployment's args and
+// its ServiceAccount's token (the chart's own operator pods never execute: KWOK has no kubelet),
+// the kubelet stand-in for the pipeline namespace, and a test copy of the sample manifests.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dump, loadAll } from 'js-yaml';
+import { ensureBinaries } from '../env/k8s/binaries.ts';
+import { stopProcessGroup, watchOwner } from '../env/process.ts';
+import { KubeletStandIn } from './kubelet-standin.ts';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+const IMAGE = 'ghcr.io/vpo-dev/vpo:0.1.0';
+
+export interface Installed {
+  namespace: string;
+  pipelines: string;
+  kubectl(args: string[], input?: string): Promise<string>;
+  // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON is read by path
+  json(args: string[]): Promise<any>;
+  harness: KubeletStandIn;
+  operatorLog(): string;
+  stop(): Promise<void>;
+}
+
+function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(cmd, args, { env, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
+      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
+    );
+    child.stdin?.end(input);
+  });
+}
+
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 120_000,
+  detail: () => string = () => '',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`gave up waiting for ${what}${last ? `: ${last}` : ''}\n${detail()}`);
+    await sleep(500);
+  }
+}
+
+/** The runtime image on this machine: `node bin/vpo.ts`, its /models the sample's model dir. */
+export function vpoImage(image: string) {
+  if (image !== IMAGE) return undefined;
+  return {
+    entrypoint: [process.execPath, join(ROOT, 'bin', 'vpo.ts')],
+    extraArgs: (args: string[]) =>
+      args[0] === 'runtime' ? ['--model-root', join(ROOT, 'samples', 'video-classifier')] : [],
+  };
+}
+
+/** Writes the sample manifests, changed by `edit`, to a temp dir for `kubectl apply -f`. */
+export async function testSamples(
+  // biome-ignore lint/suspicious/noExplicitAny: manifests are edited by path
+  edit: (doc: any) => void,
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'vpo-samples-'));
+  for (const file of ['pipeline.yaml', 'sessions.yaml']) {
+    const docs = loadAll(await readFile(join(ROOT, 'samples', 'video-classifier', file), 'utf8'));
+    for (const doc of docs) edit(doc);
+    await writeFile(join(dir, file), docs.map((d) => dump(d)).join('---\n'));
+  }
+  return dir;
+}
+
+export async function installVpo(opts: {
+  kubeconfig: string;
+  kafkaBootstrap: string;
+  name: string;
+  operatorArgs?: string[];
+}): Promise<Installed> {
+  const namespace = `${opts.name}-sys-${process.pid}`;
+  const pipelines = `${opts.name}-${process.pid}`;
+  const release = opts.name;
+  const fullname = `${release}-vpo`;
+  const storageClass = `${opts.name}-rwx-${process.pid}`;
+  const pv = `${pipelines}-frames`;
+  const helmHome = await mkdtemp(join(tmpdir(), 'vpo-helm-'));
+  const env = {
+    ...process.env,
+    KUBECONFIG: opts.kubeconfig,
+    HELM_CACHE_HOME: join(helmHome, 'cache'),
+    HELM_CONFIG_HOME: join(helmHome, 'config'),
+    HELM_DATA_HOME: join(helmHome, 'data'),
+  };
+  const kubectl = (args: string[], input?: string) => exec('kubectl', args, env, input);
+  const json = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const helm = (await ensureBinaries(() => {})).helm;
+  for (const ns of [namespace, pipelines]) await kubectl(['create', 'namespace', ns]);
+  await kubectl(
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name: pv },
+      spec: {
+        capacity: { storage: '10Gi' },
+        accessModes: ['ReadWriteMany'],
+        storageClassName: storageClass,
+        claimRef: { namespace: pipelines, name: `${fullname}-frames` },
+        nfs: { server: 'nfs.example.internal', path: `/${pv}` },
+      },
+    }),
+  );
+  await exec(
+    helm,
+    ['install', release, join(ROOT, 'charts', 'vpo'), '--namespace', namespace]
+      .concat(['--set', `kafka.bootstrapServers=${opts.kafkaBootstrap.replaceAll(',', '\\,')}`])
+      .concat(['--set', `frameStore.persistentVolumeClaim.storageClassName=${storageClass}`])
+      .concat(['--set', 'frameStore.persistentVolumeClaim.size=1Gi', '--set', 'replicaCount=1'])
+      .concat([
+        '--set',
+        `operator.watchNamespace=${pipelines}`,
+        '--set',
+        `frameStore.namespaces={${pipelines}}`,
+      ]),
+    env,
+  );
+  const harness = new KubeletStandIn({
+    kubeconfig: opts.kubeconfig,
+    namespace: pipelines,
+    imageFor: vpoImage,
+    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: helmHome },
+  });
+  await harness.start();
+  const operator = await startOperator(kubectl, json, namespace, fullname, helmHome, opts.operatorArgs ?? []);
+  return {
+    namespace,
+    pipelines,
+    kubectl,
+    json,
+    harness,
+    operatorLog: () => operator.log.join('').slice(-4000),
+    async stop() {
+      await harness.stop();
+      if (operator.child.pid) await stopProcessGroup(operator.child.pid, 10_000);
+      await exec(helm, ['uninstall', release, '--namespace', namespace], env).catch(() => '');
+      await kubectl(['delete', 'namespace', namespace, pipelines, '--wait=false']).catch(() => '');
+      await kubectl(['delete', 'pv', pv, '--wait=false']).catch(() => '');
+      await rm(helmHome, { recursive: true, force: true });
+    },
+  };
+}
+
+/** `vpo operator` with the installed Deployment's args (as the kubelet expands them) and its token. */
+async function startOperator(
+  kubectl: Installed['kubectl'],
+  json: Installed['json'],
+  namespace: string,
+  fullname: string,
+  dir: string,
+  extra: string[],
+): Promise<{ child: ChildProcess; log: string[] }> {
+  const deployment = await json(['get', 'deployment', '-n', namespace, fullname]);
+  const identity = `${fullname}-under-test`;
+  const args = (deployment.spec.template.spec.containers[0].args as string[]).map((arg) =>
+    arg.startsWith('--port=')
+      ? '--port=0'
+      : arg.replace('$(POD_NAMESPACE)', namespace).replace('$(POD_NAME)', identity),
+  );
+  const token = (await kubectl(['create', 'token', fullname, '-n', namespace, '--duration=1h'])).trim();
+  const cluster = await clusterOf(kubectl);
+  const kubeconfig = join(dir, 'operator.kubeconfig');
+  await writeFile(
+    kubeconfig,
+    dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [cluster],
+      users: [{ name: 'operator', user: { token } }],
+      contexts: [{ name: 'operator', context: { cluster: cluster.name, user: 'operator' } }],
+      'current-context': 'operator',
+    }),
+  );
+  const { KUBECONFIG: _admin, ...env } = process.env;
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'bin', 'vpo.ts'), ...args, `--kubeconfig=${kubeconfig}`, ...extra],
+    {
+      env,
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  if (child.pid) watchOwner(child.pid, process.pid, 10);
+  const log: string[] = [];
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => log.push(d));
+  return { child, log };
+}
+
+async function clusterOf(kubectl: Installed['kubectl']): Promise<{ name: string; cluster: object }> {
+  const config = JSON.parse(await kubectl(['config', 'view', '--raw', '-o', 'json']));
+  return config.clusters[0];
+}
