@@ -156,6 +156,10 @@ export async function runCommand(
   io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
   hooks: RunHooks = {},
 ): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(usage);
+    return 0;
+  }
   let args: ReturnType<typeof parse>;
   let files: string[];
   try {

@@ -64,6 +64,10 @@ export async function runtimeCommand(
     process.once('SIGINT', () => resolve());
   }),
 ): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    io.out(usage);
+    return 0;
+  }
   let args: ReturnType<typeof parse>;
   let file: RuntimeFile;
   try {
