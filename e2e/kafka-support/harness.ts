@@ -119,7 +119,12 @@ export function ingested(videoId: string, outputs: Record<string, unknown> = {})
 }
 
 export function rawClient(bootstrap: string): Kafka {
-  return new Kafka({ clientId: 'it-raw', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+  return new Kafka({
+    clientId: 'it-raw',
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 100 },
+  });
 }
 
 export async function produceRaw(

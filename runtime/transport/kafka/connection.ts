@@ -17,6 +17,12 @@ export interface KafkaLogger {
   error(message: string): void;
 }
 
+/**
+ * Retries of long-running consumers: reconnect forever, backing off to 2 s. A consumer that ran
+ * out of retries would crash and stop consuming for good while its process looks healthy.
+ */
+export const foreverRetry = { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER };
+
 export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLogger): Kafka {
   if (connection.brokers.length === 0) throw new Error('Kafka connection needs at least one broker');
   return new Kafka({

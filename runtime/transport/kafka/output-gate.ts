@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../executor/ports.ts';
 import type { StageMessage } from '../transport.ts';
+import { foreverRetry } from './connection.ts';
 
 export interface OutputGateOptions {
   kafka: Kafka;
@@ -59,7 +60,10 @@ export class OutputGate {
     this.seen = new RecentIds(options.recentIds);
     this.admin = options.kafka.admin();
     // A group of its own, never committed: every gate reads the whole tail it needs.
-    this.reader = options.kafka.consumer({ groupId: `${options.clientId}.output-reader.${randomUUID()}` });
+    this.reader = options.kafka.consumer({
+      retry: foreverRetry,
+      groupId: `${options.clientId}.output-reader.${randomUUID()}`,
+    });
   }
 
   async start(): Promise<void> {

@@ -13,6 +13,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
+import { foreverRetry } from './connection.ts';
 import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import type { KafkaSettings } from './settings.ts';
@@ -82,7 +83,7 @@ export class KafkaSubscription implements Subscription {
       allowAutoTopicCreation: false,
       // An idle fetch waits at most this long: bounds how long a stop waits for it.
       maxWaitTimeInMs: 1000,
-      retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 60 },
+      retry: foreverRetry,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       // A new generation: whatever was not committed is delivered again from the committed

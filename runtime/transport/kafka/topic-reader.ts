@@ -2,7 +2,7 @@
 // tools that watch the output and dead-letter topics (the Kafka demo, benchmarks, tests). A
 // record that is not JSON is handed over as its text.
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient, type KafkaConnection } from './connection.ts';
+import { createKafkaClient, foreverRetry, type KafkaConnection } from './connection.ts';
 
 export interface TopicReader {
   close(): Promise<void>;
@@ -13,7 +13,10 @@ export async function startTopicReader(
   topic: string,
   onRecord: (value: unknown) => void,
 ): Promise<TopicReader> {
-  const consumer = createKafkaClient(connection).consumer({ groupId: `vpo-reader-${randomUUID()}` });
+  const consumer = createKafkaClient(connection).consumer({
+    retry: foreverRetry,
+    groupId: `vpo-reader-${randomUUID()}`,
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
