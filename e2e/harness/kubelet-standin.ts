@@ -97,10 +97,12 @@ export class KubeletStandIn {
       .map(({ child, watchdog, exited, stopping, ...r }) => r);
   }
 
-  /** Processes that exited while their pod still existed (a crash, as a kubelet would see it). */
+  /** Processes that failed while their pod still existed (a crash, as a kubelet would see it). */
   unexpectedExits(): PodRun[] {
-    const all: (PodRun & { deleted?: boolean })[] = [...this.finished, ...this.runs.values()];
-    return all.filter((r) => r.exit && !r.deleted);
+    const live = [...this.runs.values()].map(({ child, watchdog, exited, stopping, ...r }) => r);
+    const all: (PodRun & { deleted?: boolean })[] = [...this.finished, ...live];
+    // A Job's pod that completes exits 0: only failures count.
+    return all.filter((r) => r.exit && !r.deleted && (r.exit.code !== 0 || r.exit.signal));
   }
 
   /** The last lines of every running process's output, for error messages. */

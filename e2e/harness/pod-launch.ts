@@ -23,6 +23,8 @@ export interface PodLike {
 export interface LocalImage {
   entrypoint: string[];
   cmd?: string[];
+  /** The image's own directories (e.g. /models) on this machine; mounts shadow them. */
+  paths?: Record<string, string>;
   /** Appended to the container's args (e.g. the model root that stands in for the image's /models). */
   extraArgs?: (args: string[]) => string[];
 }
@@ -81,6 +83,7 @@ export function podLaunch(
   ports: Record<number, number>,
   baseEnv: Record<string, string>,
 ): Launch {
+  mounts = { ...image.paths, ...mounts };
   const env: Record<string, string> = { ...baseEnv };
   for (const e of container.env ?? []) {
     const value =

@@ -62,6 +62,8 @@ export function vpoImage(image: string) {
   if (image !== IMAGE) return undefined;
   return {
     entrypoint: [process.execPath, join(ROOT, 'bin', 'vpo.ts')],
+    // The image's /models (models baked in, or the chart's model claim) is the sample's.
+    paths: { '/models': join(ROOT, 'samples', 'video-classifier', 'models') },
     extraArgs: (args: string[]) =>
       args[0] === 'runtime' ? ['--model-root', join(ROOT, 'samples', 'video-classifier')] : [],
   };

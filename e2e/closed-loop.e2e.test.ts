@@ -1,0 +1,165 @@
+// biome-ignore-all lint/suspicious/noExplicitAny: the test reads kubectl JSON and manifests by path
+// The closed loop: the operator (load epochs of 10 s, the floor) observes the source topic's
+// offsets in Kafka, re-plans when the demand leaves [0.8×, 1.1×] of the planned rate, and the
+// Deployments follow; the kubelet stand-in runs the pods the scheduler places on KWOK GPU nodes.
+// Produce at 1.5 videos/s (the spec's target), double to 3 → more backends; halve back → fewer.
+// The runtime processes on this machine are far faster than the sample's GPU profiles say, so the
+// test sessions carry slow, batch-insensitive A100 profiles (400/300/20 ms per video, max batch 2):
+// the planner then needs 2 GPUs at 1.5 videos/s and 3 at 3 videos/s, and its replica math, not
+// this machine's speed, is what is exercised. Bounded: each phase waits at most a few epochs.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pathToFileURL } from 'node:url';
+import { getKubernetesTestEnv } from './env/environment.ts';
+import { eventually, type Installed, installVpo, ROOT, testSamples } from './harness/vpo-install.ts';
+import { produceRaw } from './kafka-support/harness.ts';
+
+const env = getKubernetesTestEnv();
+const topic = (what: string) => `closedloop-${process.pid}.${what}`;
+const VIDEO = pathToFileURL(join(ROOT, 'samples', 'videos', 'static-bright.mp4')).href;
+const slowMicros: Record<string, number> = {
+  'scene-classifier': 400_000,
+  'motion-detector': 300_000,
+  'fusion-classifier': 20_000,
+};
+
+let vpo: Installed;
+let rateVps = 0;
+let producing = true;
+let producer: Promise<void> | undefined;
+
+before(async () => {
+  vpo = await installVpo({
+    kubeconfig: env.kubeconfig,
+    kafkaBootstrap: env.kafkaBootstrap,
+    name: 'closedloop',
+    operatorArgs: ['--load-epoch-ms=10000'],
+  });
+});
+
+after(async () => {
+  producing = false;
+  await producer;
+  await vpo?.stop();
+});
+
+const slowCopy = (doc: any) => {
+  if (doc.kind === 'ModelSession') {
+    const micros = slowMicros[doc.metadata.name]!;
+    doc.spec.executionProvider = 'cpu';
+    doc.spec.batching.maxBatchSize = 2;
+    doc.spec.profiles = [
+      {
+        gpuProduct: 'NVIDIA-A100-SXM4-80GB',
+        points: [
+          { batchSize: 1, latencyMicros: micros, memoryMiB: 1000 },
+          { batchSize: 2, latencyMicros: 2 * micros, memoryMiB: 1500 },
+        ],
+      },
+    ];
+  }
+  if (doc.kind !== 'VideoPipeline') return;
+  doc.spec.source = { ...doc.spec.source, kafkaTopic: topic('incoming'), allowedUriSchemes: ['file'] };
+  doc.spec.output = { kafkaTopic: topic('results') };
+  doc.spec.deadLetter = { kafkaTopic: topic('dead'), maxRetries: 1 };
+  doc.spec.load = { videosPerSecond: '1.5', peakFactor: '1' };
+};
+
+/** Produces at `rateVps` (read each tick) until stopped. */
+async function produce(): Promise<void> {
+  for (let i = 0; producing; i++) {
+    const videoId = `cl-${i}`;
+    const value = JSON.stringify({ videoId, source: VIDEO, ingestedAtMs: Date.now(), outputs: {} });
+    await produceRaw(env.kafkaBootstrap, topic('incoming'), [{ key: videoId, value }]);
+    await sleep(1000 / rateVps);
+  }
+}
+
+const pipeline = () => vpo.json(['get', 'vp', 'video-classifier', '-n', vpo.pipelines]);
+const condition = (vp: any, type: string) => vp.status?.conditions?.find((c: any) => c.type === type);
+
+async function backendReplicas(): Promise<number> {
+  const list = await vpo.json([
+    'get',
+    'deployments',
+    '-n',
+    vpo.pipelines,
+    '-l',
+    'serving.vpo.dev/role=backend',
+  ]);
+  return (list.items as any[]).reduce((n, d) => n + d.spec.replicas, 0);
+}
+
+/** Every planned backend pod runs under the harness and answers /readyz. */
+async function allRunning(replicas: number): Promise<boolean> {
+  const backends = vpo.harness.running().filter((r) => r.labels['serving.vpo.dev/role'] === 'backend');
+  if (backends.length !== replicas) return false;
+  for (const run of backends)
+    if (!(await fetch(`${run.url}/readyz`).catch(() => undefined))?.ok) return false;
+  return true;
+}
+
+test('doubling the load adds backends, halving it removes them; Degraded clears', async () => {
+  await vpo.kubectl(['apply', '-n', vpo.pipelines, '-f', await testSamples(slowCopy)]);
+  const log = () => `operator log:\n${vpo.operatorLog()}`;
+  const initial = await eventually(
+    'the first plan',
+    async () => (await pipeline()).status?.plan?.gpus,
+    120_000,
+    log,
+  );
+  assert.equal(initial, 2, 'the slow profiles plan 2 GPUs for 1.5 videos/s');
+  await eventually(
+    'the initial backends running',
+    async () => allRunning(await backendReplicas()),
+    180_000,
+    log,
+  );
+
+  rateVps = 1.5;
+  producer = produce();
+  // A few epochs at the target: no re-plan (the demand stays inside the hysteresis band).
+  await sleep(25_000);
+  assert.equal((await pipeline()).status.plan.gpus, initial, 'the plan moved at the target rate');
+
+  rateVps = 3;
+  const grown = await eventually(
+    'a re-plan with more backends after doubling the load',
+    async () => {
+      const replicas = await backendReplicas();
+      return replicas > initial ? replicas : undefined;
+    },
+    90_000,
+    log,
+  );
+  const scaledUp = await pipeline();
+  assert.ok(
+    Number(scaledUp.status.observed?.videosPerSecond) > 1.65,
+    JSON.stringify(scaledUp.status.observed),
+  );
+  await eventually('the added backends running', () => allRunning(grown), 120_000, log);
+
+  rateVps = 1.5;
+  await eventually(
+    'a re-plan with fewer backends after halving the load',
+    async () => {
+      const replicas = await backendReplicas();
+      return replicas < grown ? replicas : undefined;
+    },
+    120_000,
+    log,
+  );
+  const calm = await eventually(
+    'Degraded=False with the pipeline keeping up',
+    async () => {
+      const vp = await pipeline();
+      return condition(vp, 'Degraded')?.status === 'False' ? vp : undefined;
+    },
+    60_000,
+    log,
+  );
+  assert.ok(calm.status.plan.gpus < grown);
+  assert.deepEqual(vpo.harness.unexpectedExits(), []);
+});
