@@ -1,6 +1,7 @@
 // The ingest role as it runs in a pod: consumes the source topic, downloads and decodes each video
 // once, stores the frames in the shared frame store, publishes the frame reference to the entry
-// stages' topics; POST /v1/videos puts a video on the source topic (DESIGN.md "The runtime").
+// stages' topics; POST /v1/videos puts a video on the source topic as `{videoId, uri}`, the form
+// users produce there (docs/API.md; DESIGN.md "The runtime").
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -62,10 +63,9 @@ export async function startIngestRole(
   const videos = {
     allowedUriSchemes: config.source.allowedUriSchemes,
     newVideoId: () => randomUUID(),
+    // The same form users produce to the source topic (docs/API.md): one format there.
     submit: (video: { videoId: string; uri: string }) =>
-      transport.publish(config.topics.source, [
-        { videoId: video.videoId, source: video.uri, ingestedAtMs: deps.clock.nowMs(), outputs: {} },
-      ]),
+      transport.publishVideos(config.topics.source, [{ videoId: video.videoId, uri: video.uri }]),
   };
   const http = await serveHttp(
     listen,

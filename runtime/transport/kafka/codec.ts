@@ -2,7 +2,21 @@
 // lands on the same partition of every topic with the same partition count), value = JSON. A
 // record that is not JSON, not an object, or has no videoId cannot be routed by video, so it is
 // not handed to a stage: it goes straight to the dead letters (InvalidMessage).
+//
+// The source topic carries what users produce (docs/API.md): `{"videoId": "...", "uri": "..."}`.
+// Its decoder turns that into the first stage message (source = uri, ingestedAtMs = the record's
+// timestamp, or the receipt time without one). The internal shape `{videoId, source,
+// ingestedAtMs, outputs}` is still accepted there, for producers written before the contract.
 import type { DeadLetter, StageMessage } from '../transport.ts';
+
+/** The stage (consumer-group suffix) that consumes the source topic. */
+export const SOURCE_STAGE = 'ingest';
+
+/** What a producer puts on the source topic (docs/API.md). */
+export interface SourceVideo {
+  videoId: string;
+  uri: string;
+}
 
 export interface EncodedRecord {
   key: string;
@@ -20,9 +34,22 @@ export function encodeDeadLetter(letter: DeadLetter): EncodedRecord {
   return { key: letter.videoId || 'invalid', value: JSON.stringify(letter) };
 }
 
+export function encodeSourceVideo(video: SourceVideo): EncodedRecord {
+  return { key: video.videoId, value: JSON.stringify({ videoId: video.videoId, uri: video.uri }) };
+}
+
 export type Decoded = { ok: true; message: StageMessage } | { ok: false; letter: DeadLetter };
 
-export function decodeMessage(value: Buffer | null, topic: string, stage: string): Decoded {
+/**
+ * Decodes one record of `topic` for `stage`. `receivedAtMs` is the record's timestamp (or the
+ * receipt time): the ingest time of a video that arrives in the source-topic form.
+ */
+export function decodeMessage(
+  value: Buffer | null,
+  topic: string,
+  stage: string,
+  receivedAtMs: number = Date.now(),
+): Decoded {
   const text = value?.toString('utf8') ?? '';
   const invalid = (why: string, original: unknown): Decoded => ({
     ok: false,
@@ -52,6 +79,14 @@ export function decodeMessage(value: Buffer | null, topic: string, stage: string
   }
   const videoId = (parsed as { videoId?: unknown }).videoId;
   if (typeof videoId !== 'string' || videoId === '') return invalid('no videoId', parsed);
+  if (stage === SOURCE_STAGE) {
+    const { uri, source } = parsed as { uri?: unknown; source?: unknown };
+    if (uri !== undefined || typeof source !== 'string') {
+      if (uri === undefined) return invalid('no uri', parsed);
+      if (typeof uri !== 'string' || uri === '') return invalid('uri must be a non-empty string', parsed);
+      return { ok: true, message: { videoId, source: uri, ingestedAtMs: receivedAtMs, outputs: {} } };
+    }
+  }
   // The rest of the shape is the executor's to check (it dead-letters with the field at fault).
   return { ok: true, message: parsed as StageMessage };
 }

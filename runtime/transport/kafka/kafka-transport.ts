@@ -6,7 +6,13 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
-import { type EncodedRecord, encodeDeadLetter, encodeMessage } from './codec.ts';
+import {
+  type EncodedRecord,
+  encodeDeadLetter,
+  encodeMessage,
+  encodeSourceVideo,
+  type SourceVideo,
+} from './codec.ts';
 import { createKafkaClient, type KafkaConnection } from './connection.ts';
 import { OutputGate } from './output-gate.ts';
 import type { KafkaSettings } from './settings.ts';
@@ -121,6 +127,11 @@ export class KafkaTransport implements Transport {
       messages.map((m) => m.videoId),
       topic,
     );
+  }
+
+  /** Puts videos on the source topic in the form users produce (docs/API.md). */
+  async publishVideos(topic: string, videos: SourceVideo[]): Promise<void> {
+    await this.send(topic, videos.map(encodeSourceVideo));
   }
 
   async publishDeadLetters(letters: DeadLetter[]): Promise<void> {

@@ -187,7 +187,9 @@ export class KafkaSubscription implements Subscription {
         const letters: DeadLetter[] = [];
         const chunk: { message: StageMessage; offset: number }[] = [];
         for (const record of records) {
-          const decoded = decodeMessage(record.value, this.topic, this.stage);
+          const stamp = Number(record.timestamp);
+          const receivedAtMs = Number.isFinite(stamp) && stamp > 0 ? stamp : this.deps.clock.nowMs();
+          const decoded = decodeMessage(record.value, this.topic, this.stage, receivedAtMs);
           if (decoded.ok) chunk.push({ message: decoded.message, offset: Number(record.offset) });
           else letters.push(decoded.letter);
         }
