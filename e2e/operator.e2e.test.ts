@@ -138,9 +138,17 @@ describe('vpo operator', () => {
       assert.equal(deployments.get(b.name)?.replicas, b.replicas, b.name);
     assert.equal(deployments.size, ready.status.plan.backends.length);
     const cm = await json(['get', 'configmap', 'video-classifier-config', '-n', ns]);
+    // The ConfigMap holds the runtime file (runtime/roles/runtime-file.ts): the plan's backend
+    // groups, replicas and batch sizes are in `runtime.backends`.
+    const file = JSON.parse(cm.data['config.json']);
+    assert.equal(file.version, 1);
+    assert.ok(file.kafka.brokers.length > 0 && typeof file.frameStore.root === 'string');
+    const groups = (bs: any[]) =>
+      bs.map((b) => [b.name, b.gpuProduct, b.replicas, b.sessions.map((x: any) => [x.stage, x.batchSize])]);
+    assert.deepEqual(groups(file.runtime.backends), groups(ready.status.plan.backends));
     assert.deepEqual(
-      JSON.parse(cm.data['config.json']).backends.map((b: any) => b.name),
-      ready.status.plan.backends.map((b: any) => b.name),
+      file.runtime.stages.map((st: any) => st.name).sort(),
+      ready.status.plan.stages.map((st: any) => st.name).sort(),
     );
     const stageTopics = ['scene', 'motion', 'fusion'].map((s) => `vpo.${ns}.video-classifier.stage.${s}`);
     const partitions = await admin.topicPartitions(stageTopics);
