@@ -1,23 +1,29 @@
 // The operator's Kafka admin: connects on first use and reconnects after a failure, so the
 // operator starts (and serves probes) while the broker is away; calls then fail, become the
 // TopicsReady=False condition, and are retried by the next reconcile.
+import type { Kafka } from 'kafkajs';
 import { createKafkaAdmin, type KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
+import { createKafkaClient } from '../../runtime/transport/kafka/connection.ts';
 import type { Logger } from '../controller/logger.ts';
+import type { TimedRecord } from './percentile.ts';
+import { type RecentRead, readRecentRecords } from './recent-records.ts';
 
 export type OperatorKafkaAdmin = Pick<
   KafkaAdmin,
   'ensureTopics' | 'deleteTopics' | 'groupLag' | 'topicEndOffsets'
 > & {
+  /** The newest records of `topic`, bounded per partition and in time (recent-records.ts). */
+  recentRecords(topic: string, read: RecentRead): Promise<TimedRecord[]>;
   close(): Promise<void>;
 };
 
 export function lazyKafkaAdmin(bootstrap: string, logger: Logger): OperatorKafkaAdmin {
   let admin: Promise<KafkaAdmin> | undefined;
+  let client: Kafka | undefined;
+  const connection = { brokers: bootstrap.split(',').map((b) => b.trim()), clientId: 'vpo-operator' };
+  const kafkaLogger = { warn: (m: string) => logger.warn(m), error: (m: string) => logger.warn(m) };
   const get = () => {
-    admin ??= createKafkaAdmin(
-      { brokers: bootstrap.split(',').map((b) => b.trim()), clientId: 'vpo-operator' },
-      { warn: (m) => logger.warn(m), error: (m) => logger.warn(m) },
-    );
+    admin ??= createKafkaAdmin(connection, kafkaLogger);
     return admin;
   };
   const call = async <T>(fn: (a: KafkaAdmin) => Promise<T>): Promise<T> => {
@@ -35,6 +41,14 @@ export function lazyKafkaAdmin(bootstrap: string, logger: Logger): OperatorKafka
     deleteTopics: (names) => call((a) => a.deleteTopics(names)),
     groupLag: (group, topics) => call((a) => a.groupLag(group, topics)),
     topicEndOffsets: (topics) => call((a) => a.topicEndOffsets(topics)),
+    async recentRecords(topic, read) {
+      client ??= createKafkaClient(connection, kafkaLogger);
+      try {
+        return await readRecentRecords(client, topic, read);
+      } catch (err) {
+        throw new Error(`Kafka ${bootstrap}: reading ${topic}: ${(err as Error).message}`, { cause: err });
+      }
+    },
     async close() {
       const current = admin;
       admin = undefined;

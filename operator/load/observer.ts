@@ -1,18 +1,37 @@
-// Observed load of a pipeline from Kafka (never from pods): the arrival rate is the growth of
-// the source topic's end offsets between two readings; the lag is what the stages' consumer
-// groups have not committed yet. Keeps the previous reading per pipeline; the clock is injected.
+// Observed load of a pipeline from Kafka (never from pods): the arrival rate is the growth of the
+// source topic's end offsets, the throughput the growth of the output topic's, both over a window
+// of at least `windowMs` (one epoch) so a burst of reconciles does not turn noise into rates; the
+// lag is what the stages' consumer groups have not committed yet. The p99 end-to-end latency comes
+// from the newest output records, read in the background at most once per window (bounded per
+// partition and in time), so a slow read never holds up a reconcile. The clock is injected.
 import type { KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
 import type { Clock } from '../controller/clock.ts';
+import { p99LatencyMs, type TimedRecord } from './percentile.ts';
 import { type LoadSample, offsetRate } from './policy.ts';
+import type { RecentRead } from './recent-records.ts';
 
-export type LoadAdmin = Pick<KafkaAdmin, 'groupLag' | 'topicEndOffsets'>;
+export type LoadAdmin = Pick<KafkaAdmin, 'groupLag' | 'topicEndOffsets'> & {
+  recentRecords?(topic: string, read: RecentRead): Promise<TimedRecord[]>;
+};
 
 export interface PipelineLoadTopics {
   key: string;
   sourceTopic: string;
+  outputTopic: string;
   /** Consumer group and input topic per stage. */
   stages: { group: string; topic: string }[];
 }
+
+export interface ObserverOptions {
+  /** Rates span at least this long (the load epoch), milliseconds. */
+  windowMs: number;
+  recent: RecentRead;
+}
+
+export const DEFAULT_OBSERVER_OPTIONS: ObserverOptions = {
+  windowMs: 10_000,
+  recent: { perPartition: 200, timeoutMs: 5_000 },
+};
 
 export interface LoadObserver {
   /** A sample, or undefined on the first reading (a rate needs two). */
@@ -20,20 +39,92 @@ export interface LoadObserver {
   forget(key: string): void;
 }
 
-export function createLoadObserver(admin: LoadAdmin, clock: Clock): LoadObserver {
-  const last = new Map<string, { atMs: number; offset: number }>();
+interface Reading {
+  atMs: number;
+  source: number;
+  output: number;
+}
+
+interface Latency {
+  startedAtMs: number;
+  pending: boolean;
+  p99Ms?: number;
+  error?: string;
+}
+
+/** Keeps the newest reading at least `windowMs` old as the base, and everything after it. */
+export function windowed(readings: Reading[], nowMs: number, windowMs: number): Reading[] {
+  let base = 0;
+  for (let i = 0; i < readings.length; i++) if (readings[i]!.atMs <= nowMs - windowMs) base = i;
+  return readings.slice(base);
+}
+
+export function createLoadObserver(
+  admin: LoadAdmin,
+  clock: Clock,
+  options: ObserverOptions = DEFAULT_OBSERVER_OPTIONS,
+): LoadObserver {
+  const history = new Map<string, Reading[]>();
+  const latency = new Map<string, Latency>();
+
+  const readLatency = (topics: PipelineLoadTopics, nowMs: number) => {
+    const last = latency.get(topics.key);
+    if (!admin.recentRecords || last?.pending) return last;
+    if (last && nowMs - last.startedAtMs < options.windowMs) return last;
+    const next: Latency = { ...last, startedAtMs: nowMs, pending: true };
+    latency.set(topics.key, next);
+    admin
+      .recentRecords(topics.outputTopic, options.recent)
+      .then((records) => {
+        const p99Ms = p99LatencyMs(records);
+        if (p99Ms !== undefined) next.p99Ms = p99Ms;
+        delete next.error;
+      })
+      .catch((err: Error) => {
+        next.error = err.message;
+      })
+      .finally(() => {
+        next.pending = false;
+      });
+    return next;
+  };
+
   return {
     async observe(topics) {
-      const ends = await admin.topicEndOffsets([topics.sourceTopic]);
-      const reading = { atMs: clock.nowMs(), offset: ends[topics.sourceTopic] ?? 0 };
-      const rate = offsetRate(last.get(topics.key), reading);
-      last.set(topics.key, reading);
+      const ends = await admin.topicEndOffsets([topics.sourceTopic, topics.outputTopic]);
+      const nowMs = clock.nowMs();
+      const reading = {
+        atMs: nowMs,
+        source: ends[topics.sourceTopic] ?? 0,
+        output: ends[topics.outputTopic] ?? 0,
+      };
+      const readings = windowed([...(history.get(topics.key) ?? []), reading], nowMs, options.windowMs);
+      history.set(topics.key, readings);
+      const base = readings[0]!;
+      const arrivalVps = offsetRate(
+        { atMs: base.atMs, offset: base.source },
+        { atMs: nowMs, offset: reading.source },
+      );
+      const throughputVps = offsetRate(
+        { atMs: base.atMs, offset: base.output },
+        { atMs: nowMs, offset: reading.output },
+      );
       let lag = 0;
       for (const stage of topics.stages) lag += (await admin.groupLag(stage.group, [stage.topic])).total;
-      return rate === undefined ? undefined : { arrivalVps: rate, lag };
+      const lat = readLatency(topics, nowMs);
+      if (arrivalVps === undefined || throughputVps === undefined) return undefined;
+      return {
+        arrivalVps,
+        throughputVps,
+        lag,
+        windowMs: nowMs - base.atMs,
+        ...(lat?.p99Ms !== undefined ? { p99LatencyMs: lat.p99Ms } : {}),
+        ...(lat?.error ? { latencyError: lat.error } : {}),
+      };
     },
     forget: (key) => {
-      last.delete(key);
+      history.delete(key);
+      latency.delete(key);
     },
   };
 }

@@ -24,6 +24,14 @@ export interface LoadSample {
   arrivalVps: number;
   /** Messages waiting across the pipeline's stage topics. */
   lag: number;
+  /** Videos per second produced on the output topic (the pipeline's throughput). */
+  throughputVps?: number;
+  /** The span the rates were measured over, milliseconds. */
+  windowMs?: number;
+  /** p99 end-to-end latency of the newest output records, when any were read. */
+  p99LatencyMs?: number;
+  /** Why the latest read of output records failed, if it did. */
+  latencyError?: string;
 }
 
 export interface LoadState {

@@ -9,6 +9,8 @@ import {
   targetStatus,
 } from '../api/status.ts';
 import type { Condition, VideoPipeline, VideoPipelineStatus } from '../api/types.generated.ts';
+import { judgeDegraded } from '../load/degraded.ts';
+import type { LoadPolicy, LoadSample } from '../load/policy.ts';
 import type { Plan } from '../planner/types.ts';
 
 export type Check = { ok: true; message?: string } | { ok: false; reason: string; message: string };
@@ -25,8 +27,12 @@ export interface PipelineObservation {
   /** Undefined when topics were not attempted (no plan). */
   topics: Check | undefined;
   backends: BackendAvailability[];
-  load: { videosPerSecond: number; lag: number } | undefined;
+  /** Observed from Kafka this reconcile (arrival, throughput, lag, p99), if anything was. */
+  load: LoadSample | undefined;
   targetVps: number;
+  /** The rate the current plan is for (load-driven); the target when absent. */
+  expectedVps?: number;
+  loadPolicy: Pick<LoadPolicy, 'epochMs' | 'lowFactor'>;
 }
 
 function condition(type: string, check: Check, trueReason: string, gen: number | undefined): ConditionInput {
@@ -42,16 +48,9 @@ function degraded(
   gen: number | undefined,
 ): ConditionInput {
   const g = gen !== undefined ? { observedGeneration: gen } : {};
-  const lag = obs.load?.lag;
-  if (lag !== undefined && previousLag !== undefined && lag > previousLag && lag > 0) {
-    return {
-      type: 'Degraded',
-      status: 'True',
-      reason: 'LagGrowing',
-      message: `lag grew from ${previousLag} to ${lag} messages`,
-      ...g,
-    };
-  }
+  const verdict = judgeDegraded(obs.load, previousLag, obs.expectedVps ?? obs.targetVps, obs.loadPolicy);
+  if (verdict.degraded)
+    return { type: 'Degraded', status: 'True', reason: verdict.reason, message: verdict.message, ...g };
   const missing = obs.backends.filter((b) => b.available < b.replicas);
   if (
     obs.planned.ok &&
@@ -111,13 +110,12 @@ export function pipelineStatus(
     conditions = setCondition(conditions, next, nowIso);
   }
   const plan = obs.planned.ok ? planToStatus(obs.planned.plan) : previous.plan;
+  const p99LatencyMs = obs.load?.p99LatencyMs ?? previous.observed?.p99LatencyMs;
   const observed = obs.load
     ? {
-        videosPerSecond: formatDecimal(obs.load.videosPerSecond),
+        videosPerSecond: formatDecimal(obs.load.arrivalVps),
         lag: obs.load.lag,
-        ...(previous.observed?.p99LatencyMs !== undefined
-          ? { p99LatencyMs: previous.observed.p99LatencyMs }
-          : {}),
+        ...(p99LatencyMs !== undefined ? { p99LatencyMs } : {}),
       }
     : previous.observed;
   return {

@@ -30,6 +30,8 @@ async function observeLoad(ctx: ReconcileContext, key: string, pipeline: VideoPi
     ctx.logger.warn(`observing load of VideoPipeline ${key}: ${err.message}`);
     return undefined;
   });
+  if (sample?.latencyError)
+    ctx.logger.warn(`reading output records of VideoPipeline ${key}: ${sample.latencyError}`);
   const decision = decide(state, sample, targetVps, ctx.clock.nowMs(), ctx.loadPolicy);
   ctx.loadStates.set(key, { ...decision.state, generation: gen });
   if (decision.replan) {
@@ -112,8 +114,10 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       planned,
       topics,
       backends: applied.backends,
-      load: sample ? { videosPerSecond: sample.arrivalVps, lag: sample.lag } : undefined,
+      load: sample,
       targetVps,
+      expectedVps: rateVps,
+      loadPolicy: ctx.loadPolicy,
     },
     new Date(ctx.clock.nowMs()).toISOString(),
   );

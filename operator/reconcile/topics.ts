@@ -38,6 +38,7 @@ export function loadTopics(key: string, pipeline: VideoPipeline): PipelineLoadTo
   return {
     key,
     sourceTopic: topics.source,
+    outputTopic: topics.output,
     stages: pipeline.spec.stages.map((s) => ({
       group: consumerGroupName(ns, pipeline.metadata.name, s.name),
       topic: topics.stages[s.name]!,
