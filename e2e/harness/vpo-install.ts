@@ -57,15 +57,29 @@ export async function eventually<T>(
   }
 }
 
-/** The runtime image on this machine: `node bin/vpo.ts`, its /models the sample's model dir. */
-export function vpoImage(image: string) {
+/**
+ * The runtime image on this machine: `node bin/vpo.ts`, its /models the sample's model dir. With
+ * `emulateDevice`, backend pods get `--emulate-device-latency`: this machine's CPU is far faster
+ * than the profiled GPUs, so each batch is padded to the planned product's ℓ(b) and a KWOK GPU
+ * node behaves like the GPU it advertises (lag grows when the plan is short).
+ */
+export function vpoImage(image: string, emulateDevice = false) {
   if (image !== IMAGE) return undefined;
   return {
     entrypoint: [process.execPath, join(ROOT, 'bin', 'vpo.ts')],
     // The image's /models (models baked in, or the chart's model claim) is the sample's.
     paths: { '/models': join(ROOT, 'samples', 'video-classifier', 'models') },
-    extraArgs: (args: string[]) =>
-      args[0] === 'runtime' ? ['--model-root', join(ROOT, 'samples', 'video-classifier')] : [],
+    extraArgs: (args: string[]) => {
+      if (args[0] !== 'runtime') return [];
+      const backend = args.some(
+        (a, i) => a === '--role=backend' || (a === 'backend' && args[i - 1] === '--role'),
+      );
+      return [
+        '--model-root',
+        join(ROOT, 'samples', 'video-classifier'),
+        ...(emulateDevice && backend ? ['--emulate-device-latency'] : []),
+      ];
+    },
   };
 }
 
@@ -88,6 +102,8 @@ export async function installVpo(opts: {
   kafkaBootstrap: string;
   name: string;
   operatorArgs?: string[];
+  /** Backend pods emulate the planned GPU's speed (vpoImage). */
+  emulateDevice?: boolean;
 }): Promise<Installed> {
   const namespace = `${opts.name}-sys-${process.pid}`;
   const pipelines = `${opts.name}-${process.pid}`;
@@ -139,7 +155,7 @@ export async function installVpo(opts: {
   const harness = new KubeletStandIn({
     kubeconfig: opts.kubeconfig,
     namespace: pipelines,
-    imageFor: vpoImage,
+    imageFor: (image: string) => vpoImage(image, opts.emulateDevice ?? false),
     baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: helmHome },
   });
   await harness.start();

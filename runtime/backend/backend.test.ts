@@ -181,3 +181,33 @@ test('frames are preprocessed and outputs decoded with labels (softmax + argmax)
   );
   for (const o of outputs) assert.ok(Math.abs(o!.scores.reduce((x, y) => x + y, 0) - 1) < 1e-6);
 });
+
+test('device emulation pads each batch to the profiled ℓ(b); without it batches run at machine speed', async () => {
+  const profile = [
+    { batchSize: 1, latencyMs: 250 },
+    { batchSize: 4, latencyMs: 400 },
+  ];
+  const finishes = async (emulateDeviceLatency: boolean) => {
+    const clock = fakeClock();
+    const session = await lookupSession({ profile, emulateDeviceLatency });
+    const backend = createBackend([session], { clock, preprocess });
+    const work = [0, 1, 2, 0].map((x, i) =>
+      backend.submit('lookup', { id: `${i}`, deadlineMs: 10_000, scores: [[x]] }).then(() => clock.nowMs()),
+    );
+    const loop = backend.start();
+    const done = await Promise.all(work);
+    backend.stop();
+    await loop;
+    return { done };
+  };
+  const emulated = await finishes(true);
+  assert.ok(
+    emulated.done.every((t) => t >= 250),
+    `every batch lasts at least ℓ(1) = 250 ms: ${emulated.done}`,
+  );
+  const plain = await finishes(false);
+  assert.ok(
+    plain.done.every((t) => t < 250),
+    `machine speed on a fake clock: ${plain.done}`,
+  );
+});

@@ -20,6 +20,8 @@ export interface SessionConfig {
   latePolicy?: LatePolicy;
   /** Profile points seeding the latency fit until measurements cover two batch sizes. */
   profile?: readonly LatencySample[];
+  /** Pad each batch to the profile's ℓ(b) (device-emulation.ts; a test and benchmark knob). */
+  emulateDeviceLatency?: boolean;
 }
 
 export interface BackendItem {

@@ -5,6 +5,7 @@ import { rowsOf } from '../inference/onnx-model.ts';
 import { batchDims, rowsPerItem } from '../preprocess/input-spec.ts';
 import type { Clock } from './clock.ts';
 import { decodeOutput, meanRow } from './decode-output.ts';
+import { emulationPadMs } from './device-emulation.ts';
 import type { HostedSession, QueueEntry } from './hosted-session.ts';
 
 export interface BatchObserver {
@@ -28,6 +29,10 @@ async function runOnce(session: HostedSession, entries: QueueEntry[], tensors: F
     config.input.source === 'frames' ? batchDims(config.input, entries.length) : [entries.length, width];
   const startMs = clock.nowMs();
   const out = await config.model.run({ [session.inputName]: { data, dims } }, [session.outputName]);
+  if (config.emulateDeviceLatency && config.profile) {
+    const padMs = emulationPadMs(config.profile, entries.length, clock.nowMs() - startMs);
+    if (padMs > 0) await clock.sleep(padMs);
+  }
   const latencyMs = clock.nowMs() - startMs;
   const tensor = out[session.outputName];
   const perItem = rowsPerItem(config.input);

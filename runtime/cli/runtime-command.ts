@@ -1,7 +1,10 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR] [--frame-store DIR]`: one runtime role as it runs in a pod, connected to the
+// [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]`: one runtime role as it runs in a pod, connected to the
 // others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
+// --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
+// so a cluster of fake GPUs behaves like real ones: each batch is padded to the profiled ℓ(b) of
+// the planned product (the runtime file's per-stage profile).
 // Runs until SIGTERM/SIGINT, then finishes in-flight batches and exits 0; 1 on bad arguments.
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -20,7 +23,7 @@ interface Io {
 }
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -35,6 +38,8 @@ function parse(argv: string[]) {
       'model-root': { type: 'string' },
       /** Overrides the file's frameStore.root (the pod passes its volume's mount path). */
       'frame-store': { type: 'string' },
+      /** Backend: pad each batch to the planned device's profiled latency (tests, benchmarks). */
+      'emulate-device-latency': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -84,6 +89,14 @@ export async function runtimeCommand(
     error: (m: string) => io.err(`error: ${m}\n`),
   };
   const passwordEnv = file.kafka.sasl?.passwordEnv;
+  const sslEnv = file.kafka.sslEnv ?? {};
+  const tls = Object.fromEntries(
+    (['ca', 'cert', 'key'] as const).flatMap((k) => {
+      const name = sslEnv[k];
+      const value = name ? process.env[name] : undefined;
+      return value ? [[k, value]] : [];
+    }),
+  );
   const deps = {
     clock: systemClock,
     logger,
@@ -92,6 +105,7 @@ export async function runtimeCommand(
     ...(passwordEnv && process.env[passwordEnv] !== undefined
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
+    ...(Object.keys(tls).length > 0 ? { tls } : {}),
   };
   const listen = { host: args.host, port: args.port };
   let role: RunningRole;
@@ -106,7 +120,11 @@ export async function runtimeCommand(
               ...(args.backend ? { backend: args.backend } : {}),
             },
             listen,
-            { ...deps, ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}) },
+            {
+              ...deps,
+              ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}),
+              ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
+            },
           );
   } catch (error) {
     io.err(`vpo runtime: cannot start the ${args.role} role: ${(error as Error).message}\n`);

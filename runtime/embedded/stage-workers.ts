@@ -27,6 +27,8 @@ export interface StageWorkersDeps {
   /** Backends at most per planned group (local devices). */
   maxBackends: number;
   intraOpThreads?: number;
+  /** Pad each batch to the planned device's profiled ℓ(b) (runtime/backend/device-emulation.ts). */
+  emulateDeviceLatency?: boolean;
 }
 
 export interface StageWorkers {
@@ -105,7 +107,8 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
           });
           models.push(model);
-          sessions.push(sessionConfig(stage, model, config, hosted.batchSize));
+          const session = sessionConfig(stage, model, config, hosted.batchSize);
+          sessions.push(deps.emulateDeviceLatency ? { ...session, emulateDeviceLatency: true } : session);
         }
         const backend = createBackend(sessions, {
           clock,

@@ -60,7 +60,7 @@ export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number },
+  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean },
 ): Promise<RunningRole> {
   const config = file.runtime;
   const stages = hostedStages(config, selection);
@@ -76,6 +76,7 @@ export async function startBackendRole(
     metrics: deps.metrics,
     ...(modelRoot ? { modelRoot } : {}),
     maxBackends: 1,
+    ...(deps.emulateDeviceLatency ? { emulateDeviceLatency: true } : {}),
   }).catch(async (error: unknown) => {
     await preprocess.close();
     throw error;
