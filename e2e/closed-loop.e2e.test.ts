@@ -2,11 +2,12 @@
 // The closed loop: the operator (load epochs of 10 s, the floor) observes the source topic's
 // offsets in Kafka, re-plans when the demand leaves [0.8×, 1.1×] of the planned rate, and the
 // Deployments follow; the kubelet stand-in runs the pods the scheduler places on KWOK GPU nodes.
-// Produce at 1.5 videos/s (the spec's target), double to 3 → more backends; halve back → fewer.
-// The runtime processes on this machine are far faster than the sample's GPU profiles say, so the
-// test sessions carry slow, batch-insensitive A100 profiles (400/300/20 ms per video, max batch 2):
-// the planner then needs 2 GPUs at 1.5 videos/s and 3 at 3 videos/s, and its replica math, not
-// this machine's speed, is what is exercised. Bounded: each phase waits at most a few epochs.
+// Produce at 1.5 videos/s (the spec's target), double to 3 → lag grows, throughput falls behind
+// (Degraded=True) → more backends → it recovers; halve back → fewer after the hysteresis window.
+// The test sessions carry slow, batch-insensitive A100 profiles (400/300/20 ms per video, max batch
+// 2): the planner needs 2 GPUs at 1.5 videos/s and 3 at 3 videos/s. Backend pods run with
+// --emulate-device-latency, so each batch lasts the profiled ℓ(b) on this machine's CPU too and the
+// KWOK "GPUs" are as slow as the plan assumes. Bounded: each phase waits at most a few epochs.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -36,6 +37,7 @@ before(async () => {
     kafkaBootstrap: env.kafkaBootstrap,
     name: 'closedloop',
     operatorArgs: ['--load-epoch-ms=10000'],
+    emulateDevice: true,
   });
 });
 
@@ -125,6 +127,18 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
   assert.equal((await pipeline()).status.plan.gpus, initial, 'the plan moved at the target rate');
 
   rateVps = 3;
+  // Watch the status from here on: Degraded=True must show up while the plan is short.
+  const seen = { degraded: [] as string[], p99: 0 };
+  let watching = true;
+  const watcher = (async () => {
+    while (watching) {
+      const vp = await pipeline().catch(() => undefined);
+      const d = condition(vp, 'Degraded');
+      if (d?.status === 'True' && !seen.degraded.includes(d.reason)) seen.degraded.push(d.reason);
+      seen.p99 = Math.max(seen.p99, Number(vp?.status?.observed?.p99LatencyMs ?? 0));
+      await sleep(1000);
+    }
+  })();
   const grown = await eventually(
     'a re-plan with more backends after doubling the load',
     async () => {
@@ -140,6 +154,7 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
     JSON.stringify(scaledUp.status.observed),
   );
   await eventually('the added backends running', () => allRunning(grown), 120_000, log);
+  await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
 
   rateVps = 1.5;
   await eventually(
@@ -160,6 +175,10 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
     60_000,
     log,
   );
+  watching = false;
+  await watcher;
   assert.ok(calm.status.plan.gpus < grown);
+  assert.ok(seen.p99 > 0, `observed.p99LatencyMs from the output records: ${seen.p99}`);
+  assert.ok(Number(calm.status.observed.p99LatencyMs) > 0, JSON.stringify(calm.status.observed));
   assert.deepEqual(vpo.harness.unexpectedExits(), []);
 });
