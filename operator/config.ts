@@ -1,10 +1,18 @@
 // The operator's configuration, read once from its arguments (and, for the two addresses, the
-// environment variables tools already use) and passed in. Nothing else reads the environment.
+// environment variables tools already use; for Kafka TLS/SASL, the variables the chart sets from
+// Secrets: kafka-config.ts) and passed in. Nothing else reads the environment.
 import { hostname } from 'node:os';
+import { KAFKA_SECRET_FLAGS, type OperatorKafkaAuth, parseKafkaAuth } from './kafka-config.ts';
+import type { Toleration } from './render/options.ts';
+import { parseToleration } from './tolerations.ts';
 
 export interface OperatorConfig {
   kubeconfig: string | undefined;
   kafkaBootstrap: string;
+  /** TLS/SASL: the operator's own client, and the Secret references rendered into runtime pods. */
+  kafkaAuth: OperatorKafkaAuth;
+  /** Extra tolerations of backend pods (`--toleration`, repeatable). */
+  tolerations: Toleration[];
   /** Watch one namespace; undefined = all. */
   namespace: string | undefined;
   leaderElect: boolean;
@@ -32,12 +40,18 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
-                    [--frame-store-claim PVC] [--model-claim PVC]`;
+                    [--frame-store-claim PVC] [--model-claim PVC]
+                    [--toleration key=value:Effect | key:Effect]... (backend pods)
+                    [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
+                    [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
+  Kafka TLS/SASL of the operator: VPO_KAFKA_TLS=true, VPO_KAFKA_TLS_CA/_CERT/_KEY (PEM),
+  VPO_KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD; runtime pods read the Secrets named by the flags.`;
 
 const flags = new Set(['--leader-elect']);
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
   const values = new Map<string, string>();
+  const tolerationArgs: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -49,7 +63,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
-    values.set(name, value);
+    if (name === '--toleration') tolerationArgs.push(value);
+    else values.set(name, value);
   }
   const known = new Set([
     '--kubeconfig',
@@ -67,6 +82,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--load-epoch-ms',
     '--frame-store-claim',
     '--model-claim',
+    ...KAFKA_SECRET_FLAGS,
   ]);
   for (const k of values.keys()) if (!known.has(k)) throw new ConfigError(`unknown option ${k}`);
   const int = (name: string, fallback: number, min: number) => {
@@ -79,6 +95,14 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   };
   const kafkaBootstrap = values.get('--kafka-bootstrap') ?? env.KAFKA_BOOTSTRAP;
   if (!kafkaBootstrap) throw new ConfigError('--kafka-bootstrap (or KAFKA_BOOTSTRAP) is required');
+  let kafkaAuth: OperatorKafkaAuth;
+  let tolerations: Toleration[];
+  try {
+    kafkaAuth = parseKafkaAuth(values, env);
+    tolerations = tolerationArgs.map(parseToleration);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   const namespace = values.get('--namespace');
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
@@ -89,6 +113,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   return {
     kubeconfig: values.get('--kubeconfig') ?? (env.KUBECONFIG || undefined),
     kafkaBootstrap,
+    kafkaAuth,
+    tolerations,
     namespace,
     leaderElect: values.get('--leader-elect') === 'true',
     leaseNamespace: values.get('--lease-namespace') ?? namespace ?? 'default',

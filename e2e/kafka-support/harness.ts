@@ -130,7 +130,7 @@ export function rawClient(bootstrap: string): Kafka {
 export async function produceRaw(
   bootstrap: string,
   topic: string,
-  records: { key?: string; value: string }[],
+  records: { key?: string; value: string; timestamp?: string }[],
 ) {
   const producer = rawClient(bootstrap).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();

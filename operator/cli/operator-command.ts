@@ -48,7 +48,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
   const logger = jsonLogger();
   const metrics = createOperatorMetrics();
   const api = await createKubeApi(config.kubeconfig);
-  const admin = lazyKafkaAdmin(config.kafkaBootstrap, logger);
+  const admin = lazyKafkaAdmin(config.kafkaBootstrap, logger, config.kafkaAuth.connection);
   let manager: ReturnType<typeof startManager> | undefined;
   let failed = false;
   const http = buildHttp(metrics, {
@@ -89,6 +89,8 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         render: {
           image: config.image,
           kafkaBootstrap: config.kafkaBootstrap,
+          kafkaAuth: config.kafkaAuth.runtime,
+          tolerations: config.tolerations,
           ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
         },

@@ -3,6 +3,7 @@
 // TopicsReady=False condition, and are retried by the next reconcile.
 import type { Kafka } from 'kafkajs';
 import { createKafkaAdmin, type KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
+import type { KafkaConnection } from '../../runtime/transport/kafka/connection.ts';
 import { createKafkaClient } from '../../runtime/transport/kafka/connection.ts';
 import type { Logger } from '../controller/logger.ts';
 import type { TimedRecord } from './percentile.ts';
@@ -17,10 +18,18 @@ export type OperatorKafkaAdmin = Pick<
   close(): Promise<void>;
 };
 
-export function lazyKafkaAdmin(bootstrap: string, logger: Logger): OperatorKafkaAdmin {
+export function lazyKafkaAdmin(
+  bootstrap: string,
+  logger: Logger,
+  auth: Pick<KafkaConnection, 'ssl' | 'sasl'> = {},
+): OperatorKafkaAdmin {
   let admin: Promise<KafkaAdmin> | undefined;
   let client: Kafka | undefined;
-  const connection = { brokers: bootstrap.split(',').map((b) => b.trim()), clientId: 'vpo-operator' };
+  const connection = {
+    brokers: bootstrap.split(',').map((b) => b.trim()),
+    clientId: 'vpo-operator',
+    ...auth,
+  };
   const kafkaLogger = { warn: (m: string) => logger.warn(m), error: (m: string) => logger.warn(m) };
   const get = () => {
     admin ??= createKafkaAdmin(connection, kafkaLogger);

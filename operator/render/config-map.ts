@@ -7,6 +7,7 @@
 import { renderRuntimeFile } from '../../runtime/roles/runtime-file.ts';
 import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
 import type { Plan } from '../planner/types.ts';
+import { runtimeFileKafkaAuth } from './kafka-auth.ts';
 import { configMapName } from './names.ts';
 import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
@@ -16,7 +17,7 @@ export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
 ) {
   return renderRuntimeFile({
     pipeline,
@@ -27,6 +28,7 @@ export function runtimeFileOf(
         .split(',')
         .map((b) => b.trim())
         .filter(Boolean),
+      ...runtimeFileKafkaAuth(options.kafkaAuth),
     },
     frameStoreRoot: FRAME_DIR,
   });
@@ -36,7 +38,7 @@ export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
 ) {
   const file = runtimeFileOf(pipeline, sessions, plan, options);
   return {

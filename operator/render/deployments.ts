@@ -5,9 +5,10 @@
 import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
 import type { BackendGroupPlan } from '../planner/types.ts';
 import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
-import type { RenderOptions } from './options.ts';
+import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
+  backendTolerations,
   containerSecurityContext,
   HTTP_PORT,
   podSecurityContext,
@@ -28,6 +29,7 @@ interface PodParts {
   env: Record<string, string>;
   resources: Record<string, unknown>;
   nodeSelector?: Record<string, string>;
+  tolerations?: Toleration[];
 }
 
 function deployment(
@@ -53,6 +55,7 @@ function deployment(
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
           ...(parts.nodeSelector ? { nodeSelector: parts.nodeSelector } : {}),
+          ...(parts.tolerations ? { tolerations: parts.tolerations } : {}),
           containers: [
             {
               name: parts.role,
@@ -97,6 +100,7 @@ export function backendDeployment(
       env: { VPO_BACKEND_GROUP: group.name },
       resources: backendResources(unique),
       nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
+      tolerations: backendTolerations(options),
     },
     options,
   );

@@ -1,6 +1,7 @@
 // Pod pieces shared by ingest and backend pods: the hardened security context, probes, the
-// runtime config volume and the frame store. Pure.
-import type { RenderOptions } from './options.ts';
+// runtime config volume, the frame store, the environment and the GPU toleration. Pure.
+import { kafkaSecretEnv } from './kafka-auth.ts';
+import type { RenderOptions, Toleration } from './options.ts';
 
 export const CONFIG_DIR = '/etc/vpo';
 export const CONFIG_PATH = `${CONFIG_DIR}/config.json`;
@@ -78,14 +79,25 @@ export function volumeMounts(options: RenderOptions): Record<string, unknown>[] 
   ];
 }
 
-export function runtimeEnv(
-  options: RenderOptions,
-  extra: Record<string, string>,
-): { name: string; value: string }[] {
+/** Plain variables, then the Kafka secrets as secretKeyRef (never values). */
+export function runtimeEnv(options: RenderOptions, extra: Record<string, string>): Record<string, unknown>[] {
   const env: Record<string, string> = {
     VPO_KAFKA_BOOTSTRAP: options.kafkaBootstrap,
     VPO_FRAME_DIR: FRAME_DIR,
     ...extra,
   };
-  return Object.entries(env).map(([name, value]) => ({ name, value }));
+  return [
+    ...Object.entries(env).map(([name, value]) => ({ name, value })),
+    ...kafkaSecretEnv(options.kafkaAuth),
+  ];
+}
+
+/** The taint GPU node pools commonly carry; backend pods tolerate it, plus the configured ones. */
+export const GPU_TOLERATION: Toleration = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
+
+export function backendTolerations(options: RenderOptions): Toleration[] {
+  const extra = (options.tolerations ?? []).filter(
+    (t) => !(t.key === GPU_TOLERATION.key && t.operator === 'Exists' && t.effect === GPU_TOLERATION.effect),
+  );
+  return [GPU_TOLERATION, ...extra];
 }

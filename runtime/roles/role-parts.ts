@@ -21,6 +21,8 @@ export interface RoleDeps {
   metrics: RuntimeMetrics;
   /** SASL password (read once from the environment by the CLI). */
   saslPassword?: string;
+  /** PEM material named by kafka.sslEnv (read once from the environment by the CLI). */
+  tls?: { ca?: string; cert?: string; key?: string };
   clientId: string;
 }
 
@@ -38,13 +40,16 @@ export interface RunningRole {
 }
 
 export function connectionOf(file: RuntimeFile, deps: RoleDeps): KafkaConnection {
-  const { sasl } = file.kafka;
+  const { sasl, sslEnv } = file.kafka;
   if (sasl && deps.saslPassword === undefined)
     throw new Error(`kafka.sasl: the password environment variable ${sasl.passwordEnv} is not set`);
+  for (const part of ['ca', 'cert', 'key'] as const)
+    if (file.kafka.ssl && sslEnv?.[part] && !deps.tls?.[part])
+      throw new Error(`kafka.sslEnv.${part}: the environment variable ${sslEnv[part]} is not set`);
   return {
     brokers: file.kafka.brokers,
     clientId: deps.clientId,
-    ...(file.kafka.ssl ? { ssl: true } : {}),
+    ...(file.kafka.ssl ? { ssl: file.kafka.sslEnv ? { ...deps.tls } : true } : {}),
     ...(sasl
       ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: deps.saslPassword ?? '' } }
       : {}),

@@ -17,6 +17,8 @@ export const RUNTIME_FILE_VERSION = 1;
 export interface RuntimeFileKafka {
   brokers: string[];
   ssl?: boolean;
+  /** With ssl: environment variables holding a PEM CA bundle, client certificate and key. */
+  sslEnv?: { ca?: string; cert?: string; key?: string };
   /** The password is never in the file: the process reads it from the environment variable. */
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; passwordEnv: string };
   /** Create or grow the pipeline's topics at start (the operator does it in a cluster). */

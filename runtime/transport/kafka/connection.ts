@@ -5,7 +5,8 @@ import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
 export interface KafkaConnection {
   brokers: string[];
   clientId: string;
-  ssl?: boolean;
+  /** true: TLS with the system CAs; an object: PEM CA bundle and/or client certificate and key. */
+  ssl?: boolean | { ca?: string; cert?: string; key?: string };
   /** PLAIN or SCRAM; the password is read once by the CLI (never written into config files). */
   sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string };
   /** Socket connect timeout, milliseconds (default 3000). */
@@ -29,7 +30,7 @@ export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLog
     clientId: connection.clientId,
     brokers: connection.brokers,
     connectionTimeout: connection.connectionTimeoutMs ?? 3000,
-    ...(connection.ssl ? { ssl: true } : {}),
+    ...(connection.ssl ? { ssl: connection.ssl === true ? true : tlsOptions(connection.ssl) } : {}),
     ...(connection.sasl ? { sasl: connection.sasl as SASLOptions } : {}),
     // Reconnects back off to at most 2 s, so a restarted broker is found again quickly.
     retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 8 },
@@ -44,4 +45,12 @@ export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLog
         else logger.warn(text);
       },
   });
+}
+
+function tlsOptions(ssl: { ca?: string; cert?: string; key?: string }) {
+  return {
+    ...(ssl.ca ? { ca: [ssl.ca] } : {}),
+    ...(ssl.cert ? { cert: ssl.cert } : {}),
+    ...(ssl.key ? { key: ssl.key } : {}),
+  };
 }
