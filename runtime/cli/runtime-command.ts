@@ -97,14 +97,6 @@ export async function runtimeCommand(
       return value ? [[k, value]] : [];
     }),
   );
-  const sslEnv = file.kafka.sslEnv ?? {};
-  const tls = Object.fromEntries(
-    (['ca', 'cert', 'key'] as const).flatMap((k) => {
-      const name = sslEnv[k];
-      const value = name ? process.env[name] : undefined;
-      return value ? [[k, value]] : [];
-    }),
-  );
   const deps = {
     clock: systemClock,
     logger,
@@ -113,7 +105,6 @@ export async function runtimeCommand(
     ...(passwordEnv && process.env[passwordEnv] !== undefined
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
-    ...(Object.keys(tls).length > 0 ? { tls } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
   };
   const listen = { host: args.host, port: args.port };
