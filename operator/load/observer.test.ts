@@ -11,7 +11,7 @@ const topics = {
   outputTopic: 'out',
   stages: [
     { group: 'g1', topic: 't1' },
-    { group: 'g2', topic: 't2' },
+    { group: 'g2', topic: 't2', messagesPerVideo: 2 },
   ],
 };
 
@@ -30,7 +30,7 @@ function fakeAdmin() {
   return { admin, ends, reads, setRecords: (r: typeof records) => (records = r) };
 }
 
-test('arrival and output rates from end offsets over a window, lag summed over stage groups', async () => {
+test('arrival and output rates from end offsets over a window, lag summed over stage groups, backlog in videos', async () => {
   const clock = fakeClock(0);
   const { admin, ends } = fakeAdmin();
   const observer = createLoadObserver(admin, clock, {
@@ -44,7 +44,14 @@ test('arrival and output rates from end offsets over a window, lag summed over s
   const sample = await observer.observe(topics);
   assert.deepEqual(
     { ...sample, p99LatencyMs: undefined },
-    { arrivalVps: 5, throughputVps: 2, lag: 7, windowMs: 10_000, p99LatencyMs: undefined },
+    {
+      arrivalVps: 5,
+      throughputVps: 2,
+      lag: 7,
+      backlogVideos: 3,
+      windowMs: 10_000,
+      p99LatencyMs: undefined,
+    },
   );
   // A reconcile 1 s later still measures over the whole window, not over the last second.
   clock.advance(1_000);

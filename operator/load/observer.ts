@@ -1,11 +1,13 @@
 // Observed load of a pipeline from Kafka (never from pods): the arrival rate is the growth of the
 // source topic's end offsets, the throughput the growth of the output topic's, both over a window
 // of at least `windowMs` (one epoch) so a burst of reconciles does not turn noise into rates; the
-// lag is what the stages' consumer groups have not committed yet. The p99 end-to-end latency comes
+// lag is what the stages' consumer groups have not committed yet (summed, in messages), and the
+// backlog the same in videos (backlog.ts). The p99 end-to-end latency comes
 // from the newest output records, read in the background at most once per window (bounded per
 // partition and in time), so a slow read never holds up a reconcile. The clock is injected.
 import type { KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
 import type { Clock } from '../controller/clock.ts';
+import { backlogVideos } from './backlog.ts';
 import { p99LatencyMs, type TimedRecord } from './percentile.ts';
 import { type LoadSample, offsetRate } from './policy.ts';
 import type { RecentRead } from './recent-records.ts';
@@ -18,8 +20,8 @@ export interface PipelineLoadTopics {
   key: string;
   sourceTopic: string;
   outputTopic: string;
-  /** Consumer group and input topic per stage. */
-  stages: { group: string; topic: string }[];
+  /** Consumer group and input topic per stage, and the messages that topic carries per video. */
+  stages: { group: string; topic: string; messagesPerVideo?: number }[];
 }
 
 export interface ObserverOptions {
@@ -109,14 +111,19 @@ export function createLoadObserver(
         { atMs: base.atMs, offset: base.output },
         { atMs: nowMs, offset: reading.output },
       );
-      let lag = 0;
-      for (const stage of topics.stages) lag += (await admin.groupLag(stage.group, [stage.topic])).total;
+      const lags = [];
+      for (const stage of topics.stages) {
+        const { total } = await admin.groupLag(stage.group, [stage.topic]);
+        lags.push({ lag: total, messagesPerVideo: stage.messagesPerVideo });
+      }
+      const lag = lags.reduce((n, s) => n + s.lag, 0);
       const lat = readLatency(topics, nowMs);
       if (arrivalVps === undefined || throughputVps === undefined) return undefined;
       return {
         arrivalVps,
         throughputVps,
         lag,
+        backlogVideos: backlogVideos(lags),
         windowMs: nowMs - base.atMs,
         ...(lat?.p99Ms !== undefined ? { p99LatencyMs: lat.p99Ms } : {}),
         ...(lat?.error ? { latencyError: lat.error } : {}),

@@ -1,8 +1,11 @@
 // When observed load moves the plan (pure; DESIGN.md "Re-planning"). Load is judged in epochs at
 // least `epochMs` apart; the plan follows only when the demand leaves the hysteresis band
 // [lowFactor, highFactor] × the planned rate, so noise around the target never re-plans. Demand
-// is the arrival rate plus what it takes to drain the backlog within one epoch. No signal yet
-// (no samples, nothing arrived, nothing waiting) means the spec's target stands.
+// is the arrival rate plus what it takes to drain the backlog within one epoch, where the backlog
+// is counted in videos (not messages summed over stage topics) and the work the latency SLO lets be
+// in flight at the arrival rate (arrival × p99 SLO) is no backlog: a pipeline keeping up always has
+// that much uncommitted. No signal yet (no samples, nothing arrived, nothing waiting) means the
+// spec's target stands.
 
 export interface LoadPolicy {
   epochMs: number;
@@ -22,8 +25,10 @@ export const DEFAULT_LOAD_POLICY: LoadPolicy = {
 export interface LoadSample {
   /** Videos per second arriving on the source topic. */
   arrivalVps: number;
-  /** Messages waiting across the pipeline's stage topics. */
+  /** Messages waiting across the pipeline's stage topics (status.observed.lag). */
   lag: number;
+  /** Videos waiting: the largest per-stage lag over that topic's messages per video (`lag` if absent). */
+  backlogVideos?: number;
   /** Videos per second produced on the output topic (the pipeline's throughput). */
   throughputVps?: number;
   /** The span the rates were measured over, milliseconds. */
@@ -45,21 +50,38 @@ export type LoadDecision =
   | { replan: false; state: LoadState }
   | { replan: true; state: LoadState; demandVps: number; reason: 'LoadAbove' | 'LoadBelow' };
 
-export function demandVps(sample: LoadSample, policy: LoadPolicy): number {
-  return sample.arrivalVps + sample.lag / (policy.epochMs / 1000);
+/** The spec's target rate, and the p99 latency objective that bounds the work in flight. */
+export interface LoadTarget {
+  vps: number;
+  latencySloMs: number;
+}
+
+/** Arrival plus the backlog beyond what the SLO allows in flight, drained within one epoch. */
+export function demandVps(
+  sample: LoadSample,
+  latencySloMs: number,
+  policy: Pick<LoadPolicy, 'epochMs'>,
+): number {
+  const backlog = sample.backlogVideos ?? sample.lag;
+  const allowed = sample.arrivalVps * (Math.max(0, latencySloMs) / 1000);
+  return sample.arrivalVps + Math.max(0, backlog - allowed) / (policy.epochMs / 1000);
 }
 
 export function decide(
   state: LoadState,
   sample: LoadSample | undefined,
-  targetVps: number,
+  target: LoadTarget,
   nowMs: number,
   policy: LoadPolicy = DEFAULT_LOAD_POLICY,
 ): LoadDecision {
+  const targetVps = target.vps;
   if (nowMs - state.epochStartMs < policy.epochMs) return { replan: false, state };
   const next = { ...state, epochStartMs: nowMs };
   if (!sample || (sample.arrivalVps <= 0 && sample.lag <= 0)) return { replan: false, state: next };
-  const demand = Math.max(demandVps(sample, policy), targetVps * policy.minFractionOfTarget);
+  const demand = Math.max(
+    demandVps(sample, target.latencySloMs, policy),
+    targetVps * policy.minFractionOfTarget,
+  );
   const planned = state.plannedVps;
   if (demand > planned * policy.highFactor) {
     return { replan: true, state: { ...next, plannedVps: demand }, demandVps: demand, reason: 'LoadAbove' };

@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../api/types.generated.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
+import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
 import { desiredChildren } from '../render/desired.ts';
 import { applyChildren } from './children.ts';
@@ -26,13 +27,20 @@ async function observeLoad(ctx: ReconcileContext, key: string, pipeline: VideoPi
     ctx.loadStates.set(key, state);
   }
   if (!ctx.load) return { rateVps: state.plannedVps, sample: undefined };
-  const sample = await ctx.load.observe(loadTopics(key, pipeline)).catch((err: Error) => {
+  const topics = loadTopics(key, pipeline);
+  const perVideo = messagesPerVideo(backlogStages(pipeline));
+  const stages = topics.stages.map((s, i) => ({
+    ...s,
+    messagesPerVideo: perVideo[pipeline.spec.stages[i]!.name] ?? 1,
+  }));
+  const sample = await ctx.load.observe({ ...topics, stages }).catch((err: Error) => {
     ctx.logger.warn(`observing load of VideoPipeline ${key}: ${err.message}`);
     return undefined;
   });
   if (sample?.latencyError)
     ctx.logger.warn(`reading output records of VideoPipeline ${key}: ${sample.latencyError}`);
-  const decision = decide(state, sample, targetVps, ctx.clock.nowMs(), ctx.loadPolicy);
+  const target = { vps: targetVps, latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0 };
+  const decision = decide(state, sample, target, ctx.clock.nowMs(), ctx.loadPolicy);
   ctx.loadStates.set(key, { ...decision.state, generation: gen });
   if (decision.replan) {
     ctx.logger.info(
