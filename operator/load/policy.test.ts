@@ -17,7 +17,9 @@ test('inside the band [0.8x, 1.1x] nothing re-plans', () => {
 test('above or below the band re-plans to the demand', () => {
   const up = decide(start, { arrivalVps: 12, lag: 0 }, T, 20_000);
   assert.ok(up.replan && up.reason === 'LoadAbove' && up.demandVps === 12);
-  const down = decide(start, { arrivalVps: 5, lag: 0 }, T, 20_000);
+  const first = decide(start, { arrivalVps: 5, lag: 0 }, T, 20_000);
+  assert.equal(first.replan, false, 'scaling down waits for a second epoch below the band');
+  const down = decide(first.state, { arrivalVps: 4, lag: 0 }, T, 30_000);
   assert.ok(down.replan && down.reason === 'LoadBelow' && down.demandVps === 5);
 });
 
@@ -39,7 +41,8 @@ test('epochs are at least 10 s apart: a second change within the epoch waits', (
 test('no signal keeps the target; the plan never drops below a tenth of it', () => {
   assert.equal(decide(start, undefined, T, 20_000).replan, false);
   assert.equal(decide(start, { arrivalVps: 0, lag: 0 }, T, 20_000).replan, false);
-  const d = decide(start, { arrivalVps: 0.01, lag: 0 }, T, 20_000);
+  const once = decide(start, { arrivalVps: 0.01, lag: 0 }, T, 20_000);
+  const d = decide(once.state, { arrivalVps: 0.01, lag: 0 }, T, 30_000);
   assert.ok(d.replan && d.demandVps === 1);
 });
 
@@ -71,4 +74,13 @@ test('work in flight within the latency SLO is no backlog: steady state at the t
     20_000,
   );
   assert.ok(behind.replan && behind.reason === 'LoadAbove' && behind.demandVps === 3.5);
+});
+
+test('a window straddling the start of the load does not shrink the plan', () => {
+  // 2 videos over the first window look like 0.2 videos/s; the next epoch sees the real rate.
+  const lull = decide(start, { arrivalVps: 0.2, lag: 0 }, T, 20_000);
+  assert.equal(lull.replan, false);
+  const real = decide(lull.state, { arrivalVps: 9.5, lag: 0 }, T, 30_000);
+  assert.equal(real.replan, false);
+  assert.equal(decide(real.state, { arrivalVps: 5, lag: 0 }, T, 40_000).replan, false);
 });

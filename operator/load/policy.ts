@@ -44,6 +44,8 @@ export interface LoadState {
   plannedVps: number;
   /** When the last load-driven decision was made (epoch start). */
   epochStartMs: number;
+  /** The demand of the previous epoch when it was below the band (scale-down waits one more). */
+  belowVps?: number;
 }
 
 export type LoadDecision =
@@ -84,12 +86,19 @@ export function decide(
   );
   const planned = state.plannedVps;
   if (demand > planned * policy.highFactor) {
-    return { replan: true, state: { ...next, plannedVps: demand }, demandVps: demand, reason: 'LoadAbove' };
+    const { belowVps: _, ...rest } = next;
+    return { replan: true, state: { ...rest, plannedVps: demand }, demandVps: demand, reason: 'LoadAbove' };
   }
   if (demand < planned * policy.lowFactor) {
-    return { replan: true, state: { ...next, plannedVps: demand }, demandVps: demand, reason: 'LoadBelow' };
+    // Scaling down waits for a second epoch below the band: a window that straddles the start of
+    // the load (or a lull) must not shrink the plan just before the load arrives.
+    if (state.belowVps === undefined) return { replan: false, state: { ...next, belowVps: demand } };
+    const down = Math.max(demand, state.belowVps);
+    const { belowVps: _, ...rest } = next;
+    return { replan: true, state: { ...rest, plannedVps: down }, demandVps: down, reason: 'LoadBelow' };
   }
-  return { replan: false, state: next };
+  const { belowVps: _, ...rest } = next;
+  return { replan: false, state: rest };
 }
 
 /** Offset-rate from two end-offset readings: messages per second between them (never negative). */
