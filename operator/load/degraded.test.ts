@@ -52,7 +52,13 @@ test('a stuck backlog with nothing arriving is below target', () => {
   assert.ok(v.degraded && v.reason === 'BelowTarget');
 });
 
-test('lag growing wins, as before', () => {
+test('lag growing wins when the backlog exceeds what the SLO allows in flight', () => {
   const v = judgeDegraded({ arrivalVps: 3, throughputVps: 3, lag: 9, windowMs: epoch }, 4, 3, policy);
-  assert.ok(v.degraded && v.reason === 'LagGrowing' && v.message === 'lag grew from 4 to 9 messages');
+  assert.ok(v.degraded && v.reason === 'LagGrowing' && v.message.startsWith('lag grew from 4 to 9 messages'));
+  // 3 videos/s for a 2 s SLO: up to 6 videos may be in flight, so a backlog of 5 is not trouble…
+  const inFlight = { arrivalVps: 3, throughputVps: 3, lag: 9, backlogVideos: 5, windowMs: epoch };
+  assert.deepEqual(judgeDegraded(inFlight, 4, 3, policy, 2000), { degraded: false });
+  // …while a backlog of 7 that keeps growing is.
+  const behind = judgeDegraded({ ...inFlight, backlogVideos: 7 }, 4, 3, policy, 2000);
+  assert.ok(behind.degraded && behind.reason === 'LagGrowing');
 });

@@ -1,5 +1,7 @@
 // Is the pipeline degraded (pure; API.md "Conditions")? Two causes:
-// - LagGrowing: messages waiting across the stage topics grew since the last observation;
+// - LagGrowing: the backlog grew since the last observation AND is more than the SLO lets be in
+//   flight (arrivals × the p99 SLO): work merely in flight rises and falls with every batch, so
+//   it is not a sign of trouble; a backlog past what the SLO allows that keeps growing is;
 // - BelowTarget: over a full epoch, the output topic's throughput stayed below what was expected
 //   by more than the hysteresis band (below lowFactor × expected). Expected is the target (the
 //   planned rate, or the spec's) capped by what is offered (the arrival rate; with nothing
@@ -18,14 +20,17 @@ export function judgeDegraded(
   previousLag: number | undefined,
   targetVps: number,
   policy: Pick<LoadPolicy, 'epochMs' | 'lowFactor'>,
+  latencySloMs = 0,
 ): DegradedVerdict {
   if (!sample) return { degraded: false };
   const { lag } = sample;
-  if (previousLag !== undefined && lag > previousLag && lag > 0)
+  const backlog = sample.backlogVideos ?? lag;
+  const inFlightAllowance = sample.arrivalVps * (latencySloMs / 1000);
+  if (previousLag !== undefined && lag > previousLag && backlog > inFlightAllowance && lag > 0)
     return {
       degraded: true,
       reason: 'LagGrowing',
-      message: `lag grew from ${previousLag} to ${lag} messages`,
+      message: `lag grew from ${previousLag} to ${lag} messages; backlog ${fmt(backlog)} videos, more than the ${fmt(inFlightAllowance)} the latency SLO allows in flight`,
     };
   const offered = sample.arrivalVps > 0 || lag > 0;
   const throughput = sample.throughputVps;

@@ -33,6 +33,8 @@ export interface PipelineObservation {
   /** The rate the current plan is for (load-driven); the target when absent. */
   expectedVps?: number;
   loadPolicy: Pick<LoadPolicy, 'epochMs' | 'lowFactor'>;
+  /** spec.latencySLO.p99Ms: how long work may be in flight before a backlog counts. */
+  latencySloMs?: number;
 }
 
 function condition(type: string, check: Check, trueReason: string, gen: number | undefined): ConditionInput {
@@ -48,7 +50,13 @@ function degraded(
   gen: number | undefined,
 ): ConditionInput {
   const g = gen !== undefined ? { observedGeneration: gen } : {};
-  const verdict = judgeDegraded(obs.load, previousLag, obs.expectedVps ?? obs.targetVps, obs.loadPolicy);
+  const verdict = judgeDegraded(
+    obs.load,
+    previousLag,
+    obs.expectedVps ?? obs.targetVps,
+    obs.loadPolicy,
+    obs.latencySloMs,
+  );
   if (verdict.degraded)
     return { type: 'Degraded', status: 'True', reason: verdict.reason, message: verdict.message, ...g };
   const missing = obs.backends.filter((b) => b.available < b.replicas);

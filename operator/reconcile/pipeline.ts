@@ -126,6 +126,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       targetVps,
       expectedVps: rateVps,
       loadPolicy: ctx.loadPolicy,
+      latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0,
     },
     new Date(ctx.clock.nowMs()).toISOString(),
   );
