@@ -128,55 +128,63 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
 
   rateVps = 3;
   // Watch the status from here on: Degraded=True must show up while the plan is short.
-  const seen = { degraded: [] as string[], p99: 0 };
+  const seen = { degraded: [] as string[], p99: 0, last: '' };
   let watching = true;
   const watcher = (async () => {
     while (watching) {
       const vp = await pipeline().catch(() => undefined);
       const d = condition(vp, 'Degraded');
+      if (d)
+        seen.last = `${d.status} ${d.reason}: ${d.message}; observed ${JSON.stringify(vp.status.observed)}`;
       if (d?.status === 'True' && !seen.degraded.includes(d.reason)) seen.degraded.push(d.reason);
       seen.p99 = Math.max(seen.p99, Number(vp?.status?.observed?.p99LatencyMs ?? 0));
       await sleep(1000);
     }
   })();
-  const grown = await eventually(
-    'a re-plan with more backends after doubling the load',
-    async () => {
-      const replicas = await backendReplicas();
-      return replicas > initial ? replicas : undefined;
-    },
-    90_000,
-    log,
-  );
-  const scaledUp = await pipeline();
-  assert.ok(
-    Number(scaledUp.status.observed?.videosPerSecond) > 1.65,
-    JSON.stringify(scaledUp.status.observed),
-  );
-  await eventually('the added backends running', () => allRunning(grown), 120_000, log);
-  await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
+  let grown = 0;
+  let calm: any;
+  try {
+    grown = await eventually(
+      'a re-plan with more backends after doubling the load',
+      async () => {
+        const replicas = await backendReplicas();
+        return replicas > initial ? replicas : undefined;
+      },
+      90_000,
+      log,
+    );
+    const scaledUp = await pipeline();
+    assert.ok(
+      Number(scaledUp.status.observed?.videosPerSecond) > 1.65,
+      JSON.stringify(scaledUp.status.observed),
+    );
+    await eventually('the added backends running', () => allRunning(grown), 120_000, log);
+    await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
 
-  rateVps = 1.5;
-  await eventually(
-    'a re-plan with fewer backends after halving the load',
-    async () => {
-      const replicas = await backendReplicas();
-      return replicas < grown ? replicas : undefined;
-    },
-    120_000,
-    log,
-  );
-  const calm = await eventually(
-    'Degraded=False with the pipeline keeping up',
-    async () => {
-      const vp = await pipeline();
-      return condition(vp, 'Degraded')?.status === 'False' ? vp : undefined;
-    },
-    60_000,
-    log,
-  );
-  watching = false;
-  await watcher;
+    rateVps = 1.5;
+    await eventually(
+      'a re-plan with fewer backends after halving the load',
+      async () => {
+        const replicas = await backendReplicas();
+        return replicas < grown ? replicas : undefined;
+      },
+      120_000,
+      log,
+    );
+    calm = await eventually(
+      'Degraded=False with the pipeline keeping up',
+      async () => {
+        const vp = await pipeline();
+        return condition(vp, 'Degraded')?.status === 'False' ? vp : undefined;
+      },
+      60_000,
+      () => `last Degraded: ${seen.last}\n${log()}`,
+    );
+  } finally {
+    // However the waits end, stop watching so the file's process can exit.
+    watching = false;
+    await watcher;
+  }
   assert.ok(calm.status.plan.gpus < grown);
   assert.ok(seen.p99 > 0, `observed.p99LatencyMs from the output records: ${seen.p99}`);
   assert.ok(Number(calm.status.observed.p99LatencyMs) > 0, JSON.stringify(calm.status.observed));
