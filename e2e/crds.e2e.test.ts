@@ -5,10 +5,11 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { loadAll } from 'js-yaml';
-import { type KubernetesCluster, startKubernetes } from './env/k8s/cluster.ts';
+import type { KubernetesCluster } from './env/k8s/cluster.ts';
 import { installCrds } from './env/k8s/crds.ts';
+import { kubeConfigOrOwnCluster } from './support/own-cluster.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const SAMPLE_DIR = join(ROOT, 'samples', 'video-classifier');
@@ -276,13 +277,9 @@ describe('CRD validation (server-side)', () => {
   }
 
   before(async () => {
-    let kubeconfig = process.env.KUBECONFIG;
-    if (!kubeconfig) {
-      cluster = await startKubernetes({ log: (line) => console.error(line) });
-      kubeconfig = cluster.kubeconfig;
-    }
-    const config = new KubeConfig();
-    config.loadFromFile(kubeconfig);
+    const own = await kubeConfigOrOwnCluster();
+    cluster = own.cluster;
+    const config = own.config;
     custom = config.makeApiClient(CustomObjectsApi);
     await installCrds(config, join(ROOT, 'crds'));
     await config.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });

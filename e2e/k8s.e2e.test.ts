@@ -5,28 +5,15 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  AppsV1Api,
-  CoreV1Api,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-} from '@kubernetes/client-node';
-import { type KubernetesCluster, startKubernetes } from './env/k8s/cluster.ts';
+import { AppsV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type V1Pod } from '@kubernetes/client-node';
+import type { KubernetesCluster } from './env/k8s/cluster.ts';
+import { eventually as eventually_ } from './support/eventually.ts';
+import { kubeConfigOrOwnCluster } from './support/own-cluster.ts';
 
 const GPU = 'nvidia.com/gpu';
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(250);
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>) =>
+  eventually_(what, probe, { timeoutMs: 60_000, intervalMs: 250, retryErrors: false });
 
 const gpusOf = (resources: Record<string, string> | undefined) => Number(resources?.[GPU] ?? 0);
 
@@ -47,13 +34,9 @@ describe('Kubernetes test environment', () => {
   const gpuNodes = new Map<string, number>();
 
   before(async () => {
-    let kubeconfig = process.env.KUBECONFIG;
-    if (!kubeconfig) {
-      cluster = await startKubernetes({ log: (line) => console.error(line) });
-      kubeconfig = cluster.kubeconfig;
-    }
-    const config = new KubeConfig();
-    config.loadFromFile(kubeconfig);
+    const own = await kubeConfigOrOwnCluster();
+    cluster = own.cluster;
+    const config = own.config;
     core = config.makeApiClient(CoreV1Api);
     apps = config.makeApiClient(AppsV1Api);
     for (const node of (await core.listNode()).items) {

@@ -3,48 +3,20 @@
 // server and Kafka broker; the user drives it with kubectl and the sample manifests, and the test
 // checks what kubectl and the broker show. Waits are bounded; no timing is asserted.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { createKafkaAdmin, type KafkaAdmin } from '../runtime/transport/kafka/admin.ts';
 import { getKubernetesTestEnv } from './env/environment.ts';
+import { applyCrds } from './support/crds.ts';
+import { eventually } from './support/eventually.ts';
+import { kubectlIn, kubeEnv, mergePatch } from './support/kubectl.ts';
+import { createNamespaces, deleteNamespaces } from './support/namespace.ts';
+import { localOperatorArgs, spawnOperator } from './support/operator-process.ts';
 
-const run = promisify(execFile);
 const env = getKubernetesTestEnv();
 const ns = `op-e2e-${process.pid}`;
-const kenv = { ...process.env, KUBECONFIG: env.kubeconfig };
-
-async function kubectl(args: string[], input?: string): Promise<string> {
-  if (input === undefined) return (await run('kubectl', args, { env: kenv })).stdout;
-  return new Promise((resolve, reject) => {
-    const child = execFile('kubectl', args, { env: kenv }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input);
-  });
-}
-
-const json = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 'json']));
-
-async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined | false>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(500);
-  }
-}
+const kenv = kubeEnv(env.kubeconfig);
+const { kubectl, json } = kubectlIn(kenv);
 
 interface Operator {
   child: ChildProcess;
@@ -54,21 +26,10 @@ interface Operator {
 }
 
 function startOperator(extra: string[] = []): Operator {
-  const args = [
-    'bin/vpo.ts',
-    'operator',
-    '--namespace',
-    ns,
-    '--port',
-    '0',
-    '--kafka-bootstrap',
-    env.kafkaBootstrap,
-    ...extra,
-  ];
-  const child = spawn(process.execPath, args, { env: kenv, stdio: ['ignore', 'ignore', 'pipe'] });
-  const logs: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => logs.push(d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { child, logs, exited } = spawnOperator(
+    localOperatorArgs(ns, ['--kafka-bootstrap', env.kafkaBootstrap, ...extra]),
+    kenv,
+  );
   const port = () =>
     eventually('the operator to listen', async () => {
       const m = /"port":(\d+)/.exec(logs.join(''));
@@ -104,13 +65,8 @@ describe('vpo operator', () => {
   const vp = () => json(['get', 'vp', 'video-classifier', '-n', ns]);
 
   before(async () => {
-    await kubectl(['create', 'namespace', ns]);
-    await eventually('CRDs to apply', () =>
-      kubectl(['apply', '--server-side', '--force-conflicts', '-f', 'crds/']),
-    );
-    await kubectl([
-      'wait',
-      '--for=condition=Established',
+    await createNamespaces(kubectl, ns);
+    await applyCrds(kubectl, 'CRDs to apply', [
       'crd/videopipelines.serving.vpo.dev',
       'crd/modelsessions.serving.vpo.dev',
     ]);
@@ -122,7 +78,7 @@ describe('vpo operator', () => {
     op?.child.kill('SIGTERM');
     await op?.exited;
     await admin?.close();
-    await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces(kubectl, ns);
   });
 
   test('apply the sample: Planned, TopicsReady, Ready; Deployments, ConfigMap and topics match status.plan', async () => {
@@ -165,17 +121,7 @@ describe('vpo operator', () => {
   test('change the load: the plan and Deployments follow; unchanged groups keep their resourceVersion', async () => {
     const before = await backendDeployments();
     const oldPlan = (await vp()).status.plan;
-    await kubectl([
-      'patch',
-      'vp',
-      'video-classifier',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"load":{"videosPerDay":1500000}}}',
-    ]);
+    await mergePatch(kubectl, 'vp', 'video-classifier', ns, '{"spec":{"load":{"videosPerDay":1500000}}}');
     const obj = await eventually('the plan for the new load', async () => {
       const o = await vp();
       return o.status.observedGeneration === o.metadata.generation &&
@@ -275,17 +221,7 @@ spec:
   });
 
   test('delete with cleanup.deleteTopics: children and topics are gone', async () => {
-    await kubectl([
-      'patch',
-      'vp',
-      'video-classifier',
-      '-n',
-      ns,
-      '--type',
-      'merge',
-      '-p',
-      '{"spec":{"cleanup":{"deleteTopics":true}}}',
-    ]);
+    await mergePatch(kubectl, 'vp', 'video-classifier', ns, '{"spec":{"cleanup":{"deleteTopics":true}}}');
     await kubectl(['delete', 'vp', 'video-classifier', '-n', ns, '--timeout=120s']);
     await eventually(
       'children gone',

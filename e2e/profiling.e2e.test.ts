@@ -12,7 +12,7 @@
 // node is recorded against the node's product (the Job pins --gpu-product). The KWOK products
 // (A100, T4) are profiled too; their pods "succeed" without a result, which must read as failed.
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,41 +21,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { writeSampleModels } from '../scripts/gen-models.ts';
 import { getKubernetesTestEnv } from './env/environment.ts';
 import { podLaunch } from './harness/pod-launch.ts';
+import { applyCrds } from './support/crds.ts';
+import { eventually } from './support/eventually.ts';
+import { kubectlIn, kubeEnv } from './support/kubectl.ts';
+import { createNamespaces, deleteNamespaces } from './support/namespace.ts';
+import { localOperatorArgs, spawnOperator } from './support/operator-process.ts';
 
 const env = getKubernetesTestEnv();
 const ns = `prof-e2e-${process.pid}`;
 const product = `E2E-PRODUCT-${process.pid}`;
 const nodeName = `prof-e2e-${process.pid}`;
-const kenv = { ...process.env, KUBECONFIG: env.kubeconfig };
+const kenv = kubeEnv(env.kubeconfig);
 const root = mkdtempSync(join(tmpdir(), 'vpo-prof-e2e-'));
 
-async function kubectl(args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kubectl', args, { env: kenv }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-    // kubectl may exit before reading stdin: a closed pipe is not the test's failure.
-    child.stdin?.on('error', () => {});
-    if (input !== undefined) child.stdin?.end(input);
-    else child.stdin?.end();
-  });
-}
-const json = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 'json']));
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 120_000) {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(500);
-  }
-}
+const { kubectl, json } = kubectlIn(kenv);
 
 /** What a failed wait leaves for the reader: pods, Jobs, session status, the operator's log tail. */
 async function diagnose(logs: string[]): Promise<string> {
@@ -210,18 +189,13 @@ spec:
 describe('profiling', () => {
   let operator: ChildProcess | undefined;
   let kubelet: ReturnType<typeof profilingKubelet> | undefined;
-  const logs: string[] = [];
+  let logs: string[] = [];
 
   before(async () => {
     writeSampleModels(join(root, 'models'));
     copyFileSync(join(root, 'models', 'scene.onnx'), join(root, 'models', 'scene-v2.onnx'));
-    await kubectl(['create', 'namespace', ns]);
-    await eventually('CRDs to apply', () =>
-      kubectl(['apply', '--server-side', '--force-conflicts', '-f', 'crds/']),
-    );
-    await kubectl([
-      'wait',
-      '--for=condition=Established',
+    await createNamespaces(kubectl, ns);
+    await applyCrds(kubectl, 'CRDs to apply', [
       'crd/modelsessions.serving.vpo.dev',
       'crd/videopipelines.serving.vpo.dev',
     ]);
@@ -236,27 +210,15 @@ describe('profiling', () => {
     );
     await heartbeat();
     kubelet = profilingKubelet();
-    const args = [
-      'bin/vpo.ts',
-      'operator',
-      '--namespace',
-      ns,
-      '--port',
-      '0',
-      '--load-epoch-ms',
-      '0',
-      '--kafka-bootstrap',
-      env.kafkaBootstrap,
-    ];
-    operator = spawn(process.execPath, args, { env: kenv, stdio: ['ignore', 'ignore', 'pipe'] });
-    operator.stderr?.setEncoding('utf8').on('data', (d: string) => logs.push(d));
+    const args = localOperatorArgs(ns, ['--load-epoch-ms', '0', '--kafka-bootstrap', env.kafkaBootstrap]);
+    ({ child: operator, logs } = spawnOperator(args, kenv));
   });
 
   after(async () => {
     kubelet?.stop();
     operator?.kill('SIGTERM');
     await kubectl(['delete', 'node', nodeName, '--wait=false']).catch(() => {});
-    await kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => {});
+    await deleteNamespaces(kubectl, ns);
     rmSync(root, { recursive: true, force: true });
   });
 

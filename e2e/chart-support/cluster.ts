@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type RunningEnvironment, startEnvironment } from '../env/environment.ts';
 import { ensureBinaries } from '../env/k8s/binaries.ts';
+import { createNamespaces } from '../support/namespace.ts';
 import { type ChartTools, chartTools } from './tools.ts';
 
 export interface ChartCluster {
@@ -32,7 +33,7 @@ export async function openChartCluster(
     helmHome: handle.helmHome,
   });
   handle.cluster = { tools, kafkaBootstrap: handle.environment.kafkaBootstrap! };
-  for (const ns of namespaces) await tools.kubectl('create', 'namespace', ns);
+  await createNamespaces((args) => tools.kubectl(...args), ...namespaces);
   return handle.cluster;
 }
 

@@ -1,10 +1,15 @@
 // The installed release put to work: `kubectl auth can-i` as its ServiceAccount, and the operator
 // run from the sources with the installed Deployment's args and only that ServiceAccount's rights.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dump, load } from 'js-yaml';
+import { load } from 'js-yaml';
+import {
+  deploymentOperatorArgs,
+  envWithoutKubeconfig,
+  spawnOperator,
+  writeTokenKubeconfig,
+} from '../support/operator-process.ts';
 import { type ChartTools, eventually, type K8sObject } from './tools.ts';
 import { ROOT } from './values.ts';
 
@@ -45,20 +50,7 @@ async function serviceAccountKubeconfig(tools: ChartTools, installed: Installed)
   const admin = load(await readFile(tools.kubeconfig, 'utf8')) as {
     clusters: { name: string; cluster: object }[];
   };
-  const cluster = admin.clusters[0]!;
-  const path = join(tools.helmHome, 'operator-sa.kubeconfig');
-  await writeFile(
-    path,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [cluster],
-      users: [{ name: 'operator', user: { token } }],
-      contexts: [{ name: 'operator', context: { cluster: cluster.name, user: 'operator' } }],
-      'current-context': 'operator',
-    }),
-  );
-  return path;
+  return writeTokenKubeconfig(join(tools.helmHome, 'operator-sa.kubeconfig'), admin.clusters[0]!, token);
 }
 
 /**
@@ -74,26 +66,14 @@ export async function operatorReconcilesUnderChartRbac(
   const { namespace, pipelines, fullname } = installed;
   const deployment = await getJson('deployment', '-n', namespace, fullname);
   const identity = `${fullname}-under-test`;
-  const args = (deployment.spec.template.spec.containers[0].args as string[]).map((arg) =>
-    arg.startsWith('--port=')
-      ? '--port=0'
-      : arg.replace('$(POD_NAMESPACE)', namespace).replace('$(POD_NAME)', identity),
-  );
+  const args = deploymentOperatorArgs(deployment, namespace, identity);
   const saKubeconfig = await serviceAccountKubeconfig(tools, installed);
-  const { KUBECONFIG: _admin, ...env } = process.env;
-  const child = spawn(
-    process.execPath,
+  const operator = spawnOperator(
     [join(ROOT, 'bin', 'vpo.ts'), ...args, `--kubeconfig=${saKubeconfig}`],
-    {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    envWithoutKubeconfig(),
   );
-  let logs = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    logs += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const { child, exited } = operator;
+  const logText = () => operator.logs.join('');
   const vp = () => getJson('vp', 'video-classifier', '-n', pipelines);
   try {
     await eventually('the operator to hold the vpo-operator Lease', async () => {
@@ -110,7 +90,7 @@ export async function operatorReconcilesUnderChartRbac(
       },
       150_000,
     ).catch((error: Error) => {
-      throw new Error(`${error.message}\noperator log:\n${logs.slice(-3000)}`, { cause: error });
+      throw new Error(`${error.message}\noperator log:\n${logText().slice(-3000)}`, { cause: error });
     });
     const backends = (await getJson('deployments', '-n', pipelines, '-l', 'serving.vpo.dev/role=backend'))
       .items as K8sObject[];
@@ -125,9 +105,9 @@ export async function operatorReconcilesUnderChartRbac(
     // Deleting runs the finalizer, which needs the same rights.
     await kubectl('delete', 'vp', 'video-classifier', '-n', pipelines, '--timeout=120s');
     assert.doesNotMatch(
-      logs,
+      logText(),
       /forbidden|\b403\b/i,
-      `the operator was refused something:\n${logs.slice(-3000)}`,
+      `the operator was refused something:\n${logText().slice(-3000)}`,
     );
   } finally {
     child.kill('SIGTERM');

@@ -2,8 +2,8 @@
 // private Helm home, plus the small helpers both files share.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually as supportEventually } from '../support/eventually.ts';
+import { kubeEnv } from '../support/kubectl.ts';
 
 export interface K8sObject {
   apiVersion: string;
@@ -45,13 +45,7 @@ export interface ChartTools extends ToolPaths {
 export function chartTools(paths: ToolPaths): ChartTools {
   const run = (command: string, args: string[], input?: string): Promise<Run> =>
     new Promise((resolve, reject) => {
-      const env = {
-        ...process.env,
-        KUBECONFIG: paths.kubeconfig,
-        HELM_CACHE_HOME: join(paths.helmHome, 'cache'),
-        HELM_CONFIG_HOME: join(paths.helmHome, 'config'),
-        HELM_DATA_HOME: join(paths.helmHome, 'data'),
-      };
+      const env = kubeEnv(paths.kubeconfig, paths.helmHome);
       const child = execFile(command, args, { env, maxBuffer: 32 << 20 }, (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') reject(error);
         else resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
@@ -74,24 +68,9 @@ export function chartTools(paths: ToolPaths): ChartTools {
   };
 }
 
-export async function eventually<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  timeoutMs = 90_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`, { cause: last });
-    await sleep(500);
-  }
-}
+/** support/eventually with the chart files' default bound, 90 s. */
+export const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) =>
+  supportEventually(what, probe, timeoutMs);
 
 export const find = (objects: K8sObject[], kind: string, name?: string) =>
   objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));

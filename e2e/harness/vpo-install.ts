@@ -3,14 +3,22 @@
 // the operator run from the sources as a child process with the installed Deployment's args and
 // its ServiceAccount's token (the chart's own operator pods never execute: KWOK has no kubelet),
 // the kubelet stand-in for the pipeline namespace, and a test copy of the sample manifests.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { dump, loadAll } from 'js-yaml';
 import { ensureBinaries } from '../env/k8s/binaries.ts';
-import { stopProcessGroup, watchOwner } from '../env/process.ts';
+import { stopProcessGroup } from '../env/process.ts';
+import { eventually as supportEventually } from '../support/eventually.ts';
+import { exec, type Kubectl, type KubectlJson, kubectlIn, kubeEnv } from '../support/kubectl.ts';
+import { createNamespaces, deleteNamespaces } from '../support/namespace.ts';
+import {
+  deploymentOperatorArgs,
+  envWithoutKubeconfig,
+  type OperatorProcess,
+  spawnOperator,
+  writeTokenKubeconfig,
+} from '../support/operator-process.ts';
 import { KubeletStandIn } from './kubelet-standin.ts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
@@ -19,43 +27,20 @@ const IMAGE = 'ghcr.io/vpo-dev/vpo:0.1.0';
 export interface Installed {
   namespace: string;
   pipelines: string;
-  kubectl(args: string[], input?: string): Promise<string>;
-  // biome-ignore lint/suspicious/noExplicitAny: kubectl JSON is read by path
-  json(args: string[]): Promise<any>;
+  kubectl: Kubectl;
+  json: KubectlJson;
   harness: KubeletStandIn;
   operatorLog(): string;
   stop(): Promise<void>;
 }
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(cmd, args, { env, maxBuffer: 32 << 20 }, (err, stdout, stderr) =>
-      err ? reject(new Error(`${cmd} ${args.join(' ')}: ${err.message}\n${stderr}`)) : resolve(stdout),
-    );
-    child.stdin?.end(input);
-  });
-}
-
-export async function eventually<T>(
+/** support/eventually, positional: the bound, then more for the reader of a failed wait. */
+export const eventually = <T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 120_000,
   detail: () => string = () => '',
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`gave up waiting for ${what}${last ? `: ${last}` : ''}\n${detail()}`);
-    await sleep(500);
-  }
-}
+): Promise<T> => supportEventually(what, probe, { timeoutMs, detail });
 
 /**
  * The runtime image on this machine: `node bin/vpo.ts`, its /models the sample's model dir. With
@@ -112,17 +97,10 @@ export async function installVpo(opts: {
   const storageClass = `${opts.name}-rwx-${process.pid}`;
   const pv = `${pipelines}-frames`;
   const helmHome = await mkdtemp(join(tmpdir(), 'vpo-helm-'));
-  const env = {
-    ...process.env,
-    KUBECONFIG: opts.kubeconfig,
-    HELM_CACHE_HOME: join(helmHome, 'cache'),
-    HELM_CONFIG_HOME: join(helmHome, 'config'),
-    HELM_DATA_HOME: join(helmHome, 'data'),
-  };
-  const kubectl = (args: string[], input?: string) => exec('kubectl', args, env, input);
-  const json = async (args: string[]) => JSON.parse(await kubectl([...args, '-o', 'json']));
+  const env = kubeEnv(opts.kubeconfig, helmHome);
+  const { kubectl, json } = kubectlIn(env);
   const helm = (await ensureBinaries(() => {})).helm;
-  for (const ns of [namespace, pipelines]) await kubectl(['create', 'namespace', ns]);
+  await createNamespaces(kubectl, namespace, pipelines);
   await kubectl(
     ['apply', '-f', '-'],
     JSON.stringify({
@@ -166,12 +144,12 @@ export async function installVpo(opts: {
     kubectl,
     json,
     harness,
-    operatorLog: () => operator.log.join('').slice(-4000),
+    operatorLog: () => operator.logs.join('').slice(-4000),
     async stop() {
       await harness.stop();
       if (operator.child.pid) await stopProcessGroup(operator.child.pid, 10_000);
       await exec(helm, ['uninstall', release, '--namespace', namespace], env).catch(() => '');
-      await kubectl(['delete', 'namespace', namespace, pipelines, '--wait=false']).catch(() => '');
+      await deleteNamespaces(kubectl, namespace, pipelines);
       await kubectl(['delete', 'pv', pv, '--wait=false']).catch(() => '');
       await rm(helmHome, { recursive: true, force: true });
     },
@@ -186,42 +164,20 @@ async function startOperator(
   fullname: string,
   dir: string,
   extra: string[],
-): Promise<{ child: ChildProcess; log: string[] }> {
+): Promise<OperatorProcess> {
   const deployment = await json(['get', 'deployment', '-n', namespace, fullname]);
-  const identity = `${fullname}-under-test`;
-  const args = (deployment.spec.template.spec.containers[0].args as string[]).map((arg) =>
-    arg.startsWith('--port=')
-      ? '--port=0'
-      : arg.replace('$(POD_NAMESPACE)', namespace).replace('$(POD_NAME)', identity),
-  );
+  const args = deploymentOperatorArgs(deployment, namespace, `${fullname}-under-test`);
   const token = (await kubectl(['create', 'token', fullname, '-n', namespace, '--duration=1h'])).trim();
-  const cluster = await clusterOf(kubectl);
-  const kubeconfig = join(dir, 'operator.kubeconfig');
-  await writeFile(
-    kubeconfig,
-    dump({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [cluster],
-      users: [{ name: 'operator', user: { token } }],
-      contexts: [{ name: 'operator', context: { cluster: cluster.name, user: 'operator' } }],
-      'current-context': 'operator',
-    }),
+  const kubeconfig = await writeTokenKubeconfig(
+    join(dir, 'operator.kubeconfig'),
+    await clusterOf(kubectl),
+    token,
   );
-  const { KUBECONFIG: _admin, ...env } = process.env;
-  const child = spawn(
-    process.execPath,
+  return spawnOperator(
     [join(ROOT, 'bin', 'vpo.ts'), ...args, `--kubeconfig=${kubeconfig}`, ...extra],
-    {
-      env,
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
+    envWithoutKubeconfig(),
+    { detached: true },
   );
-  if (child.pid) watchOwner(child.pid, process.pid, 10);
-  const log: string[] = [];
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => log.push(d));
-  return { child, log };
 }
 
 async function clusterOf(kubectl: Installed['kubectl']): Promise<{ name: string; cluster: object }> {
