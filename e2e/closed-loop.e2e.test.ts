@@ -2,10 +2,11 @@
 // The closed loop: the operator (load epochs of 10 s, the floor) observes the source topic's
 // offsets in Kafka, re-plans when the demand leaves [0.8×, 1.1×] of the planned rate, and the
 // Deployments follow; the kubelet stand-in runs the pods the scheduler places on KWOK GPU nodes.
-// Produce at 1.5 videos/s (the spec's target), double to 3 → lag grows, throughput falls behind
+// Produce at 0.75 videos/s (the spec's target), double to 1.5 → lag grows, throughput falls behind
 // (Degraded=True) → more backends → it recovers; halve back → fewer after the hysteresis window.
-// The test sessions carry slow, batch-insensitive A100 profiles (400/300/20 ms per video, max batch
-// 2): the planner needs 2 GPUs at 1.5 videos/s and 3 at 3 videos/s. Backend pods run with
+// The test sessions carry slow, batch-insensitive A100 profiles (800/600/40 ms per video, max batch
+// 2): the planner needs 2 GPUs at 0.75 videos/s and 3 at 1.5 videos/s. The rates are low so that
+// ingest (one replica, decoding on this machine's 2 shared cores) is never the bottleneck. Backend pods run with
 // --emulate-device-latency, so each batch lasts the profiled ℓ(b) on this machine's CPU too and the
 // KWOK "GPUs" are as slow as the plan assumes. Bounded: each phase waits at most a few epochs.
 import assert from 'node:assert/strict';
@@ -13,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { createKafkaAdmin } from '../runtime/transport/kafka/admin.ts';
 import { getKubernetesTestEnv } from './env/environment.ts';
 import { eventually, type Installed, installVpo, ROOT, testSamples } from './harness/vpo-install.ts';
 import { produceRaw } from './kafka-support/harness.ts';
@@ -21,9 +23,9 @@ const env = getKubernetesTestEnv();
 const topic = (what: string) => `closedloop-${process.pid}.${what}`;
 const VIDEO = pathToFileURL(join(ROOT, 'samples', 'videos', 'static-bright.mp4')).href;
 const slowMicros: Record<string, number> = {
-  'scene-classifier': 400_000,
-  'motion-detector': 300_000,
-  'fusion-classifier': 20_000,
+  'scene-classifier': 800_000,
+  'motion-detector': 600_000,
+  'fusion-classifier': 40_000,
 };
 
 let vpo: Installed;
@@ -66,7 +68,7 @@ const slowCopy = (doc: any) => {
   doc.spec.source = { ...doc.spec.source, kafkaTopic: topic('incoming'), allowedUriSchemes: ['file'] };
   doc.spec.output = { kafkaTopic: topic('results') };
   doc.spec.deadLetter = { kafkaTopic: topic('dead'), maxRetries: 1 };
-  doc.spec.load = { videosPerSecond: '1.5', peakFactor: '1' };
+  doc.spec.load = { videosPerSecond: '0.75', peakFactor: '1' };
 };
 
 /** Produces at `rateVps` (read each tick) until stopped. */
@@ -103,6 +105,20 @@ async function allRunning(replicas: number): Promise<boolean> {
   return true;
 }
 
+/** Where videos wait or end besides the stage topics: the ingest's lag and the dead letters. */
+async function kafkaState(): Promise<string> {
+  const admin = await createKafkaAdmin({ brokers: [env.kafkaBootstrap], clientId: 'closedloop-diag' });
+  try {
+    const ingest = await admin.groupLag(`vpo.${vpo.pipelines}.video-classifier.ingest`, [topic('incoming')]);
+    const dead = await admin.topicEndOffsets([topic('dead')]);
+    return `ingest lag ${ingest.total}; dead letters ${JSON.stringify(dead)}`;
+  } catch (err) {
+    return `kafka state unavailable: ${(err as Error).message}`;
+  } finally {
+    await admin.close();
+  }
+}
+
 test('doubling the load adds backends, halving it removes them; Degraded clears', async () => {
   await vpo.kubectl(['apply', '-n', vpo.pipelines, '-f', await testSamples(slowCopy)]);
   const log = () => `operator log:\n${vpo.operatorLog()}`;
@@ -112,7 +128,7 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
     120_000,
     log,
   );
-  assert.equal(initial, 2, 'the slow profiles plan 2 GPUs for 1.5 videos/s');
+  assert.equal(initial, 2, 'the slow profiles plan 2 GPUs for 0.75 videos/s');
   await eventually(
     'the initial backends running',
     async () => allRunning(await backendReplicas()),
@@ -120,15 +136,15 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
     log,
   );
 
-  rateVps = 1.5;
+  rateVps = 0.75;
   producer = produce();
   // A few epochs at the target: no re-plan (the demand stays inside the hysteresis band).
   await sleep(25_000);
   assert.equal((await pipeline()).status.plan.gpus, initial, 'the plan moved at the target rate');
 
-  rateVps = 3;
+  rateVps = 1.5;
   // Watch the status from here on: Degraded=True must show up while the plan is short.
-  const seen = { degraded: [] as string[], p99: 0, last: '' };
+  const seen = { degraded: [] as string[], p99: 0, last: '', kafka: '' };
   let watching = true;
   const watcher = (async () => {
     while (watching) {
@@ -138,6 +154,7 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
         seen.last = `${d.status} ${d.reason}: ${d.message}; observed ${JSON.stringify(vp.status.observed)}`;
       if (d?.status === 'True' && !seen.degraded.includes(d.reason)) seen.degraded.push(d.reason);
       seen.p99 = Math.max(seen.p99, Number(vp?.status?.observed?.p99LatencyMs ?? 0));
+      if (rateVps < 1) seen.kafka = await kafkaState();
       await sleep(1000);
     }
   })();
@@ -155,13 +172,13 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
     );
     const scaledUp = await pipeline();
     assert.ok(
-      Number(scaledUp.status.observed?.videosPerSecond) > 1.65,
+      Number(scaledUp.status.observed?.videosPerSecond) > 0.825,
       JSON.stringify(scaledUp.status.observed),
     );
     await eventually('the added backends running', () => allRunning(grown), 120_000, log);
     await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
 
-    rateVps = 1.5;
+    rateVps = 0.75;
     await eventually(
       'a re-plan with fewer backends after halving the load',
       async () => {
@@ -177,8 +194,8 @@ test('doubling the load adds backends, halving it removes them; Degraded clears'
         const vp = await pipeline();
         return condition(vp, 'Degraded')?.status === 'False' ? vp : undefined;
       },
-      60_000,
-      () => `last Degraded: ${seen.last}\n${log()}`,
+      120_000,
+      () => `last Degraded: ${seen.last}\n${seen.kafka}\n${log()}`,
     );
   } finally {
     // However the waits end, stop watching so the file's process can exit.

@@ -22,8 +22,6 @@ export interface PipelineLoadTopics {
   outputTopic: string;
   /** Consumer group and input topic per stage, and the messages that topic carries per video. */
   stages: { group: string; topic: string; messagesPerVideo?: number }[];
-  /** The ingest's consumer group on the source topic: videos not yet ingested are waiting too. */
-  sourceGroup?: string;
 }
 
 export interface ObserverOptions {
@@ -114,10 +112,6 @@ export function createLoadObserver(
         { atMs: nowMs, offset: reading.output },
       );
       const lags = [];
-      if (topics.sourceGroup) {
-        const { total } = await admin.groupLag(topics.sourceGroup, [topics.sourceTopic]);
-        lags.push({ lag: total, messagesPerVideo: 1 });
-      }
       for (const stage of topics.stages) {
         const { total } = await admin.groupLag(stage.group, [stage.topic]);
         lags.push({ lag: total, messagesPerVideo: stage.messagesPerVideo });

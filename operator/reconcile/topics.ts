@@ -38,8 +38,6 @@ export function loadTopics(key: string, pipeline: VideoPipeline): PipelineLoadTo
   return {
     key,
     sourceTopic: topics.source,
-    // The ingest role's group, as the executor names it (consumerGroupName with stage "ingest").
-    sourceGroup: consumerGroupName(ns, pipeline.metadata.name, 'ingest'),
     outputTopic: topics.output,
     stages: pipeline.spec.stages.map((s) => ({
       group: consumerGroupName(ns, pipeline.metadata.name, s.name),
