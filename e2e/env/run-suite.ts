@@ -16,6 +16,12 @@ interface Suite {
   globalSetup: string;
   /** Whether zero files is acceptable (a suite that is still being written). */
   mayBeEmpty: boolean;
+  /**
+   * Test files run at once. The e2e files share one cluster whose Nodes and GPUs are
+   * cluster-wide (a test that fills every GPU, or adds a node of its own, would disturb another
+   * running beside it), so they run one at a time; the integration files only share the broker.
+   */
+  concurrency: number;
 }
 
 const SUITES: Record<string, Suite> = {
@@ -23,11 +29,13 @@ const SUITES: Record<string, Suite> = {
     patterns: ['e2e/**/*.integration.test.ts', 'runtime/**/*.integration.test.ts'],
     globalSetup: 'global-setup-integration.ts',
     mayBeEmpty: false,
+    concurrency: 2,
   },
   e2e: {
     patterns: ['e2e/**/*.e2e.test.ts'],
     globalSetup: 'global-setup-e2e.ts',
     mayBeEmpty: true,
+    concurrency: 1,
   },
 };
 
@@ -54,7 +62,13 @@ async function main(argv: string[]): Promise<number> {
     throw new Error(`test:${name}: no files match ${suite.patterns.join(' ')}`);
   }
   const setup = fileURLToPath(new URL(`./${suite.globalSetup}`, import.meta.url));
-  const args = ['--test', '--test-concurrency=2', `--test-global-setup=${setup}`, ...extraFlags, ...files];
+  const args = [
+    '--test',
+    `--test-concurrency=${suite.concurrency}`,
+    `--test-global-setup=${setup}`,
+    ...extraFlags,
+    ...files,
+  ];
   const child = spawn(process.execPath, args, { stdio: 'inherit' });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
