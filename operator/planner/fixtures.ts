@@ -58,3 +58,20 @@ export function gpuNode(name: string, product: string, gpus: number, memoryMiB: 
 export function request(p: PlannerPipeline, sessions: PlannerSession[], nodes: GpuNode[]): PlanRequest {
   return { pipeline: p, sessions, nodes };
 }
+
+export const A100 = 'NVIDIA-A100-SXM4-80GB';
+export const A100_MIB = 81_920;
+
+/** A session profiled on the A100 only, from `[batchSize, latencyMicros, memoryMiB]` points. */
+export function a100Session(
+  name: string,
+  maxBatchSize: number,
+  points: [number, number, number][],
+): PlannerSession {
+  const profilePoints = points.map(([batchSize, latencyMicros, memoryMiB]) => ({
+    batchSize,
+    latencyMicros,
+    memoryMiB,
+  }));
+  return { name, maxBatchSize, profiles: [{ gpuProduct: A100, points: profilePoints }] };
+}

@@ -3,7 +3,7 @@
 // usable, A100 profiles as in sessions.yaml.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gpuNode, pipeline, stage } from './fixtures.ts';
+import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.ts';
 import { packWithHosts } from './host-pack.ts';
 import { planPipeline } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';
@@ -12,17 +12,7 @@ import { saturate } from './saturate.ts';
 import { squishyPack } from './squishy-pack.ts';
 import type { PlannerSession } from './types.ts';
 
-const A100 = 'NVIDIA-A100-SXM4-80GB';
-const A100_MIB = 81_920;
-
-function session(name: string, maxBatchSize: number, points: [number, number, number][]): PlannerSession {
-  const profilePoints = points.map(([batchSize, latencyMicros, memoryMiB]) => ({
-    batchSize,
-    latencyMicros,
-    memoryMiB,
-  }));
-  return { name, maxBatchSize, profiles: [{ gpuProduct: A100, points: profilePoints }] };
-}
+const session = a100Session;
 
 const sessions = [
   session('vehicle-detector', 32, [

@@ -2,23 +2,13 @@
 // profiles as in samples/video-classifier/sessions.yaml, 500,000 videos/day × peak 2, SLO 10 s.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gpuNode, pipeline, stage } from './fixtures.ts';
+import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.ts';
 import { aloneOccupancy, packingCostGpus } from './packing-cost.ts';
 import { planPipeline, planPipelines } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';
 import type { PlannerSession } from './types.ts';
 
-const A100 = 'NVIDIA-A100-SXM4-80GB';
-const A100_MIB = 81_920;
-
-function session(name: string, maxBatchSize: number, points: [number, number, number][]): PlannerSession {
-  const profilePoints = points.map(([batchSize, latencyMicros, memoryMiB]) => ({
-    batchSize,
-    latencyMicros,
-    memoryMiB,
-  }));
-  return { name, maxBatchSize, profiles: [{ gpuProduct: A100, points: profilePoints }] };
-}
+const session = a100Session;
 
 const sessions = [
   session('scene-classifier', 32, [
