@@ -2,28 +2,33 @@
 // The closed loop: the operator (load epochs of 10 s, the floor) observes the source topic's
 // offsets in Kafka, re-plans when the demand leaves [0.8×, 1.1×] of the planned rate, and the
 // Deployments follow; the kubelet stand-in runs the pods the scheduler places on KWOK GPU nodes.
-// Produce at 0.75 videos/s (the spec's target, peakFactor 1.5), double to 1.5 → lag grows and
+// Produce at 0.75 videos/s (the spec's target, peakFactor 1), double to 1.5 → lag grows and
 // throughput falls behind (Degraded=True) → the operator re-plans with more backends; halve back →
-// fewer backends after the hysteresis window. The test sessions carry slow, batch-insensitive A100
-// profiles (800/600/40 ms per video, max batch 2), so the planner's replica math is what moves the
-// Deployments. Backend pods run with --emulate-device-latency: each batch lasts the profiled ℓ(b)
-// on this machine's CPU too, so the KWOK "GPUs" are as slow as the plan assumes. Bounded: each
-// phase waits at most a few epochs.
+// fewer backends after the hysteresis window, and Degraded clears once the backlog drained. The
+// topics keep their partitions within the headroom; past it they grow, and the pods' clients find
+// the new partitions within seconds (metadata max age 10 s; e2e/kafka-faults.integration.test.ts).
+// The test sessions carry slow, batch-insensitive A100 and T4 profiles (1100/900/40 ms per video,
+// max batch 2): the first plan does about 0.9 videos/s, under 0.8 × the doubled load, so after the
+// re-plan the throughput is below the new target until the added backends run (BelowTarget), and
+// the planner's replica math is what moves the Deployments. Backend pods run with
+// --emulate-device-latency: each batch lasts the profiled ℓ(b) on this machine's CPU too, so the
+// KWOK "GPUs" are as slow as the plan assumes. Bounded: each phase waits at most a few epochs.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
+import { Partitioners } from 'kafkajs';
 import { getKubernetesTestEnv } from './env/environment.ts';
 import { eventually, type Installed, installVpo, ROOT, testSamples } from './harness/vpo-install.ts';
-import { produceRaw } from './kafka-support/harness.ts';
+import { rawClient } from './kafka-support/harness.ts';
 
 const env = getKubernetesTestEnv();
 const topic = (what: string) => `closedloop-${process.pid}.${what}`;
 const VIDEO = pathToFileURL(join(ROOT, 'samples', 'videos', 'static-bright.mp4')).href;
 const slowMicros: Record<string, number> = {
-  'scene-classifier': 800_000,
-  'motion-detector': 600_000,
+  'scene-classifier': 1_100_000,
+  'motion-detector': 900_000,
   'fusion-classifier': 40_000,
 };
 
@@ -53,32 +58,45 @@ const slowCopy = (doc: any) => {
     const micros = slowMicros[doc.metadata.name]!;
     doc.spec.executionProvider = 'cpu';
     doc.spec.batching.maxBatchSize = 2;
-    doc.spec.profiles = [
-      {
-        gpuProduct: 'NVIDIA-A100-SXM4-80GB',
-        points: [
-          { batchSize: 1, latencyMicros: micros, memoryMiB: 1000 },
-          { batchSize: 2, latencyMicros: 2 * micros, memoryMiB: 1500 },
-        ],
-      },
-    ];
+    // A profile for every GPU product of the test cluster: no profiling Jobs compete for the
+    // cores here (the profiling e2e covers them).
+    doc.spec.profiles = ['NVIDIA-A100-SXM4-80GB', 'NVIDIA-T4'].map((gpuProduct) => ({
+      gpuProduct,
+      points: [
+        { batchSize: 1, latencyMicros: micros, memoryMiB: 1000 },
+        { batchSize: 2, latencyMicros: 2 * micros, memoryMiB: 1500 },
+      ],
+    }));
   }
   if (doc.kind !== 'VideoPipeline') return;
   doc.spec.source = { ...doc.spec.source, kafkaTopic: topic('incoming'), allowedUriSchemes: ['file'] };
   doc.spec.output = { kafkaTopic: topic('results') };
   doc.spec.deadLetter = { kafkaTopic: topic('dead'), maxRetries: 1 };
-  // peakFactor 1.5: the plan keeps headroom over the arrivals, so the backlog left by a
-  // re-plan (pods replaced while videos wait) drains within the test's bounds.
-  doc.spec.load = { videosPerSecond: '0.75', peakFactor: '1.5' };
+  // peakFactor 1: the plan has no headroom over the target, so twice the target is more than the
+  // first plan can do (Degraded=True until the re-planned backends have drained the backlog).
+  doc.spec.load = { videosPerSecond: '0.75', peakFactor: '1' };
 };
 
-/** Produces at `rateVps` (read each tick) until stopped. */
+/**
+ * Produces at `rateVps` (read before each record) until stopped: one producer, each record due
+ * 1/rate after the one before, so the produced rate is the asked one whatever a send costs.
+ */
 async function produce(): Promise<void> {
-  for (let i = 0; producing; i++) {
-    const videoId = `cl-${i}`;
-    const value = JSON.stringify({ videoId, source: VIDEO, ingestedAtMs: Date.now(), outputs: {} });
-    await produceRaw(env.kafkaBootstrap, topic('incoming'), [{ key: videoId, value }]);
-    await sleep(1000 / rateVps);
+  const producer = rawClient(env.kafkaBootstrap).producer({
+    createPartitioner: Partitioners.DefaultPartitioner,
+  });
+  await producer.connect();
+  try {
+    let dueMs = Date.now();
+    for (let i = 0; producing; i++) {
+      const videoId = `cl-${i}`;
+      const value = JSON.stringify({ videoId, source: VIDEO, ingestedAtMs: Date.now(), outputs: {} });
+      await producer.send({ topic: topic('incoming'), messages: [{ key: videoId, value }] });
+      dueMs += 1000 / rateVps;
+      await sleep(Math.max(0, dueMs - Date.now()));
+    }
+  } finally {
+    await producer.disconnect();
   }
 }
 
@@ -108,7 +126,8 @@ async function allRunning(replicas: number): Promise<boolean> {
 
 test('doubling the load raises Degraded and adds backends; halving it removes them', async () => {
   await vpo.kubectl(['apply', '-n', vpo.pipelines, '-f', await testSamples(slowCopy)]);
-  const log = () => `operator log:\n${vpo.operatorLog()}`;
+  const log = async () =>
+    `operator log:\n${vpo.operatorLog()}\npods:\n${await vpo.kubectl(['get', 'pods', '-n', vpo.pipelines, '-o', 'wide']).catch((e: Error) => e.message)}\nprocesses:\n${await vpo.harness.logTails()}`;
   const initial = await eventually(
     'the first plan',
     async () => (await pipeline()).status?.plan?.gpus,
@@ -154,12 +173,23 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
       90_000,
       log,
     );
-    const scaledUp = await pipeline();
-    assert.ok(
-      Number(scaledUp.status.observed?.videosPerSecond) > 0.825,
-      JSON.stringify(scaledUp.status.observed),
+    // The status shows the arrivals above the band (its update may trail the Deployments').
+    await eventually(
+      'observed arrivals above 1.1 × the target',
+      async () => Number((await pipeline()).status.observed?.videosPerSecond) > 0.825,
+      30_000,
+      log,
     );
-    await eventually('the added backends running', () => allRunning(grown), 120_000, log);
+    // The plan may move again while its Deployments roll: wait for whatever it settles on.
+    grown = await eventually(
+      'the added backends running',
+      async () => {
+        const replicas = await backendReplicas();
+        return replicas > initial && (await allRunning(replicas)) ? replicas : undefined;
+      },
+      120_000,
+      log,
+    );
     await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
 
     rateVps = 0.75;
@@ -172,16 +202,22 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
       120_000,
       log,
     );
-    // Not asserted: Degraded=False after the scale-in. On this 2-core machine the single ingest
-    // replica (not planned or scaled by the operator yet) falls behind, so throughput stays below
-    // the target and Degraded stays True (BelowTarget) — the condition tells the truth there.
-    calm = await pipeline();
+    // Back at the target: the backlog drains and Degraded clears. (The plan may move again while
+    // it drains: demand counts the backlog a replaced pod left; the scale-in was asserted above.)
+    calm = await eventually(
+      'Degraded=False after the scale-in',
+      async () => {
+        const vp = await pipeline();
+        return condition(vp, 'Degraded')?.status === 'False' ? vp : undefined;
+      },
+      120_000,
+      async () => `${JSON.stringify((await pipeline()).status)}\n${await log()}`,
+    );
   } finally {
     // However the waits end, stop watching so the file's process can exit.
     watching = false;
     await watcher;
   }
-  assert.ok(calm.status.plan.gpus < grown);
   assert.ok(seen.p99 > 0, `observed.p99LatencyMs from the output records: ${seen.p99}`);
   assert.ok(Number(calm.status.observed.p99LatencyMs) > 0, JSON.stringify(calm.status.observed));
   assert.deepEqual(vpo.harness.unexpectedExits(), []);

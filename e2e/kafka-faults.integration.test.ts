@@ -3,7 +3,7 @@
  * killed with SIGKILL in the middle of a batch and every video still gets exactly one result;
  * the broker stops and restarts mid-run and nothing is lost; a slow stage pauses its partitions
  * (bounded in-flight) and keeps its group membership through a batch longer than the session
- * timeout.
+ * timeout; topics grown under running consumers and producers are found within seconds.
  */
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -19,6 +19,7 @@ import {
   countBy,
   createTopics,
   ingested,
+  labelWorker,
   produceRaw,
   startTestBackend,
   testConfig,
@@ -203,6 +204,50 @@ test('a slow stage pauses its partitions, holds a bounded number of messages, an
       ids.filter((id) => counts.get(id) !== 1),
       [],
     );
+  } finally {
+    await results.stop();
+    await backend.stop();
+  }
+});
+
+test('topics grown while running: videos keyed onto the new partitions are consumed within seconds', {
+  timeout: 90_000,
+}, async () => {
+  const config = sinkConfig();
+  await createTopics(kafkaBootstrap, config, 1);
+  const results = await collect<StageMessage>(kafkaBootstrap, config.topics.output);
+  const backend = await startTestBackend(kafkaBootstrap, config, { scene: labelWorker() });
+  const scene = config.stages[0]!;
+  try {
+    await produceRaw(kafkaBootstrap, scene.topic, [encodeMessage(ingested('before'))]);
+    await results.until((r) => r.length >= 1, 30_000, 'the result from before the growth');
+    // What the operator does when a re-plan needs more partitions: the running consumer was
+    // assigned 1 partition; 15 of 16 keys now land on partitions it has not heard of yet.
+    await createTopics(kafkaBootstrap, config, 16);
+    const ids = Array.from({ length: 24 }, (_, i) => `grown-${i}`);
+    await produceRaw(
+      kafkaBootstrap,
+      scene.topic,
+      ids.map((id) => encodeMessage(ingested(id))),
+    );
+    // Kafka's default metadata age (5 minutes) would leave them unread past this bound. (The
+    // results land on the output topic's new partitions too: read by a reader that knows them.)
+    const grown = await collect<StageMessage>(kafkaBootstrap, config.topics.output);
+    try {
+      await grown
+        .until(
+          (r) => ids.every((id) => r.some((m) => m.videoId === id)),
+          40_000,
+          'results of the videos on the new partitions',
+        )
+        .catch((e) => {
+          throw new Error(`${e.message}: ${JSON.stringify([...countBy(grown.items)])}`);
+        });
+      const counts = countBy(grown.items);
+      for (const id of ids) assert.equal(counts.get(id), 1, id);
+    } finally {
+      await grown.stop();
+    }
   } finally {
     await results.stop();
     await backend.stop();

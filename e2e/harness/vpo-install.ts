@@ -39,7 +39,7 @@ export const eventually = <T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
   timeoutMs = 120_000,
-  detail: () => string = () => '',
+  detail: () => string | Promise<string> = () => '',
 ): Promise<T> => supportEventually(what, probe, { timeoutMs, detail });
 
 /**

@@ -9,7 +9,7 @@ export interface EventuallyOptions {
   /** Whether a probe that throws is tried again (default) or fails the wait at once. */
   retryErrors?: boolean;
   /** More for the reader of a failed wait (a log tail, the cluster's state). */
-  detail?: () => string;
+  detail?: () => string | Promise<string>;
 }
 
 /**
@@ -38,7 +38,7 @@ export async function eventually<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      const more = detail ? `\n${detail()}` : '';
+      const more = detail ? `\n${await detail()}` : '';
       throw new Error(`gave up waiting for ${what}${last ? `: ${last}` : ''}${more}`, { cause: last });
     }
     await sleep(intervalMs);

@@ -1,6 +1,6 @@
 // The Kafka topics of a planned pipeline (pure): names from the shared topic-names module,
 // partitions from the plan via the shared settings (enough for the largest replica count, with
-// headroom, so scaling out needs no re-partitioning).
+// headroom, so scaling out within it needs no re-partitioning).
 
 import { runtimeConfigFromPlan } from '../../runtime/config/from-plan.ts';
 import type { TopicSpec } from '../../runtime/transport/kafka/admin.ts';
@@ -27,9 +27,16 @@ export function topicsOf(pipeline: VideoPipeline): PipelineTopics {
   });
 }
 
+/**
+ * New topics get the settings' partitions (headroom over the plan's consumers); an existing topic
+ * grows (to that count) only once the plan's consumers outnumber its partitions, so a re-plan
+ * within the headroom leaves the topics, and the key → partition mapping, as they are.
+ */
 export function topicSpecs(pipeline: VideoPipeline, sessions: ModelSession[], plan: Plan): TopicSpec[] {
-  const { partitions } = kafkaSettingsFromConfig(runtimeConfigFromPlan(pipeline, sessions, plan));
-  return allTopics(topicsOf(pipeline)).map((topic) => ({ topic, partitions }));
+  const config = runtimeConfigFromPlan(pipeline, sessions, plan);
+  const { partitions, consumersPerStage } = kafkaSettingsFromConfig(config);
+  const consumers = consumersPerStage * Math.max(1, ...config.stages.map((s) => s.replicas));
+  return allTopics(topicsOf(pipeline)).map((topic) => ({ topic, partitions, growBelow: consumers }));
 }
 
 export function loadTopics(key: string, pipeline: VideoPipeline): PipelineLoadTopics {

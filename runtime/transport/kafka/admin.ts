@@ -6,7 +6,20 @@ import { createKafkaClient, type KafkaConnection, type KafkaLogger } from './con
 
 export interface TopicSpec {
   topic: string;
+  /** Partitions of a new topic, and what a topic that must grow grows to. */
   partitions: number;
+  /**
+   * Grow an existing topic only while it has fewer partitions than this (default: `partitions`).
+   * Growing re-keys videos onto new partitions while clients still use the old count (until their
+   * metadata refreshes), so the operator grows only when the consumers need more partitions.
+   */
+  growBelow?: number;
+}
+
+/** Whether an existing topic with `current` partitions grows to `spec.partitions` (pure). */
+export function mustGrow(spec: TopicSpec, current: number | undefined): boolean {
+  if (current === undefined) return false;
+  return current < Math.min(spec.growBelow ?? spec.partitions, spec.partitions);
 }
 
 export interface TopicChange {
@@ -80,7 +93,7 @@ export async function createKafkaAdmin(
         for (const t of create)
           changes.push({ topic: t.topic, action: 'created', fromPartitions: 0, toPartitions: t.partitions });
       }
-      const grow = topics.filter((t) => (current[t.topic] ?? t.partitions) < t.partitions);
+      const grow = topics.filter((t) => mustGrow(t, current[t.topic]));
       if (grow.length > 0) {
         await admin.createPartitions({
           topicPartitions: grow.map((t) => ({ topic: t.topic, count: t.partitions })),

@@ -24,6 +24,14 @@ export interface KafkaLogger {
  */
 export const foreverRetry = { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER };
 
+/**
+ * How old a client's topic metadata may get (kafkajs `metadataMaxAge`; Kafka's default is 5 min).
+ * When the operator grows a topic's partitions, a consumer learns of the new partitions only from
+ * fresh metadata (then it rejoins its group and the new partitions get a consumer), and a producer
+ * keys onto them only then: until that, messages on the new partitions wait unread.
+ */
+export const METADATA_MAX_AGE_MS = 10_000;
+
 export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLogger): Kafka {
   if (connection.brokers.length === 0) throw new Error('Kafka connection needs at least one broker');
   return new Kafka({

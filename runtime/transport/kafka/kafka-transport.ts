@@ -13,7 +13,7 @@ import {
   encodeSourceVideo,
   type SourceVideo,
 } from './codec.ts';
-import { createKafkaClient, type KafkaConnection } from './connection.ts';
+import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from './connection.ts';
 import { OutputGate } from './output-gate.ts';
 import type { KafkaSettings } from './settings.ts';
 import { KafkaSubscription, type SubscriptionEvents } from './subscription.ts';
@@ -53,6 +53,8 @@ export class KafkaTransport implements Transport {
     this.kafka = createKafkaClient(options.connection, options.logger);
     this.producer = this.kafka.producer({
       idempotent: true,
+      // Keys map onto grown partitions soon after the operator grows a topic (co-partitioning).
+      metadataMaxAge: METADATA_MAX_AGE_MS,
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       // Java-compatible murmur2 on the key: a video's messages share a partition in every topic.

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../executor/ports.ts';
 import type { StageMessage } from '../transport.ts';
-import { foreverRetry } from './connection.ts';
+import { foreverRetry, METADATA_MAX_AGE_MS } from './connection.ts';
 
 export interface OutputGateOptions {
   kafka: Kafka;
@@ -62,6 +62,8 @@ export class OutputGate {
     // A group of its own, never committed: every gate reads the whole tail it needs.
     this.reader = options.kafka.consumer({
       retry: foreverRetry,
+      // Partitions the operator adds to the output topic are read within this, not in 5 minutes.
+      metadataMaxAge: METADATA_MAX_AGE_MS,
       groupId: `${options.clientId}.output-reader.${randomUUID()}`,
     });
   }
@@ -104,7 +106,8 @@ export class OutputGate {
     const deadline = Date.now() + this.options.syncTimeoutMs;
     const ends = await this.admin.fetchTopicOffsets(this.topic);
     for (;;) {
-      const behind = ends.filter((e) => (this.position.get(e.partition) ?? -1) < Number(e.high));
+      // A partition the reader has not reached yet is behind unless it is empty.
+      const behind = ends.filter((e) => (this.position.get(e.partition) ?? Number(e.low)) < Number(e.high));
       if (behind.length === 0) return;
       if (Date.now() > deadline) {
         this.options.logger.warn(`output gate: not caught up with ${this.topic} in time; producing anyway`);

@@ -13,7 +13,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
-import { foreverRetry } from './connection.ts';
+import { foreverRetry, METADATA_MAX_AGE_MS } from './connection.ts';
 import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import type { KafkaSettings } from './settings.ts';
@@ -83,6 +83,8 @@ export class KafkaSubscription implements Subscription {
       allowAutoTopicCreation: false,
       // An idle fetch waits at most this long: bounds how long a stop waits for it.
       maxWaitTimeInMs: 1000,
+      // Grown partitions are found within this, not after Kafka's default 5 minutes.
+      metadataMaxAge: METADATA_MAX_AGE_MS,
       retry: foreverRetry,
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {

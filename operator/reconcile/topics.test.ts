@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { samplePipeline } from '../render/fixtures.ts';
+import { topicSpecs } from './topics.ts';
+
+test('topics are created with headroom and grow only once the consumers outnumber the partitions', () => {
+  const { pipeline, sessions, plan } = samplePipeline();
+  const specs = topicSpecs(pipeline, sessions, plan);
+  const replicas = Math.max(...plan.stages.map((s) => s.replicas));
+  assert.equal(specs.length, pipeline.spec.stages.length + 3, 'source, stages, output, dead letters');
+  for (const spec of specs) {
+    // Two consumers per stage replica; twice that many partitions, at least 4.
+    assert.equal(spec.growBelow, 2 * replicas);
+    assert.equal(spec.partitions, Math.max(4, 4 * replicas));
+  }
+  const doubled = {
+    ...plan,
+    stages: plan.stages.map((s) => ({ ...s, replicas: 2 * s.replicas })),
+    backends: plan.backends.map((b) => ({ ...b, replicas: 2 * b.replicas })),
+  };
+  const grown = topicSpecs(pipeline, sessions, doubled)[0]!;
+  assert.ok(grown.growBelow! <= specs[0]!.partitions, 'twice the plan fits the first partitions');
+});
