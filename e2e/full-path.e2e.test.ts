@@ -80,7 +80,9 @@ test('helm install → kubectl apply → scheduled pods run → labels on the ou
     log,
   );
   const backends = planned.status.plan.backends as { name: string; replicas: number; gpuProduct: string }[];
-  const pods = backends.reduce((n, b) => n + b.replicas, 1);
+  const ingestPods = planned.status.plan.ingest.replicas as number;
+  assert.ok(ingestPods >= 1, JSON.stringify(planned.status.plan.ingest));
+  const pods = backends.reduce((n, b) => n + b.replicas, ingestPods);
 
   // Every planned pod runs (the harness started it) and answers /readyz.
   let tails = '';
@@ -95,6 +97,11 @@ test('helm install → kubectl apply → scheduled pods run → labels on the ou
     },
     180_000,
     () => `${log()}\n${tails}\nexits: ${JSON.stringify(vpo.harness.unexpectedExits(), null, 1)}`,
+  );
+  assert.equal(
+    running.filter((r) => r.labels['serving.vpo.dev/role'] === 'ingest').length,
+    ingestPods,
+    'the planned ingest pods run',
   );
   const nodes = (await vpo.json(['get', 'nodes'])).items as any[];
   for (const run of running.filter((r) => r.labels['serving.vpo.dev/role'] === 'backend')) {

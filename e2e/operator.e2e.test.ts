@@ -53,6 +53,9 @@ async function backendDeployments(): Promise<Map<string, { rv: string; replicas:
   );
 }
 
+const ingestReplicas = async (): Promise<number> =>
+  (await json(['get', 'deploy', 'video-classifier-ingest', '-n', ns])).spec.replicas;
+
 async function reconciles(op: Operator): Promise<number> {
   const text = await (await fetch(`http://127.0.0.1:${await op.port()}/metrics`)).text();
   const m = /vpo_operator_reconciles_total\{kind="VideoPipeline",result="success"\} (\d+)/.exec(text);
@@ -93,6 +96,9 @@ describe('vpo operator', () => {
     for (const b of ready.status.plan.backends)
       assert.equal(deployments.get(b.name)?.replicas, b.replicas, b.name);
     assert.equal(deployments.size, ready.status.plan.backends.length);
+    // 11.57 videos/s at 4 per ingest pod (4 decodes at once within the 1000 ms allowance).
+    assert.deepEqual(ready.status.plan.ingest, { replicas: 3, capacityVps: '4' });
+    assert.equal(await ingestReplicas(), 3);
     const cm = await json(['get', 'configmap', 'video-classifier-config', '-n', ns]);
     // The ConfigMap holds the runtime file (runtime/roles/runtime-file.ts): the plan's backend
     // groups, replicas and batch sizes are in `runtime.backends`.
@@ -138,6 +144,9 @@ describe('vpo operator', () => {
         : undefined;
     });
     assert.equal(after.size, obj.status.plan.backends.length);
+    // 34.72 videos/s: 9 ingest pods.
+    assert.equal(obj.status.plan.ingest.replicas, 9);
+    await eventually('the ingest Deployment to follow', async () => (await ingestReplicas()) === 9);
     const same = (b: any) =>
       JSON.stringify([b.name, b.gpuProduct, b.replicas, b.sessions.map((s: any) => s.session).sort()]);
     for (const b of obj.status.plan.backends) {

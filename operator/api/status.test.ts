@@ -33,6 +33,7 @@ const plan: Plan = {
       sessions: [{ stage: 'scene', session: 'scene-classifier', batchSize: 10, rateVps: 3 }],
     },
   ],
+  ingest: { replicas: 2, capacityVps: 4 },
   explanation: 'because',
 };
 
@@ -53,6 +54,7 @@ test('planToStatus writes decimals as quantity strings and keeps integers', () =
   assert.equal(s.backends?.[0]?.occupancy, '0.74');
   assert.equal(s.backends?.[0]?.dutyCycleMicros, 864000);
   assert.equal(s.backends?.[0]?.sessions[0]?.rateVps, '3');
+  assert.deepEqual(s.ingest, { replicas: 2, capacityVps: '4' });
   assert.equal(s.explanation, 'because');
 });
 

@@ -46,6 +46,12 @@ export function planToStatus(plan: Plan): VideoPipelineStatusPlan {
         rateVps: formatDecimal(s.rateVps),
       })),
     })),
+    ingest: {
+      replicas: plan.ingest.replicas,
+      ...(plan.ingest.capacityVps !== undefined
+        ? { capacityVps: formatDecimal(plan.ingest.capacityVps) }
+        : {}),
+    },
     explanation: plan.explanation,
   };
 }

@@ -110,6 +110,7 @@ export function toPlanRequest(
       peakFactor: quantity(spec.load.peakFactor, 1),
       sloMs: spec.latencySLO.p99Ms,
       ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+      ingestConcurrency: spec.source?.downloadConcurrency ?? 4,
       hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
       stages: spec.stages.map((s) => ({
         name: s.name,

@@ -368,6 +368,14 @@ export interface VideoPipelineStatusPlanBackend {
   sessions: VideoPipelineStatusPlanBackendSession[];
 }
 
+/** The ingest pods (CPU only) that download and decode each video once. */
+export interface VideoPipelineStatusPlanIngest {
+  /** Ingest pods; the planned source rate over one pod's capacity, rounded up. */
+  replicas?: number;
+  /** Videos per second one ingest pod is planned to take (source.downloadConcurrency at once, each within latencySLO.ingestAllowanceMs). */
+  capacityVps?: string;
+}
+
 /** The plan, as the planner computed it. */
 export interface VideoPipelineStatusPlan {
   /** GPUs the plan uses (sum of backend replicas). */
@@ -380,6 +388,8 @@ export interface VideoPipelineStatusPlan {
   stages?: VideoPipelineStatusPlanStage[];
   /** Groups of identical GPU backends; one Deployment each. */
   backends?: VideoPipelineStatusPlanBackend[];
+  /** The ingest pods (CPU only) that download and decode each video once. */
+  ingest?: VideoPipelineStatusPlanIngest;
   /** One paragraph a person can read, saying why these numbers. */
   explanation?: string;
 }

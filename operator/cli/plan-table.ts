@@ -1,5 +1,5 @@
 // The table a person reads: per stage budget, batch, replicas, rate and capacity; per backend
-// group its sessions, duty cycle, occupancy and replicas; totals; the explanation.
+// group its sessions, duty cycle, occupancy and replicas; the ingest pods; totals; the explanation.
 import { formatDecimal } from '../api/quantity.ts';
 import type { PlanReport } from './plan-all.ts';
 
@@ -84,7 +84,12 @@ export function renderReport(r: PlanReport): string {
   }
   lines.push(...columns(backendRows).map((l) => `  ${l}`), '');
   const ratio = plan.lowerBoundGpus > 0 ? formatDecimal(plan.gpus / plan.lowerBoundGpus) : '-';
+  const perPod =
+    plan.ingest.capacityVps !== undefined
+      ? ` at ${formatDecimal(plan.ingest.capacityVps)} videos/s each`
+      : '';
   lines.push(
+    `  INGEST ${plan.ingest.replicas} pod(s)${perPod} (CPU only)`,
     `  TOTAL  ${plan.gpus} GPU(s) ${plan.gpuProduct}; lower bound ${formatDecimal(plan.lowerBoundGpus)}; ratio ${ratio}`,
     '',
     ...wrap(plan.explanation, 100, '  '),

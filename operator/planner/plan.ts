@@ -3,6 +3,7 @@
 import type { GpuGroup } from './backends.ts';
 import { groupGpus, toBackendGroups, toStagePlans } from './backends.ts';
 import { explain } from './explain.ts';
+import { planIngest } from './ingest.ts';
 import { availableByProduct } from './inventory.ts';
 import type { PipelineInput, ProductOptions, ProductPlan } from './plan-product.ts';
 import { planOnProduct } from './plan-product.ts';
@@ -34,6 +35,7 @@ function toPlan(chosen: OkProductPlan, namePrefix: string, multi: boolean, other
     lowerBoundGpus: chosen.lowerBoundGpus,
     stages,
     backends: toBackendGroups(groups, namePrefix, chosen.product),
+    ingest: planIngest(chosen.pipelines.map((p) => p.pipeline)),
     explanation: explain(chosen, others),
   };
 }

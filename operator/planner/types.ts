@@ -44,6 +44,8 @@ export interface PlannerPipeline {
   sloMs: number;
   /** Paid before the split: download + decode once per video. */
   ingestAllowanceMs: number;
+  /** Videos one ingest pod downloads and decodes at once (source.downloadConcurrency; default 4). */
+  ingestConcurrency?: number;
   /** Paid per stage on the longest path: one Kafka hop. */
   hopAllowanceMs: number;
   stages: PlannerStage[];
@@ -100,12 +102,24 @@ export interface BackendGroupPlan {
   sessions: BackendSessionPlan[];
 }
 
+/** The ingest pods (CPU only) in front of the stages. */
+export interface IngestPlan {
+  /** Pods: the planned source rate over one pod's capacity, rounded up; at least 1. */
+  replicas: number;
+  /**
+   * Videos per second one pod is planned to take: ingestConcurrency videos at once, each within
+   * the ingest allowance (ingestConcurrency × 1000 / ingestAllowanceMs). Absent with no allowance.
+   */
+  capacityVps?: number;
+}
+
 export interface Plan {
   gpus: number;
   gpuProduct: string;
   lowerBoundGpus: number;
   stages: StagePlan[];
   backends: BackendGroupPlan[];
+  ingest: IngestPlan;
   explanation: string;
 }
 

@@ -18,6 +18,7 @@ const plan = (backends: BackendGroupPlan[]): Plan => ({
   lowerBoundGpus: 1,
   stages: [],
   backends,
+  ingest: { replicas: 1 },
   explanation: '',
 });
 const prev = (name: string, stages: string[], replicas = 1, occupancy = 0.5): PreviousGroup => ({

@@ -1,9 +1,11 @@
 // The Deployments of a pipeline: one per backend group of the plan (replicas from the plan, one
-// GPU per pod, pinned to the group's GPU product) and one ingest Deployment. Pure: nothing here
+// GPU per pod, pinned to the group's GPU product) and the ingest Deployment (the plan's ingest
+// replicas, a CPU per concurrent decode). Pure: nothing here
 // depends on anything but the arguments, so an unchanged group renders byte-identical and
 // server-side apply leaves its Deployment untouched.
 import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
-import type { BackendGroupPlan } from '../planner/types.ts';
+import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
+import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
@@ -106,17 +108,17 @@ export function backendDeployment(
   );
 }
 
-export function ingestDeployment(pipeline: VideoPipeline, options: RenderOptions) {
+export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
   return deployment(
     pipeline,
     ingestName(pipeline.metadata.name),
-    1,
+    plan.ingest.replicas,
     {
       role: 'ingest',
       selector: { [LABELS.role]: 'ingest' },
       args: [],
       env: {},
-      resources: ingestResources,
+      resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY),
     },
     options,
   );

@@ -67,6 +67,14 @@ test('ingest Deployment, metrics and ingest Services, and the runtime config Con
     (o) => o.metadata.name === 'video-classifier-ingest' && o.kind === 'Deployment',
   ) as Obj;
   assert.deepEqual(ingest.spec.template.spec.containers[0].args.slice(0, 3), ['runtime', '--role', 'ingest']);
+  // The plan's ingest pods, a CPU per concurrent decode (downloadConcurrency, default 4).
+  assert.equal(ingest.spec.replicas, plan.ingest.replicas);
+  assert.equal(ingest.spec.template.spec.containers[0].resources.requests.cpu, '4');
+  const more = { ...plan, ingest: { replicas: 5, capacityVps: 4 } };
+  const scaled = desiredChildren(pipeline, sessions, more, options).objects.find(
+    (o) => o.metadata.name === 'video-classifier-ingest' && o.kind === 'Deployment',
+  ) as Obj;
+  assert.equal(scaled.spec.replicas, 5);
   const services = objects.filter((o) => o.kind === 'Service').map((o) => o.metadata.name);
   assert.deepEqual(services, ['video-classifier-metrics', 'video-classifier-ingest']);
   const cm = objects.find((o) => o.kind === 'ConfigMap') as Obj;

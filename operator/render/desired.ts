@@ -30,7 +30,7 @@ export function desiredChildren(
   const objects = [
     configMap(pipeline, sessions, plan, options),
     ...backends,
-    ingestDeployment(pipeline, options),
+    ingestDeployment(pipeline, plan, options),
     ...services(pipeline),
   ] as unknown as DesiredChild[];
   return { objects, backendNames: backends.map((b) => b.metadata.name as string) };

@@ -31,7 +31,15 @@ export function backendResources(sessions: ModelSession[]): Record<string, Recor
   };
 }
 
-export const ingestResources = {
-  requests: { cpu: '1', memory: '1Gi' },
-  limits: { memory: '2Gi' },
-};
+/**
+ * An ingest pod decodes `concurrency` videos at once, one ffmpeg thread each: a CPU per decode, so
+ * the planned capacity (concurrency within the ingest allowance) is what the scheduler reserves.
+ * Memory: a decoded clip is a few MB; downloads go to a temp dir, bounded by maxVideoBytes.
+ */
+export function ingestResources(concurrency: number): Record<string, Record<string, string>> {
+  const memoryMiB = 512 + 256 * concurrency;
+  return {
+    requests: { cpu: String(concurrency), memory: `${memoryMiB}Mi` },
+    limits: { memory: `${2 * memoryMiB}Mi` },
+  };
+}

@@ -43,6 +43,7 @@ const plan: Plan = {
   gpus: 1,
   gpuProduct: 'cpu',
   lowerBoundGpus: 0.5,
+  ingest: { replicas: 1 },
   explanation: '',
   stages: [
     {

@@ -11,6 +11,7 @@ function planWith(capacities: Record<string, number>): Plan {
     gpuProduct: 'cpu',
     lowerBoundGpus: 1,
     backends: [],
+    ingest: { replicas: 1 },
     explanation: '',
     stages: Object.entries(capacities).map(([name, capacityVps]) => ({
       name,
