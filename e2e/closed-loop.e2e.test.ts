@@ -3,7 +3,8 @@
 // offsets in Kafka, re-plans when the demand leaves [0.8×, 1.1×] of the planned rate, and the
 // Deployments follow; the kubelet stand-in runs the pods the scheduler places on KWOK GPU nodes.
 // Produce at 0.75 videos/s (the spec's target, peakFactor 1), double to 1.5 → lag grows and
-// throughput falls behind (Degraded=True) → the operator re-plans with more backends; halve back →
+// throughput falls behind (Degraded=True) → the operator re-plans with more backends (and a second
+// ingest pod: the test's ingest takes 1 video/s per pod); halve back →
 // fewer backends after the hysteresis window, and Degraded clears once the backlog drained. The
 // topics keep their partitions within the headroom; past it they grow, and the pods' clients find
 // the new partitions within seconds (metadata max age 10 s; e2e/kafka-faults.integration.test.ts).
@@ -69,7 +70,14 @@ const slowCopy = (doc: any) => {
     }));
   }
   if (doc.kind !== 'VideoPipeline') return;
-  doc.spec.source = { ...doc.spec.source, kafkaTopic: topic('incoming'), allowedUriSchemes: ['file'] };
+  // One decode at a time per ingest pod: 1 video/s each (1000 ms allowance), so the doubled load
+  // needs a second ingest pod too.
+  doc.spec.source = {
+    ...doc.spec.source,
+    kafkaTopic: topic('incoming'),
+    allowedUriSchemes: ['file'],
+    downloadConcurrency: 1,
+  };
   doc.spec.output = { kafkaTopic: topic('results') };
   doc.spec.deadLetter = { kafkaTopic: topic('dead'), maxRetries: 1 };
   // peakFactor 1: the plan has no headroom over the target, so twice the target is more than the
@@ -103,6 +111,9 @@ async function produce(): Promise<void> {
 const pipeline = () => vpo.json(['get', 'vp', 'video-classifier', '-n', vpo.pipelines]);
 const condition = (vp: any, type: string) => vp.status?.conditions?.find((c: any) => c.type === type);
 
+const ingestReplicas = async (): Promise<number> =>
+  (await vpo.json(['get', 'deployment', 'video-classifier-ingest', '-n', vpo.pipelines])).spec.replicas;
+
 async function backendReplicas(): Promise<number> {
   const list = await vpo.json([
     'get',
@@ -135,6 +146,7 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
     log,
   );
   assert.equal(initial, 2, 'the slow profiles plan 2 GPUs for 0.75 videos/s');
+  assert.equal(await ingestReplicas(), 1, 'one ingest pod for 0.75 videos/s');
   await eventually(
     'the initial backends running',
     async () => allRunning(await backendReplicas()),
@@ -191,6 +203,17 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
       log,
     );
     await eventually('Degraded=True after doubling', async () => seen.degraded.length > 0, 30_000, log);
+    // The ingest follows the plan too: a second pod for the doubled load, running.
+    await eventually(
+      'a second ingest pod',
+      async () => {
+        const planned = (await pipeline()).status.plan.ingest.replicas;
+        const running = vpo.harness.running().filter((r) => r.labels['serving.vpo.dev/role'] === 'ingest');
+        return planned >= 2 && (await ingestReplicas()) === planned && running.length === planned;
+      },
+      60_000,
+      log,
+    );
 
     rateVps = 0.75;
     await eventually(

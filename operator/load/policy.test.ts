@@ -84,3 +84,35 @@ test('a window straddling the start of the load does not shrink the plan', () =>
   assert.equal(real.replan, false);
   assert.equal(decide(real.state, { arrivalVps: 5, lag: 0 }, T, 40_000).replan, false);
 });
+
+test('after a re-plan the next waits for its backends to be available, or the grace period', () => {
+  const up = decide(start, { arrivalVps: 20, lag: 0 }, T, 20_000);
+  assert.ok(up.replan && up.state.rolloutSinceMs === 20_000);
+  // The rollout left a backlog and more arrive: no bigger plan while its pods start.
+  const busy = { arrivalVps: 30, lag: 100 };
+  const held = decide(up.state, busy, T, 30_000, DEFAULT_LOAD_POLICY, false);
+  assert.equal(held.replan, false);
+  assert.equal(held.state.rolloutSinceMs, 20_000, 'still rolling out');
+  // Available now: the load decides again.
+  const next = decide(held.state, busy, T, 40_000, DEFAULT_LOAD_POLICY, true);
+  assert.ok(next.replan && next.reason === 'LoadAbove');
+  // A rollout that never completes holds at most the grace period.
+  const late = 20_000 + DEFAULT_LOAD_POLICY.rolloutGraceMs;
+  assert.equal(decide(up.state, busy, T, late - 1, DEFAULT_LOAD_POLICY, false).replan, false);
+  assert.equal(decide(up.state, busy, T, late, DEFAULT_LOAD_POLICY, false).replan, true);
+});
+
+test('while a backlog shrinks from epoch to epoch the plan holds; growing again, it counts', () => {
+  const first = decide(start, { arrivalVps: 10, lag: 0, backlogVideos: 40 }, T, 20_000);
+  assert.ok(first.replan && first.demandVps === 14, 'a new backlog counts');
+  // Draining at 14 − 10 = 4 videos/s: arrivals alone are below the band, but shrinking the plan
+  // now would stop the drain.
+  let state = first.state;
+  for (const [i, backlogVideos] of [30, 20, 10].entries()) {
+    const d = decide(state, { arrivalVps: 10, lag: 0, backlogVideos }, T, 30_000 + i * 10_000);
+    assert.equal(d.replan, false, `draining, ${backlogVideos} left`);
+    state = d.state;
+  }
+  const growing = decide(state, { arrivalVps: 10, lag: 0, backlogVideos: 60 }, T, 60_000);
+  assert.ok(growing.replan && growing.demandVps === 16, 'growing again: it counts');
+});

@@ -4,8 +4,11 @@
 // is the arrival rate plus what it takes to drain the backlog within one epoch, where the backlog
 // is counted in videos (not messages summed over stage topics) and the work the latency SLO lets be
 // in flight at the arrival rate (arrival × p99 SLO) is no backlog: a pipeline keeping up always has
-// that much uncommitted. No signal yet (no samples, nothing arrived, nothing waiting) means the
-// spec's target stands.
+// that much uncommitted; while a backlog past that shrinks from epoch to epoch, it is draining and
+// the plan holds.
+// After a re-plan the next waits until the new plan's backends are available (or a grace period):
+// a rollout's own backlog must not feed the next re-plan. No signal yet (no samples, nothing
+// arrived, nothing waiting) means the spec's target stands.
 
 export interface LoadPolicy {
   epochMs: number;
@@ -13,6 +16,12 @@ export interface LoadPolicy {
   highFactor: number;
   /** The plan never goes below this fraction of the spec's target rate. */
   minFractionOfTarget: number;
+  /**
+   * After a load re-plan, the next one waits until the new plan's backends are all available, or
+   * this long: a rollout replaces pods, the backlog it leaves is not new demand (else every
+   * re-plan would cause the next, bigger one).
+   */
+  rolloutGraceMs: number;
 }
 
 export const DEFAULT_LOAD_POLICY: LoadPolicy = {
@@ -20,6 +29,7 @@ export const DEFAULT_LOAD_POLICY: LoadPolicy = {
   lowFactor: 0.8,
   highFactor: 1.1,
   minFractionOfTarget: 0.1,
+  rolloutGraceMs: 120_000,
 };
 
 export interface LoadSample {
@@ -46,6 +56,10 @@ export interface LoadState {
   epochStartMs: number;
   /** The demand of the previous epoch when it was below the band (scale-down waits one more). */
   belowVps?: number;
+  /** When the last load re-plan was made, until its backends were all seen available. */
+  rolloutSinceMs?: number;
+  /** The backlog (videos) at the last epoch: a backlog that shrank since is draining, not demand. */
+  backlogVideos?: number;
 }
 
 export type LoadDecision =
@@ -75,11 +89,30 @@ export function decide(
   target: LoadTarget,
   nowMs: number,
   policy: LoadPolicy = DEFAULT_LOAD_POLICY,
+  /** Whether every backend of the current plan is available (false while a rollout runs). */
+  rolledOut = true,
 ): LoadDecision {
   const targetVps = target.vps;
   if (nowMs - state.epochStartMs < policy.epochMs) return { replan: false, state };
-  const next = { ...state, epochStartMs: nowMs };
+  const { rolloutSinceMs, backlogVideos: lastBacklog, ...rest0 } = state;
+  const backlog = sample ? (sample.backlogVideos ?? sample.lag) : undefined;
+  const next: LoadState = {
+    ...rest0,
+    epochStartMs: nowMs,
+    ...(backlog !== undefined ? { backlogVideos: backlog } : {}),
+  };
+  if (rolloutSinceMs !== undefined && !rolledOut && nowMs - rolloutSinceMs < policy.rolloutGraceMs) {
+    // The last re-plan's pods are still starting: hold, whatever the load says meanwhile.
+    return { replan: false, state: { ...next, rolloutSinceMs } };
+  }
   if (!sample || (sample.arrivalVps <= 0 && sample.lag <= 0)) return { replan: false, state: next };
+  // A backlog past the SLO's allowance that shrank since the last epoch is draining with the
+  // capacity there is: neither more (it drains) nor less (it would stop draining).
+  const excess = demandVps(sample, target.latencySloMs, policy) > sample.arrivalVps;
+  if (excess && lastBacklog !== undefined && backlog !== undefined && backlog < lastBacklog) {
+    const { belowVps: _, ...rest } = next;
+    return { replan: false, state: rest };
+  }
   const demand = Math.max(
     demandVps(sample, target.latencySloMs, policy),
     targetVps * policy.minFractionOfTarget,
@@ -87,7 +120,12 @@ export function decide(
   const planned = state.plannedVps;
   if (demand > planned * policy.highFactor) {
     const { belowVps: _, ...rest } = next;
-    return { replan: true, state: { ...rest, plannedVps: demand }, demandVps: demand, reason: 'LoadAbove' };
+    return {
+      replan: true,
+      state: { ...rest, plannedVps: demand, rolloutSinceMs: nowMs },
+      demandVps: demand,
+      reason: 'LoadAbove',
+    };
   }
   if (demand < planned * policy.lowFactor) {
     // Scaling down waits for a second epoch below the band: a window that straddles the start of
@@ -95,7 +133,12 @@ export function decide(
     if (state.belowVps === undefined) return { replan: false, state: { ...next, belowVps: demand } };
     const down = Math.max(demand, state.belowVps);
     const { belowVps: _, ...rest } = next;
-    return { replan: true, state: { ...rest, plannedVps: down }, demandVps: down, reason: 'LoadBelow' };
+    return {
+      replan: true,
+      state: { ...rest, plannedVps: down, rolloutSinceMs: nowMs },
+      demandVps: down,
+      reason: 'LoadBelow',
+    };
   }
   const { belowVps: _, ...rest } = next;
   return { replan: false, state: rest };

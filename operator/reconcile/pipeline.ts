@@ -40,8 +40,8 @@ async function observeLoad(ctx: ReconcileContext, key: string, pipeline: VideoPi
   if (sample?.latencyError)
     ctx.logger.warn(`reading output records of VideoPipeline ${key}: ${sample.latencyError}`);
   const target = { vps: targetVps, latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0 };
-  const decision = decide(state, sample, target, ctx.clock.nowMs(), ctx.loadPolicy);
-  ctx.loadStates.set(key, { ...decision.state, generation: gen });
+  const decision = decide(state, sample, target, ctx.clock.nowMs(), ctx.loadPolicy, state.rolledOut ?? true);
+  ctx.loadStates.set(key, { ...decision.state, generation: gen, rolledOut: state.rolledOut });
   if (decision.replan) {
     ctx.logger.info(
       `VideoPipeline ${key}: load ${decision.reason}, re-planning for ${decision.demandVps} videos/s`,
@@ -115,6 +115,9 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     : { backends: [], deleted: [] };
   for (const d of applied.deleted)
     await ctx.events.record(obj, 'Normal', 'BackendRemoved', `deleted Deployment ${d}`);
+  // Whether the plan's backends all run: the load policy holds further re-plans until they do.
+  const loadState = ctx.loadStates.get(key);
+  if (loadState && desired) loadState.rolledOut = applied.backends.every((b) => b.available >= b.replicas);
 
   const status = pipelineStatus(
     pipeline,
