@@ -80,8 +80,7 @@ export function startRole(args: string[], log: (line: string) => void): Promise<
     },
   );
   child.stderr?.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n'))
-      if (line && !/TimeoutNegative|Timeout duration|--trace-warnings/.test(line)) log(line);
+    for (const line of d.toString().split('\n')) if (line) log(line);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return new Promise((resolve, reject) => {

@@ -10,6 +10,7 @@ import { systemClock } from '../../runtime/executor/ports.ts';
 import { diamondConfig } from '../../runtime/executor/test-fixtures.ts';
 import { createKafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
 import { KafkaTransport } from '../../runtime/transport/kafka/kafka-transport.ts';
+import { quietKafkajsTimeoutWarnings } from '../../runtime/transport/kafka/quiet-warnings.ts';
 import { type KafkaSettings, kafkaSettingsFromConfig } from '../../runtime/transport/kafka/settings.ts';
 import { allTopics, pipelineTopics } from '../../runtime/transport/kafka/topic-names.ts';
 import type { DeadLetter, StageMessage } from '../../runtime/transport/transport.ts';
@@ -119,6 +120,7 @@ export function ingested(videoId: string, outputs: Record<string, unknown> = {})
 }
 
 export function rawClient(bootstrap: string): Kafka {
+  quietKafkajsTimeoutWarnings();
   return new Kafka({
     clientId: 'it-raw',
     brokers: [bootstrap],

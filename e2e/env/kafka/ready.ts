@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
+import { quietKafkajsTimeoutWarnings } from '../../../runtime/transport/kafka/quiet-warnings.ts';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
@@ -24,6 +25,7 @@ export function freePort(): Promise<number> {
  * "the group coordinator is not available" on a fresh broker.
  */
 export async function brokerAnswers(bootstrap: string): Promise<boolean> {
+  quietKafkajsTimeoutWarnings();
   const admin = new Kafka({
     clientId: 'vpo-env-ready',
     brokers: [bootstrap],

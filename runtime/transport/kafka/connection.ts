@@ -1,6 +1,7 @@
 // How a vpo process reaches Kafka: brokers, client id, optional TLS and SASL. The only place a
 // kafkajs client is built (kafkajs is in maintenance mode: this folder is all that would change).
 import { Kafka, type LogEntry, logLevel, type SASLOptions } from 'kafkajs';
+import { quietKafkajsTimeoutWarnings } from './quiet-warnings.ts';
 
 export interface KafkaConnection {
   brokers: string[];
@@ -34,6 +35,7 @@ export const METADATA_MAX_AGE_MS = 10_000;
 
 export function createKafkaClient(connection: KafkaConnection, logger?: KafkaLogger): Kafka {
   if (connection.brokers.length === 0) throw new Error('Kafka connection needs at least one broker');
+  quietKafkajsTimeoutWarnings();
   return new Kafka({
     clientId: connection.clientId,
     brokers: connection.brokers,
