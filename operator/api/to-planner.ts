@@ -110,7 +110,9 @@ export function toPlanRequest(
       peakFactor: quantity(spec.load.peakFactor, 1),
       sloMs: spec.latencySLO.p99Ms,
       ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
-      ingestConcurrency: spec.source?.downloadConcurrency ?? 4,
+      ...(spec.source?.downloadConcurrency !== undefined
+        ? { ingestConcurrency: spec.source.downloadConcurrency }
+        : {}),
       hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
       stages: spec.stages.map((s) => ({
         name: s.name,

@@ -108,15 +108,13 @@ export function decide(
   if (!sample || (sample.arrivalVps <= 0 && sample.lag <= 0)) return { replan: false, state: next };
   // A backlog past the SLO's allowance that shrank since the last epoch is draining with the
   // capacity there is: neither more (it drains) nor less (it would stop draining).
-  const excess = demandVps(sample, target.latencySloMs, policy) > sample.arrivalVps;
+  const needed = demandVps(sample, target.latencySloMs, policy);
+  const excess = needed > sample.arrivalVps;
   if (excess && lastBacklog !== undefined && backlog !== undefined && backlog < lastBacklog) {
     const { belowVps: _, ...rest } = next;
     return { replan: false, state: rest };
   }
-  const demand = Math.max(
-    demandVps(sample, target.latencySloMs, policy),
-    targetVps * policy.minFractionOfTarget,
-  );
+  const demand = Math.max(needed, targetVps * policy.minFractionOfTarget);
   const planned = state.plannedVps;
   if (demand > planned * policy.highFactor) {
     const { belowVps: _, ...rest } = next;

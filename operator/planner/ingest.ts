@@ -6,13 +6,14 @@ import type { IngestPlan, PlannerPipeline } from './types.ts';
 
 export const DEFAULT_INGEST_CONCURRENCY = 4;
 
-export function ingestCapacityVps(pipeline: PlannerPipeline): number | undefined {
+function ingestCapacityVps(pipeline: PlannerPipeline): number | undefined {
   if (!(pipeline.ingestAllowanceMs > 0)) return undefined;
   const concurrency = pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
   return (concurrency * 1000) / pipeline.ingestAllowanceMs;
 }
 
-function planOne(pipeline: PlannerPipeline): IngestPlan {
+/** The ingest pods of one pipeline. */
+export function planIngestFor(pipeline: PlannerPipeline): IngestPlan {
   const capacityVps = ingestCapacityVps(pipeline);
   if (capacityVps === undefined) return { replicas: 1 };
   const rateVps = pipeline.videosPerSecond * pipeline.peakFactor;
@@ -22,7 +23,7 @@ function planOne(pipeline: PlannerPipeline): IngestPlan {
 }
 
 export function planIngest(pipelines: PlannerPipeline[]): IngestPlan {
-  const plans = pipelines.map(planOne);
+  const plans = pipelines.map(planIngestFor);
   if (plans.length === 1) return plans[0]!;
   return { replicas: plans.reduce((n, p) => n + p.replicas, 0) };
 }

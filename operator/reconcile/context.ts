@@ -34,8 +34,8 @@ export interface ReconcileContext {
   caches: Caches;
   /** GPUs each pipeline's current plan uses, by pipeline key. */
   plans: Map<string, PlannedUse>;
-  /** Load-driven planning state by pipeline key. */
-  /** With the generation it belongs to, and whether the plan's backends were all available. */
+  /** Load-driven planning state by pipeline key, with the generation it belongs to and whether
+   * the plan's backends were all available at the last reconcile. */
   loadStates: Map<string, LoadState & { generation: number | undefined; rolledOut?: boolean }>;
   render: RenderOptions;
   events: EventRecorder;

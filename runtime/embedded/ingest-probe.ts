@@ -7,27 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { RuntimeConfig } from '../config/runtime-config.ts';
 import { createDirFrameStore } from '../framestore/dir-store.ts';
-import { createIngestor, type IngestOptions } from '../ingest/ingestor.ts';
-
-/** The ingestor options of the embedded mode, from the runtime config. */
-export function embeddedIngestOptions(
-  config: RuntimeConfig,
-  tempDir: string,
-  decodeConcurrency: number,
-): IngestOptions {
-  return {
-    sampling: config.sampling,
-    allowedUriSchemes: config.source.allowedUriSchemes,
-    maxVideoBytes: config.source.maxVideoBytes,
-    allowPrivateNetworks: config.source.allowPrivateNetworks,
-    connectTimeoutMs: config.source.connectTimeoutMs,
-    readTimeoutMs: config.source.readTimeoutMs,
-    maxDurationSeconds: config.source.maxDurationSeconds,
-    downloadConcurrency: config.source.downloadConcurrency,
-    decodeConcurrency,
-    tempDir,
-  };
-}
+import { createIngestor } from '../ingest/ingestor.ts';
+import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 
 export interface DecodeProbe {
   /** Mean wall time of one decode while `concurrency` run at once, ms. */
@@ -47,7 +28,7 @@ export async function probeDecode(
   const root = await mkdtemp(path.join(os.tmpdir(), 'vpo-probe-'));
   try {
     const frameStore = await createDirFrameStore({ root, ttlSeconds: 60 }, {});
-    const ingestor = createIngestor(embeddedIngestOptions(config, root, concurrency), { frameStore });
+    const ingestor = createIngestor(ingestOptionsFromConfig(config, root, concurrency), { frameStore });
     const once = async (i: number) => {
       const startMs = nowMs();
       const { frameRef } = await ingestor.ingest({ videoId: `probe-${i}`, uri });

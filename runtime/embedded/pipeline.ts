@@ -10,10 +10,10 @@ import type { Clock, Logger, VideoIngestor } from '../executor/ports.ts';
 import { createDirFrameStore } from '../framestore/dir-store.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import { createIngestor } from '../ingest/ingestor.ts';
+import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import { InProcTransport } from '../transport/inproc.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
-import { embeddedIngestOptions } from './ingest-probe.ts';
 import { createStageWorkers } from './stage-workers.ts';
 
 export interface EmbeddedOptions {
@@ -50,7 +50,7 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       { root, ttlSeconds: config.frameStore.ttlSeconds },
       { metrics, clock: () => clock.nowMs() },
     );
-    const ingestor = createIngestor(embeddedIngestOptions(config, root, Math.max(1, options.devices)), {
+    const ingestor = createIngestor(ingestOptionsFromConfig(config, root, Math.max(1, options.devices)), {
       frameStore,
       metrics,
       clock: () => clock.nowMs(),

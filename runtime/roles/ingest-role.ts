@@ -9,6 +9,7 @@ import path from 'node:path';
 import { startExecutor } from '../executor/executor.ts';
 import type { VideoIngestor } from '../executor/ports.ts';
 import { createIngestor } from '../ingest/ingestor.ts';
+import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 import {
   connectTransport,
   openFrameStore,
@@ -27,21 +28,15 @@ export async function startIngestRole(
   const config = file.runtime;
   const frameStore = await openFrameStore(file, deps);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-ingest-'));
-  const ingestor = createIngestor(
-    {
-      sampling: config.sampling,
-      allowedUriSchemes: config.source.allowedUriSchemes,
-      maxVideoBytes: config.source.maxVideoBytes,
-      allowPrivateNetworks: config.source.allowPrivateNetworks,
-      connectTimeoutMs: config.source.connectTimeoutMs,
-      readTimeoutMs: config.source.readTimeoutMs,
-      maxDurationSeconds: config.source.maxDurationSeconds,
-      downloadConcurrency: config.source.downloadConcurrency,
-      decodeConcurrency: Math.max(1, Math.min(config.source.downloadConcurrency, os.availableParallelism())),
-      tempDir,
-    },
-    { frameStore, metrics: deps.metrics, clock: () => deps.clock.nowMs() },
+  const decodeConcurrency = Math.max(
+    1,
+    Math.min(config.source.downloadConcurrency, os.availableParallelism()),
   );
+  const ingestor = createIngestor(ingestOptionsFromConfig(config, tempDir, decodeConcurrency), {
+    frameStore,
+    metrics: deps.metrics,
+    clock: () => deps.clock.nowMs(),
+  });
   const videoIngestor: VideoIngestor = {
     ingest: async (request) => {
       const { frameRef, meta } = await ingestor.ingest(request);
