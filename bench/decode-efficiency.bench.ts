@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createDirFrameStore } from '../runtime/framestore/dir-store.ts';
+import { openFrameStore } from '../runtime/framestore/open.ts';
 import type { DecodeRequest, SampleMethod } from '../runtime/ingest/decode.ts';
 import { decodeArgs } from '../runtime/ingest/decode.ts';
 import { createIngestor } from '../runtime/ingest/ingestor.ts';
@@ -92,7 +92,7 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
   try {
     for (const clip of [...clips, longClip]) await generateClip(dir, clip);
     const files = clips.map((c) => path.join(dir, c.file));
-    const store = await createDirFrameStore({ root: path.join(dir, 'frames'), ttlSeconds: 600 });
+    const store = await openFrameStore({ kind: 'dir', root: path.join(dir, 'frames') }, 600);
     const ingestor = createIngestor(
       { sampling, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 30, decodeThreads: threads },
       { frameStore: store },

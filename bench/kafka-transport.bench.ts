@@ -5,12 +5,12 @@
 // the bare loop is the yardstick. Uses KAFKA_BOOTSTRAP or starts a broker.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
+import { kafkaSettingsFromConfig } from '../contract/kafka-settings.ts';
+import type { RuntimeConfig } from '../contract/runtime-config.ts';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
-import type { RuntimeConfig } from '../runtime/config/runtime-config.ts';
+import { createKafkaAdmin } from '../kafka/admin.ts';
 import { systemClock } from '../runtime/executor/ports.ts';
-import { createKafkaAdmin } from '../runtime/transport/kafka/admin.ts';
 import { KafkaTransport } from '../runtime/transport/kafka/kafka-transport.ts';
-import { kafkaSettingsFromConfig } from '../runtime/transport/kafka/settings.ts';
 import type { StageMessage } from '../runtime/transport/transport.ts';
 import type { BenchFigure } from './run.ts';
 

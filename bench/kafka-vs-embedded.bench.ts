@@ -10,10 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
-import { startEmbeddedPipeline } from '../runtime/embedded/pipeline.ts';
+import { startEmbeddedPipeline } from '../embedded/pipeline.ts';
+import { startTopicReader } from '../kafka/topic-reader.ts';
 import { systemClock } from '../runtime/executor/ports.ts';
 import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
-import { startTopicReader } from '../runtime/transport/kafka/topic-reader.ts';
 import {
   percentile,
   repoRoot,

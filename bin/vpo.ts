@@ -12,7 +12,7 @@ const commands: Record<string, { module: string; exportName: string; summary: st
     summary: 'plan GPUs for pipelines',
   },
   run: {
-    module: '../runtime/cli/run-command.ts',
+    module: '../embedded/run-command.ts',
     exportName: 'runCommand',
     summary: 'run a pipeline locally',
   },

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { startTopicReader } from '../runtime/transport/kafka/topic-reader.ts';
+import { startTopicReader } from '../kafka/topic-reader.ts';
 import type { DeadLetter, StageMessage } from '../runtime/transport/transport.ts';
 import { repoRoot, startRoles, submitVideo, writeSampleRuntimeFile } from '../scripts/kafka-pipeline.ts';
 import { getTestEnv } from './env/environment.ts';

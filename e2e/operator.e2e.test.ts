@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import { createKafkaAdmin, type KafkaAdmin } from '../runtime/transport/kafka/admin.ts';
+import { createKafkaAdmin, type KafkaAdmin } from '../kafka/admin.ts';
 import { getKubernetesTestEnv } from './env/environment.ts';
 import { applyCrds } from './support/crds.ts';
 import { eventually } from './support/eventually.ts';
@@ -100,7 +100,7 @@ describe('vpo operator', () => {
     assert.deepEqual(ready.status.plan.ingest, { replicas: 3, capacityVps: '4' });
     assert.equal(await ingestReplicas(), 3);
     const cm = await json(['get', 'configmap', 'video-classifier-config', '-n', ns]);
-    // The ConfigMap holds the runtime file (runtime/roles/runtime-file.ts): the plan's backend
+    // The ConfigMap holds the runtime file (contract/runtime-file.ts): the plan's backend
     // groups, replicas and batch sizes are in `runtime.backends`.
     const file = JSON.parse(cm.data['config.json']);
     assert.equal(file.version, 1);

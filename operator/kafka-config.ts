@@ -4,7 +4,7 @@
 // for the runtime pods the Secret references (`--kafka-tls-ca-secret NAME/KEY` …), so the pods
 // read the same Secrets by secretKeyRef. A variable set without its Secret flag is an error: the
 // runtime pods could not connect.
-import type { KafkaConnection } from '../runtime/transport/kafka/connection.ts';
+import type { KafkaConnection } from '../kafka/connection.ts';
 import type { RuntimeKafkaAuth, SaslMechanism, SecretKeyRef } from './render/options.ts';
 
 export class KafkaConfigError extends Error {}

@@ -6,9 +6,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RuntimeFile } from '../contract/runtime-file.ts';
+import { planLocally } from '../embedded/local-plan.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
-import { planLocally } from '../runtime/embedded/local-plan.ts';
-import { type RuntimeFile, renderRuntimeFile } from '../runtime/roles/runtime-file.ts';
+import { renderRuntimeFile } from '../operator/render/runtime-file.ts';
 
 export const repoRoot = path.resolve(new URL('..', import.meta.url).pathname);
 export const sampleDir = path.join(repoRoot, 'samples/video-classifier');

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
-import { startTopicReader } from '../runtime/transport/kafka/topic-reader.ts';
+import { startTopicReader } from '../kafka/topic-reader.ts';
 import type { DeadLetter, StageMessage } from '../runtime/transport/transport.ts';
 import { percentile, repoRoot, startRoles, submitVideo, writeSampleRuntimeFile } from './kafka-pipeline.ts';
 

@@ -3,7 +3,7 @@
 // answers {scores, pid}; GAP_MS passes between producing a chunk's outputs and committing it (a
 // window for a crash). It prints "ready" once consuming, and runs until killed.
 import { readFileSync } from 'node:fs';
-import type { RuntimeConfig } from '../../runtime/config/runtime-config.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import { startTestBackend, testSettings } from './harness.ts';
 
 const [configFile, stage, delay, gap] = process.argv.slice(2);

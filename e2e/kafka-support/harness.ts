@@ -3,16 +3,16 @@
 // that collects what arrives on the output and dead-letter topics.
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { RuntimeConfig } from '../../runtime/config/runtime-config.ts';
+import { type KafkaSettings, kafkaSettingsFromConfig } from '../../contract/kafka-settings.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import { allTopics, pipelineTopics } from '../../contract/topic-names.ts';
+import { createKafkaAdmin } from '../../kafka/admin.ts';
+import { quietKafkajsTimeoutWarnings } from '../../kafka/quiet-warnings.ts';
 import { startExecutor } from '../../runtime/executor/executor.ts';
 import type { StageWorker } from '../../runtime/executor/ports.ts';
 import { systemClock } from '../../runtime/executor/ports.ts';
 import { diamondConfig } from '../../runtime/executor/test-fixtures.ts';
-import { createKafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
 import { KafkaTransport } from '../../runtime/transport/kafka/kafka-transport.ts';
-import { quietKafkajsTimeoutWarnings } from '../../runtime/transport/kafka/quiet-warnings.ts';
-import { type KafkaSettings, kafkaSettingsFromConfig } from '../../runtime/transport/kafka/settings.ts';
-import { allTopics, pipelineTopics } from '../../runtime/transport/kafka/topic-names.ts';
 import type { DeadLetter, StageMessage } from '../../runtime/transport/transport.ts';
 
 export const quietLogger = { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };

@@ -4,9 +4,9 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as yaml from 'js-yaml';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { type CrdInfo, loadCrds } from './crds.ts';
 import { applyDefaults, validateSchema } from './schema-validate.ts';
-import type { ModelSession, VideoPipeline } from './types.generated.ts';
 
 export class ManifestError extends Error {
   override name = 'ManifestError';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Condition } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { loadCrds } from './crds.ts';
 import { validateSchema } from './schema-validate.ts';
 import { planStatus, planToStatus, setCondition, targetStatus } from './status.ts';
-import type { Condition } from './types.generated.ts';
 
 const plan: Plan = {
   gpus: 3,
@@ -62,7 +62,7 @@ const t0 = '2025-01-01T00:00:00Z';
 const t1 = '2025-01-02T00:00:00Z';
 
 test('setCondition moves lastTransitionTime only when status flips', () => {
-  const base = { type: 'Planned', reason: 'Planned', message: 'a', observedGeneration: 1 };
+  const base = { type: 'Planned' as const, reason: 'Planned' as const, message: 'a', observedGeneration: 1 };
   let c: Condition[] = setCondition([], { ...base, status: 'True' }, t0);
   assert.equal(c[0]?.lastTransitionTime, t0);
   c = setCondition(c, { ...base, status: 'True', message: 'b', observedGeneration: 2 }, t1);
@@ -80,7 +80,11 @@ test('setCondition is pure and keeps the order of other conditions', () => {
     { type: 'Planned', status: 'True', reason: 'Planned', message: '', lastTransitionTime: t0 },
   ];
   const copy = structuredClone(existing);
-  const next = setCondition(existing, { type: 'Planned', status: 'False', reason: 'X', message: 'm' }, t1);
+  const next = setCondition(
+    existing,
+    { type: 'Planned', status: 'False', reason: 'Infeasible', message: 'm' },
+    t1,
+  );
   assert.deepEqual(existing, copy);
   assert.deepEqual(
     next.map((c) => c.type),
@@ -88,7 +92,7 @@ test('setCondition is pure and keeps the order of other conditions', () => {
   );
   const added = setCondition(
     existing,
-    { type: 'Degraded', status: 'False', reason: 'Fine', message: '' },
+    { type: 'Degraded', status: 'False', reason: 'AsPlanned', message: '' },
     t1,
   );
   assert.deepEqual(

@@ -1,10 +1,19 @@
 // PlanOutcome -> the VideoPipeline status the operator writes (and `vpo plan` prints): decimals as
 // quantity strings, integers as integers, and conditions in the apimachinery way.
+import type { ConditionReason, ConditionType, PlannedReason } from '../../contract/condition-reasons.ts';
+import type {
+  Condition,
+  VideoPipelineStatusPlan,
+  VideoPipelineStatusTarget,
+} from '../../contract/crd-types.generated.ts';
 import type { Plan, PlanOutcome } from '../planner/types.ts';
 import { formatDecimal } from './quantity.ts';
-import type { Condition, VideoPipelineStatusPlan, VideoPipelineStatusTarget } from './types.generated.ts';
 
-export type ConditionInput = Omit<Condition, 'lastTransitionTime'>;
+/** A condition to set: its type and reason from the contract's lists (contract/condition-reasons.ts). */
+export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'type' | 'reason'> & {
+  type: ConditionType;
+  reason: ConditionReason;
+};
 
 /**
  * Sets `next` in `existing` (by type), like apimachinery's meta.SetStatusCondition:
@@ -58,7 +67,7 @@ export function planToStatus(plan: Plan): VideoPipelineStatusPlan {
 
 /** The Planned condition for an outcome (or for a problem found before planning). */
 export function plannedCondition(
-  outcome: PlanOutcome | { ok: false; reason: string; message: string },
+  outcome: PlanOutcome | { ok: false; reason: PlannedReason; message: string },
   generation: number | undefined,
 ): ConditionInput {
   const gen = generation !== undefined ? { observedGeneration: generation } : {};
@@ -77,7 +86,7 @@ export function plannedCondition(
 
 /** status.plan and status.conditions for one planning round. The plan is set only when feasible. */
 export function planStatus(
-  outcome: PlanOutcome | { ok: false; reason: string; message: string },
+  outcome: PlanOutcome | { ok: false; reason: PlannedReason; message: string },
   generation: number | undefined,
   existing: Condition[],
   nowIso: string,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { loadManifests } from './manifests.ts';
 import { crossObjectProblem, inventoryFromNodes, toPlanRequest } from './to-planner.ts';
-import type { ModelSession, VideoPipeline } from './types.generated.ts';
 
 const sampleDir = new URL('../../samples/video-classifier/', import.meta.url).pathname;
 const load = () => loadManifests([sampleDir]);

@@ -1,9 +1,10 @@
 // Manifests -> the planner's data contract (operator/planner/types.ts), with the defaults of
 // docs/conventions.md applied for objects that did not pass through the API server.
+
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
 import { parseQuantity } from './quantity.ts';
-import type { ModelSession, VideoPipeline } from './types.generated.ts';
 
 const secondsPerDay = 86_400;
 
@@ -12,7 +13,7 @@ export const namespaceOf = (o: { metadata: { namespace?: string } }): string =>
 
 /** A cross-object problem found before planning (the API server cannot see it). */
 export interface InputProblem {
-  reason: string;
+  reason: 'InputMismatch';
   message: string;
 }
 

@@ -1,9 +1,10 @@
 // Plans every VideoPipeline of a set of manifests, in name order; each later pipeline sees the
 // GPUs the earlier plans use (usedGpus), as the operator would when pipelines share a cluster.
+
+import type { Condition, VideoPipelineStatusPlan } from '../../contract/crd-types.generated.ts';
 import type { Manifests } from '../api/manifests.ts';
 import { planStatus } from '../api/status.ts';
 import { crossObjectProblem, namespaceOf, targetVideosPerSecond, toPlanRequest } from '../api/to-planner.ts';
-import type { Condition, VideoPipelineStatusPlan } from '../api/types.generated.ts';
 import { planPipeline } from '../planner/plan.ts';
 import type { GpuNode, PlanOutcome, PlanRequest } from '../planner/types.ts';
 

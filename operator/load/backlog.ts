@@ -3,8 +3,9 @@
 // fan-out multiplies the messages downstream. Summing lag over the stage topics therefore counts
 // one video several times. The backlog in videos is the largest per-stage lag divided by the
 // messages that stage's topic carries per source video.
+
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { parseQuantity } from '../api/quantity.ts';
-import type { VideoPipeline } from '../api/types.generated.ts';
 
 export interface BacklogStage {
   name: string;

@@ -1,13 +1,13 @@
 // The operator's Kafka admin: connects on first use and reconnects after a failure, so the
 // operator starts (and serves probes) while the broker is away; calls then fail, become the
 // TopicsReady=False condition, and are retried by the next reconcile.
-import type { Kafka } from 'kafkajs';
-import { createKafkaAdmin, type KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
-import type { KafkaConnection } from '../../runtime/transport/kafka/connection.ts';
-import { createKafkaClient } from '../../runtime/transport/kafka/connection.ts';
+
+import { createKafkaAdmin, type KafkaAdmin } from '../../kafka/admin.ts';
+import type { KafkaClient, KafkaConnection } from '../../kafka/connection.ts';
+import { createKafkaClient } from '../../kafka/connection.ts';
+import { type RecentRead, readRecentRecords } from '../../kafka/recent-records.ts';
 import type { Logger } from '../controller/logger.ts';
 import type { TimedRecord } from './percentile.ts';
-import { type RecentRead, readRecentRecords } from './recent-records.ts';
 
 export type OperatorKafkaAdmin = Pick<
   KafkaAdmin,
@@ -24,7 +24,7 @@ export function lazyKafkaAdmin(
   auth: Pick<KafkaConnection, 'ssl' | 'sasl'> = {},
 ): OperatorKafkaAdmin {
   let admin: Promise<KafkaAdmin> | undefined;
-  let client: Kafka | undefined;
+  let client: KafkaClient | undefined;
   const connection = {
     brokers: bootstrap.split(',').map((b) => b.trim()),
     clientId: 'vpo-operator',

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
+import type { RecentRead } from '../../kafka/recent-records.ts';
 import { fakeClock } from '../controller/clock.ts';
 import { createLoadObserver, type LoadAdmin, windowed } from './observer.ts';
-import type { RecentRead } from './recent-records.ts';
 
 const topics = {
   key: 'ns/p',

@@ -5,12 +5,12 @@
 // backlog the same in videos (backlog.ts). The p99 end-to-end latency comes
 // from the newest output records, read in the background at most once per window (bounded per
 // partition and in time), so a slow read never holds up a reconcile. The clock is injected.
-import type { KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
+import type { KafkaAdmin } from '../../kafka/admin.ts';
+import type { RecentRead } from '../../kafka/recent-records.ts';
 import type { Clock } from '../controller/clock.ts';
 import { backlogVideos } from './backlog.ts';
 import { p99LatencyMs, type TimedRecord } from './percentile.ts';
 import { type LoadSample, offsetRate } from './policy.ts';
-import type { RecentRead } from './recent-records.ts';
 
 export type LoadAdmin = Pick<KafkaAdmin, 'groupLag' | 'topicEndOffsets'> & {
   recentRecords?(topic: string, read: RecentRead): Promise<TimedRecord[]>;

@@ -2,12 +2,9 @@
 // timestamp (when the sink produced it) minus the message's ingestedAtMs (when ingest took the
 // video): DESIGN.md "The runtime", API.md latencySLO "from ingest to result on the output topic".
 
-export interface TimedRecord {
-  /** The record's Kafka timestamp, ms since the epoch. */
-  timestampMs: number;
-  /** The record's value as text (a stage message as JSON). */
-  value: string;
-}
+import type { TimedRecord } from '../../kafka/recent-records.ts';
+
+export type { TimedRecord };
 
 /** Nearest-rank percentile (p in (0, 100]) of `values`; undefined for none. */
 export function percentile(values: readonly number[], p: number): number | undefined {

@@ -1,6 +1,9 @@
 // The planner's data contract. The planner is a pure function of these values: no Kubernetes,
 // Kafka, ONNX or filesystem imports anywhere under operator/planner/. Units are in the names.
 // Adapters (operator/api/, the CLI, the operator) convert manifests and Node objects into these.
+// The plan it returns is contract data (contract/plan.ts): the operator renders it for the runtime.
+import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
+import type { Plan } from '../../contract/plan.ts';
 
 /** Latency of ONE batch of `batchSize` on an otherwise idle device. */
 export interface ProfilePoint {
@@ -72,63 +75,14 @@ export interface PlanRequest {
   usedGpus?: Record<string, number>;
 }
 
-export interface StagePlan {
-  name: string;
-  session: string;
-  latencyBudgetMs: number;
-  rateVps: number;
-  capacityVps: number;
-  gpuShare: number;
-  replicas: number;
-  batchSize: number;
-}
-
-export interface BackendSessionPlan {
-  stage: string;
-  /** ModelSession name, so a runtime config can be rendered from the plan alone. */
-  session: string;
-  batchSize: number;
-  /** Per replica. */
-  rateVps: number;
-}
-
-export interface BackendGroupPlan {
-  name: string;
-  gpuProduct: string;
-  replicas: number;
-  dutyCycleMicros: number;
-  occupancy: number;
-  memoryMiB: number;
-  sessions: BackendSessionPlan[];
-}
-
-/** The ingest pods (CPU only) in front of the stages. */
-export interface IngestPlan {
-  /** Pods: the planned source rate over one pod's capacity, rounded up; at least 1. */
-  replicas: number;
-  /**
-   * Videos per second one pod is planned to take: ingestConcurrency videos at once, each within
-   * the ingest allowance (ingestConcurrency × 1000 / ingestAllowanceMs). Absent with no allowance.
-   */
-  capacityVps?: number;
-}
-
-export interface Plan {
-  gpus: number;
-  gpuProduct: string;
-  lowerBoundGpus: number;
-  stages: StagePlan[];
-  backends: BackendGroupPlan[];
-  ingest: IngestPlan;
-  explanation: string;
-}
-
-export type PlanFailureReason =
-  | 'Infeasible'
-  | 'MissingSession'
-  | 'MissingProfile'
-  | 'InsufficientGPUs'
-  | 'CyclicGraph';
+export type { PlanFailureReason } from '../../contract/condition-reasons.ts';
+export type {
+  BackendGroupPlan,
+  BackendSessionPlan,
+  IngestPlan,
+  Plan,
+  StagePlan,
+} from '../../contract/plan.ts';
 
 export type PlanOutcome =
   | { ok: true; plan: Plan }

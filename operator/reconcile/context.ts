@@ -1,7 +1,7 @@
 // What reconcilers are given: the API, the Kafka admin, the informers' caches, the plans this
 // operator made (so pipelines subtract each other's GPUs), load state, and the injected clock,
 // logger, metrics and event recorder. Built once by the manager.
-import type { KafkaAdmin } from '../../runtime/transport/kafka/admin.ts';
+import type { KafkaAdmin } from '../../kafka/admin.ts';
 import type { Clock } from '../controller/clock.ts';
 import type { Logger } from '../controller/logger.ts';
 import type { OperatorMetrics } from '../http/metrics.ts';

@@ -2,8 +2,8 @@
 // pipeline's Kafka topics when spec.cleanup.deleteTopics is true, then lets the object go
 // (children go with it through their owner references).
 
-import { allTopics } from '../../runtime/transport/kafka/topic-names.ts';
-import type { VideoPipeline } from '../api/types.generated.ts';
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { allTopics } from '../../contract/topic-names.ts';
 import { objectPath, PIPELINES } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
 import { FINALIZER } from '../render/names.ts';

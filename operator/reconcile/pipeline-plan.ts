@@ -2,19 +2,20 @@
 // other pipelines' plans subtracted, the load-driven rate when load moved the plan, and stable
 // backend group names. No await happens between reading other plans and recording this one, so
 // concurrent reconciles never hand out the same GPUs twice.
+import type { PlannedReason } from '../../contract/condition-reasons.ts';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import {
   crossObjectProblem,
   inventoryFromNodes,
   targetVideosPerSecond,
   toPlanRequest,
 } from '../api/to-planner.ts';
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
 import { planPipeline } from '../planner/plan.ts';
 import type { Plan } from '../planner/types.ts';
 import type { Caches, PlannedUse } from './context.ts';
 import { previousGroups, stabiliseGroupNames } from './stable-groups.ts';
 
-export type Planned = { ok: true; plan: Plan } | { ok: false; reason: string; message: string };
+export type Planned = { ok: true; plan: Plan } | { ok: false; reason: PlannedReason; message: string };
 
 export function sessionsOf(caches: Caches, namespace: string): ModelSession[] {
   return [...caches.sessions.values()]

@@ -1,5 +1,7 @@
 // The VideoPipeline status one reconcile writes (pure): plan, target, observed load and the four
 // conditions of API.md, with lastTransitionTime moving only on flips (setCondition).
+import type { ConditionReason, ConditionType, PlannedReason } from '../../contract/condition-reasons.ts';
+import type { Condition, VideoPipeline, VideoPipelineStatus } from '../../contract/crd-types.generated.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import {
   type ConditionInput,
@@ -8,12 +10,11 @@ import {
   setCondition,
   targetStatus,
 } from '../api/status.ts';
-import type { Condition, VideoPipeline, VideoPipelineStatus } from '../api/types.generated.ts';
 import { judgeDegraded } from '../load/degraded.ts';
 import type { LoadPolicy, LoadSample } from '../load/policy.ts';
 import type { Plan } from '../planner/types.ts';
 
-export type Check = { ok: true; message?: string } | { ok: false; reason: string; message: string };
+export type Check = { ok: true; message?: string } | { ok: false; reason: ConditionReason; message: string };
 
 export interface BackendAvailability {
   name: string;
@@ -23,7 +24,7 @@ export interface BackendAvailability {
 
 export interface PipelineObservation {
   /** The planning result: a plan, or a reason it could not be made. */
-  planned: { ok: true; plan: Plan } | { ok: false; reason: string; message: string };
+  planned: { ok: true; plan: Plan } | { ok: false; reason: PlannedReason; message: string };
   /** Undefined when topics were not attempted (no plan). */
   topics: Check | undefined;
   backends: BackendAvailability[];
@@ -37,7 +38,12 @@ export interface PipelineObservation {
   latencySloMs?: number;
 }
 
-function condition(type: string, check: Check, trueReason: string, gen: number | undefined): ConditionInput {
+function condition(
+  type: ConditionType,
+  check: Check,
+  trueReason: ConditionReason,
+  gen: number | undefined,
+): ConditionInput {
   const g = gen !== undefined ? { observedGeneration: gen } : {};
   return check.ok
     ? { type, status: 'True', reason: trueReason, message: check.message ?? '', ...g }

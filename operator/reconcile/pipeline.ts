@@ -2,7 +2,7 @@
 // (pure) → topics and server-side apply → one status patch → requeue. Level-based: the key is all
 // it gets; everything else is read from the world.
 import { isDeepStrictEqual } from 'node:util';
-import type { VideoPipeline } from '../api/types.generated.ts';
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';

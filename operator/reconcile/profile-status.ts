@@ -1,8 +1,9 @@
 // Measured profiles of a ModelSession (pure): which GPU products of the cluster still need one,
 // which recorded ones are stale (measured for another model or provider), how a profiling
 // result becomes a status.profiles entry, and the Profiled condition from all of that.
+
+import type { ModelSession, ModelSessionStatusProfile } from '../../contract/crd-types.generated.ts';
 import type { ConditionInput } from '../api/status.ts';
-import type { ModelSession, ModelSessionStatusProfile } from '../api/types.generated.ts';
 
 export type StatusProfile = ModelSessionStatusProfile;
 

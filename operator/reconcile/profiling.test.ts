@@ -3,7 +3,7 @@
 // outcome), not which calls were made.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelSession } from '../api/types.generated.ts';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { fakeClock } from '../controller/clock.ts';
 import { silentLogger } from '../controller/logger.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';

@@ -3,7 +3,7 @@
 // a changed model or provider names a new Job), its result read from the finished pod's
 // termination message, Jobs of a stale model deleted. The Job informer wakes the session when a
 // Job changes, so nothing here polls.
-import type { ModelSession } from '../api/types.generated.ts';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { isConflict } from '../kube/errors.ts';
 import { collectionPath, JOBS, objectPath, PODS } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';

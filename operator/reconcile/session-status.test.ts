@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelSession } from '../api/types.generated.ts';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { samplePipeline } from '../render/fixtures.ts';
 import { sessionStatus } from './session-status.ts';
 

@@ -2,8 +2,9 @@
 // has (profile-status.ts, with the profiling Jobs' progress); Ready when the model reference is
 // well formed and a profile is present. The operator cannot open the model (pods mount it); the
 // runtime (and the profiling Job) checks sha256 when it loads the file.
-import { setCondition } from '../api/status.ts';
-import type { Condition, ModelSession, ModelSessionStatus } from '../api/types.generated.ts';
+
+import type { Condition, ModelSession, ModelSessionStatus } from '../../contract/crd-types.generated.ts';
+import { type ConditionInput, setCondition } from '../api/status.ts';
 import { type ProfilingOutcome, profiledCondition } from './profile-status.ts';
 
 const uriPattern = /^(file:\/\/\/\S+|https?:\/\/\S+|pvc:\/\/[a-z0-9]([-a-z0-9]*[a-z0-9])?\/\S+)$/;
@@ -33,11 +34,11 @@ export function sessionStatus(
   const progress = profiling?.progress ?? { running: [], failed: [] };
   const profiled = profiledCondition(session, profiles, clusterProducts, progress);
   const problem = modelProblem(session);
-  const readyCondition = problem
-    ? { type: 'Ready', status: 'False' as const, reason: 'InvalidModel', message: problem, ...g }
+  const readyCondition: ConditionInput = problem
+    ? { type: 'Ready', status: 'False', reason: 'InvalidModel', message: problem, ...g }
     : profiled.status === 'False'
-      ? { type: 'Ready', status: 'False' as const, reason: 'NotProfiled', message: profiled.message, ...g }
-      : { type: 'Ready', status: 'True' as const, reason: 'Ready', message: session.spec.model.uri, ...g };
+      ? { type: 'Ready', status: 'False', reason: 'NotProfiled', message: profiled.message, ...g }
+      : { type: 'Ready', status: 'True', reason: 'Ready', message: session.spec.model.uri, ...g };
   let conditions: Condition[] = session.status?.conditions ?? [];
   conditions = setCondition(conditions, readyCondition, nowIso);
   conditions = setCondition(conditions, profiled, nowIso);

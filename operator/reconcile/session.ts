@@ -2,8 +2,8 @@
 // profile (profiling.ts), validate (pure) and write Ready/Profiled/profiles when they change.
 // Pipelines that reference the session are re-planned by the manager (sessions are indexed).
 import { isDeepStrictEqual } from 'node:util';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
-import type { ModelSession } from '../api/types.generated.ts';
 import { objectPath, SESSIONS, statusPath } from '../kube/paths.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { reconcileProfiling } from './profiling.ts';

@@ -2,18 +2,18 @@
 // partitions from the plan via the shared settings (enough for the largest replica count, with
 // headroom, so scaling out within it needs no re-partitioning).
 
-import { runtimeConfigFromPlan } from '../../runtime/config/from-plan.ts';
-import type { TopicSpec } from '../../runtime/transport/kafka/admin.ts';
-import { kafkaSettingsFromConfig } from '../../runtime/transport/kafka/settings.ts';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { kafkaSettingsFromConfig } from '../../contract/kafka-settings.ts';
 import {
   allTopics,
   consumerGroupName,
   type PipelineTopics,
   pipelineTopics,
-} from '../../runtime/transport/kafka/topic-names.ts';
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+} from '../../contract/topic-names.ts';
+import type { TopicSpec } from '../../kafka/admin.ts';
 import type { PipelineLoadTopics } from '../load/observer.ts';
 import type { Plan } from '../planner/types.ts';
+import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
 
 export function topicsOf(pipeline: VideoPipeline): PipelineTopics {
   const spec = pipeline.spec;

@@ -4,14 +4,14 @@
 // no hash into the pod templates, so a plan change that only touches other groups does not roll a
 // group's pods.
 
-import { renderRuntimeFile } from '../../runtime/roles/runtime-file.ts';
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { runtimeFileKafkaAuth } from './kafka-auth.ts';
 import { configMapName } from './names.ts';
 import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
 import { FRAME_DIR } from './pod.ts';
+import { renderRuntimeFile } from './runtime-file.ts';
 
 export function runtimeFileOf(
   pipeline: VideoPipeline,

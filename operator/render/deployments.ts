@@ -3,7 +3,7 @@
 // replicas, a CPU per concurrent decode). Pure: nothing here
 // depends on anything but the arguments, so an unchanged group renders byte-identical and
 // server-side apply leaves its Deployment untouched.
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
 import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';

@@ -1,6 +1,6 @@
 // Everything a planned pipeline should have in the cluster, as plain objects for server-side
 // apply. Pure and deterministic: desired(x) deep-equals desired(x).
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMap } from './config-map.ts';
 import { backendDeployment, ingestDeployment } from './deployments.ts';

@@ -1,8 +1,8 @@
 // The video-classifier sample, planned on its sample nodes: shared by render and reconcile tests.
 import { fileURLToPath } from 'node:url';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { loadManifests } from '../api/manifests.ts';
 import { inventoryFromNodes, toPlanRequest } from '../api/to-planner.ts';
-import type { ModelSession, VideoPipeline } from '../api/types.generated.ts';
 import { planPipeline } from '../planner/plan.ts';
 import type { Plan } from '../planner/types.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkRuntimeFile } from '../../runtime/roles/runtime-file.ts';
+import { checkRuntimeFile } from '../../contract/runtime-file.ts';
 import { desiredChildren } from './desired.ts';
 import { samplePipeline } from './fixtures.ts';
 import type { RuntimeKafkaAuth } from './options.ts';

@@ -3,7 +3,7 @@
 // as secretKeyRef from the Secrets the operator was told about, so a password or key never passes
 // through the ConfigMap. Same variable names as the operator's own (charts/vpo deployment.yaml).
 // Pure.
-import type { RuntimeFileKafka } from '../../runtime/roles/runtime-file.ts';
+import type { RuntimeFileKafka } from '../../contract/runtime-file.ts';
 import type { RuntimeKafkaAuth, SecretKeyRef } from './options.ts';
 
 export const KAFKA_ENV = {

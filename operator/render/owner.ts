@@ -1,5 +1,5 @@
 // Owner references and object metadata of a pipeline's children. Pure.
-import type { VideoPipeline } from '../api/types.generated.ts';
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { pipelineLabels } from './names.ts';
 
 export function ownerReference(pipeline: VideoPipeline): Record<string, unknown> {

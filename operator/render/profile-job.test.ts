@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ModelSession } from '../api/types.generated.ts';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { samplePipeline } from './fixtures.ts';
 import { profileBatches, profileJob, profileJobName } from './profile-job.ts';
 

@@ -3,7 +3,7 @@
 // The result comes back as the container's termination message (a small JSON profile entry the
 // kubelet copies into the pod's status), so the pod needs no API credentials and the operator
 // reads no logs. On failure, FallbackToLogsOnError puts the log tail there instead.
-import type { ModelSession } from '../api/types.generated.ts';
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { LABELS, MANAGED_BY, shortHash } from './names.ts';
 import type { RenderOptions } from './options.ts';
 import { containerSecurityContext, podSecurityContext } from './pod.ts';

@@ -1,7 +1,8 @@
 // Container resources of a backend from the ModelSessions it hosts: the sum of their cpu and
 // memory requests, and exactly one nvidia.com/gpu. Pure.
+
+import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { parseQuantity } from '../api/quantity.ts';
-import type { ModelSession } from '../api/types.generated.ts';
 
 const GPU = 'nvidia.com/gpu';
 const mib = 2 ** 20;

@@ -1,6 +1,6 @@
 // Services of a pipeline: one for metrics over all its pods, and the ingest HTTP endpoint
 // (POST /v1/videos) when spec.source.http.enabled. Pure.
-import type { VideoPipeline } from '../api/types.generated.ts';
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { ingestName, LABELS, metricsServiceName, pipelineLabels } from './names.ts';
 import { childMetadata } from './owner.ts';
 import { HTTP_PORT } from './pod.ts';

@@ -4,104 +4,18 @@
 // prints a ModelSession `profiles` entry as YAML (stats go to stderr). MODEL may be a file:// URI. The operator's profiling Job pins the product it ran on
 // (--gpu-product: the node's nvidia.com/gpu.product label) and reads the entry, as compact JSON,
 // from --result-file (the container's termination message); on failure that file holds the error.
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
-import { modelPath } from '../config/model-path.ts';
+import { isExecutionProvider } from '../../contract/execution-providers.ts';
+import { modelPath } from '../inference/model-path.ts';
 import { type ExecutionProvider, type InferenceModel, loadModel } from '../inference/onnx-model.ts';
-
-export interface ProfilePoint {
-  batchSize: number;
-  /** Conservative latency: mean + standard deviation, microseconds. */
-  latencyMicros: number;
-  memoryMiB: number;
-  meanMicros: number;
-  stdMicros: number;
-  p99Micros: number;
-}
+import { deviceProduct, profileModel } from '../inference/profile.ts';
 
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
-}
-
-const WARMUP_RUNS = 2;
-const MiB = 2 ** 20;
-
-/** The product name as GPU feature discovery labels it (nvidia.com/gpu.product); "cpu" for CPU. */
-export function deviceProduct(provider: ExecutionProvider): string {
-  if (provider === 'cpu') return 'cpu';
-  try {
-    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
-      encoding: 'utf8',
-    });
-    return name.split('\n')[0]!.trim().replace(/\s+/g, '-');
-  } catch {
-    return `unknown-${provider}-device`;
-  }
-}
-
-/** The input dims for batch size b: the model's fixed dims, or --input-shape for the rest. */
-export function inputDims(model: InferenceModel, batchSize: number, shape?: number[]): number[] {
-  const input = model.inputs[0]!;
-  const rest = input.shape.slice(1);
-  if (shape) {
-    if (shape.length !== rest.length) {
-      throw new Error(
-        `--input-shape has ${shape.length} dims, input '${input.name}' has ${rest.length} after the batch dim`,
-      );
-    }
-    return [batchSize, ...shape];
-  }
-  const symbolic = rest.filter((d) => typeof d !== 'number');
-  if (symbolic.length > 0) {
-    throw new Error(
-      `input '${input.name}' [${input.shape.join(', ')}] has dynamic dims (${symbolic.join(', ')}): give --input-shape without the batch dim`,
-    );
-  }
-  return [batchSize, ...(rest as number[])];
-}
-
-function stats(samplesMicros: number[]): { mean: number; std: number; p99: number } {
-  const n = samplesMicros.length;
-  const mean = samplesMicros.reduce((a, b) => a + b, 0) / n;
-  const std = Math.sqrt(samplesMicros.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-  const sorted = [...samplesMicros].sort((a, b) => a - b);
-  const p99 = sorted[Math.min(n - 1, Math.ceil(0.99 * n) - 1)]!;
-  return { mean, std, p99 };
-}
-
-export async function profileModel(
-  model: InferenceModel,
-  options: { batches: number[]; repeats: number; shape?: number[]; rssBaselineBytes: number },
-): Promise<ProfilePoint[]> {
-  const points: ProfilePoint[] = [];
-  const name = model.inputs[0]!.name;
-  for (const batchSize of options.batches) {
-    const dims = inputDims(model, batchSize, options.shape);
-    const data = new Float32Array(dims.reduce((a, b) => a * b, 1));
-    for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 1000) / 1000;
-    for (let i = 0; i < WARMUP_RUNS; i++) await model.run({ [name]: { data, dims } });
-    const samples: number[] = [];
-    for (let i = 0; i < options.repeats; i++) {
-      const start = performance.now();
-      await model.run({ [name]: { data, dims } });
-      samples.push((performance.now() - start) * 1000);
-    }
-    const { mean, std, p99 } = stats(samples);
-    const memoryMiB = Math.max(0, Math.ceil((process.memoryUsage().rss - options.rssBaselineBytes) / MiB));
-    points.push({
-      batchSize,
-      latencyMicros: Math.round(mean + std),
-      memoryMiB,
-      meanMicros: Math.round(mean),
-      stdMicros: Math.round(std),
-      p99Micros: Math.round(p99),
-    });
-  }
-  return points;
 }
 
 const csv = (s: string) => s.split(',').map((x) => Number(x.trim()));
@@ -159,7 +73,7 @@ export async function profileCommand(
   const bad = (xs: number[]) => xs.some((x) => !Number.isInteger(x) || x < 1);
   if (
     positionals.length !== 1 ||
-    !['cpu', 'cuda', 'webgpu'].includes(provider) ||
+    !isExecutionProvider(provider) ||
     bad(batches) ||
     bad([repeats]) ||
     (shape && bad(shape)) ||

@@ -10,12 +10,12 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
+import { checkRuntimeFile, type RuntimeFile } from '../../contract/runtime-file.ts';
 import { systemClock } from '../executor/ports.ts';
 import { createRuntimeMetrics } from '../http/metrics.ts';
 import { startBackendRole } from '../roles/backend-role.ts';
 import { startIngestRole } from '../roles/ingest-role.ts';
 import type { RunningRole } from '../roles/role-parts.ts';
-import { checkRuntimeFile, type RuntimeFile } from '../roles/runtime-file.ts';
 
 interface Io {
   out: (s: string) => void;

@@ -1,7 +1,7 @@
 // What every part of the executor shares for one pipeline: the config, the transport, frame holds,
 // clock, logger and metrics, plus the two side effects that must always happen the same way:
 // sending dead letters (with the metric) and releasing frame holds (never throwing).
-import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import type { DeadLetter, Transport } from '../transport/transport.ts';
 import { errorText } from './dead-letters.ts';

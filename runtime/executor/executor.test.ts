@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import { InProcTransport } from '../transport/inproc.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { startExecutor } from './executor.ts';

@@ -2,7 +2,7 @@
 // each video once (download, decode, store frames), takes one frame hold per frame-reading stage,
 // and publishes the frame reference to every stage fed by `source`. A video that cannot be
 // ingested becomes a dead letter (stage `ingest`) after its retries; the others go on.
-import { entryStages, frameStages } from '../config/runtime-config.ts';
+import { entryStages, frameStages } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
 import { type ExecutorContext, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';

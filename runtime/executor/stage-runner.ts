@@ -4,7 +4,7 @@
 // dead letters; the handler itself never throws for a bad item, so the topic keeps flowing. The
 // handler resolves only after its outputs and dead letters are published (then the transport
 // acknowledges the input: at-least-once).
-import type { RuntimeStage } from '../config/runtime-config.ts';
+import type { RuntimeStage } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
 import { type ExecutorContext, holdsLostAt, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';

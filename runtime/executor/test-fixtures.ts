@@ -1,7 +1,7 @@
 // Hand-written fakes for the executor's unit tests: a diamond pipeline config (scene and motion
 // on frames, fusion joining both), a frame-hold counter, a scriptable ingestor and workers, and a
 // clock the test moves by hand.
-import type { RuntimeConfig, RuntimeStage } from '../config/runtime-config.ts';
+import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
 import type {
   Clock,

@@ -4,10 +4,11 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ort from 'onnxruntime-node';
+import type { ExecutionProvider } from '../../contract/execution-providers.ts';
 import { ModelLoadError, StageError } from './errors.ts';
 import { readModelFile } from './model-file.ts';
 
-export type ExecutionProvider = 'cpu' | 'cuda' | 'webgpu';
+export type { ExecutionProvider };
 
 export interface TensorInfo {
   name: string;

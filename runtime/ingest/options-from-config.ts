@@ -1,6 +1,6 @@
 // The ingestor's options from a pipeline's runtime config: one mapping for the ingest role, the
 // embedded pipeline and its decode probe, so they ingest alike.
-import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { IngestOptions } from './ingestor.ts';
 
 export function ingestOptionsFromConfig(

@@ -2,8 +2,9 @@
 // planned backend group `--backend`, or every stage), consumes their topics through Kafka, runs
 // batched inference, and publishes onward, to the output topic for a sink (DESIGN.md "Parts").
 import os from 'node:os';
-import type { RuntimeConfig } from '../config/runtime-config.ts';
-import { createStageWorkers } from '../embedded/stage-workers.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
+import { createStageWorkers } from '../backend/stage-workers.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import {
@@ -14,7 +15,6 @@ import {
   type RunningRole,
   serveHttp,
 } from './role-parts.ts';
-import type { RuntimeFile } from './runtime-file.ts';
 
 export interface BackendSelection {
   stages?: string[];

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { startExecutor } from '../executor/executor.ts';
 import type { VideoIngestor } from '../executor/ports.ts';
 import { createIngestor } from '../ingest/ingestor.ts';
@@ -18,7 +19,6 @@ import {
   type RunningRole,
   serveHttp,
 } from './role-parts.ts';
-import type { RuntimeFile } from './runtime-file.ts';
 
 export async function startIngestRole(
   file: RuntimeFile,

@@ -1,19 +1,19 @@
 // What both runtime roles set up the same way: the frame store, the Kafka transport (topics
 // created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
 import type { FastifyInstance } from 'fastify';
-import type { RuntimeConfig } from '../config/runtime-config.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
+import { allTopics } from '../../contract/topic-names.ts';
+import { createKafkaAdmin } from '../../kafka/admin.ts';
+import type { KafkaConnection } from '../../kafka/connection.ts';
 import type { Clock, Logger } from '../executor/ports.ts';
-import { createDirFrameStore } from '../framestore/dir-store.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
+import { openFrameStore as openStore } from '../framestore/open.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import type { Readiness } from '../http/routes/health.ts';
 import type { VideoSubmitter } from '../http/routes/videos.ts';
 import { buildApp } from '../http/server.ts';
-import { createKafkaAdmin } from '../transport/kafka/admin.ts';
-import type { KafkaConnection } from '../transport/kafka/connection.ts';
 import { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
-import { allTopics } from '../transport/kafka/topic-names.ts';
-import type { RuntimeFile } from './runtime-file.ts';
 
 export interface RoleDeps {
   clock: Clock;
@@ -91,10 +91,10 @@ export async function connectTransport(
 }
 
 export function openFrameStore(file: RuntimeFile, deps: RoleDeps): Promise<FrameStore> {
-  return createDirFrameStore(
-    { root: file.frameStore.root, ttlSeconds: file.runtime.frameStore.ttlSeconds },
-    { metrics: deps.metrics, clock: () => deps.clock.nowMs() },
-  );
+  return openStore(file.frameStore, file.runtime.frameStore.ttlSeconds, {
+    metrics: deps.metrics,
+    clock: () => deps.clock.nowMs(),
+  });
 }
 
 export async function serveHttp(

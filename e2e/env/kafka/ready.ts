@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Kafka, logLevel } from 'kafkajs';
-import { quietKafkajsTimeoutWarnings } from '../../../runtime/transport/kafka/quiet-warnings.ts';
+import { quietKafkajsTimeoutWarnings } from '../../../kafka/quiet-warnings.ts';
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {

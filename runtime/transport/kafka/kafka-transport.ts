@@ -4,6 +4,8 @@
 // through the OutputGate (exactly one result per video). Every publish and dead letter tells the
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
+import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
 import {
@@ -13,9 +15,7 @@ import {
   encodeSourceVideo,
   type SourceVideo,
 } from './codec.ts';
-import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from './connection.ts';
 import { OutputGate } from './output-gate.ts';
-import type { KafkaSettings } from './settings.ts';
 import { KafkaSubscription, type SubscriptionEvents } from './subscription.ts';
 
 export interface KafkaTransportOptions {

@@ -8,9 +8,9 @@
 // backend sees that backend's last results before producing its own.
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
+import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Logger } from '../../executor/ports.ts';
 import type { StageMessage } from '../transport.ts';
-import { foreverRetry, METADATA_MAX_AGE_MS } from './connection.ts';
 
 export interface OutputGateOptions {
   kafka: Kafka;

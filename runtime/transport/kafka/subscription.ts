@@ -10,13 +10,13 @@
 //   bounded: at the bound the partition is paused, and resumed when enough was let go.
 // - Heartbeats go on during a long chunk, so a slow stage never gets the consumer kicked out.
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock, Logger } from '../../executor/ports.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
-import { foreverRetry, METADATA_MAX_AGE_MS } from './connection.ts';
 import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
-import type { KafkaSettings } from './settings.ts';
 
 export interface SubscriptionEvents {
   rebalances: number;

@@ -1,0 +1,12 @@
+// The execution providers a ModelSession may name (crds/ executionProvider enum; a test checks the
+// two agree). Add a provider here, in the CRD enum, and in runtime/inference/onnx-model.ts.
+export const EXECUTION_PROVIDERS = ['cuda', 'webgpu', 'cpu'] as const;
+
+export type ExecutionProvider = (typeof EXECUTION_PROVIDERS)[number];
+
+export function isExecutionProvider(value: unknown): value is ExecutionProvider {
+  return typeof value === 'string' && (EXECUTION_PROVIDERS as readonly string[]).includes(value);
+}
+
+/** "cuda, webgpu or cpu", for usage lines and errors. */
+export const EXECUTION_PROVIDER_LIST = `${EXECUTION_PROVIDERS.slice(0, -1).join(', ')} or ${EXECUTION_PROVIDERS.at(-1)}`;

@@ -1,0 +1,87 @@
+// Kafka settings derived from the plan (pure): the tuning the DESIGN.md stories did by hand.
+// - Partitions: every topic of a pipeline gets the same count P, at least the largest number of
+//   consumers the plan may run on one stage times a headroom (default 2), so a re-plan that
+//   scales out needs no re-partitioning. One count for all topics keeps a join's inputs (they all
+//   publish into the join stage's one topic, keyed by videoId) and the output co-partitioned.
+// - Producer: acks=all, idempotent; messages per send from the largest planned batch; gzip (the
+//   one codec kafkajs ships) when the planned rate makes bytes on the wire matter.
+// - Consumer: batch = the stage's planned batch; fetch bytes sized for a few batches of small
+//   JSON messages; session timeout well above the slowest planned batch, so a slow batch never
+//   gets the consumer kicked out of its group (which would start a rebalance storm).
+import type { RuntimeConfig } from './runtime-config.ts';
+
+export type Compression = 'none' | 'gzip';
+
+export interface KafkaSettings {
+  /** Partitions of every topic of the pipeline. */
+  partitions: number;
+  producer: {
+    /** Messages per produce request. */
+    batchMessages: number;
+    compression: Compression;
+  };
+  consumer: {
+    sessionTimeoutMs: number;
+    heartbeatIntervalMs: number;
+    rebalanceTimeoutMs: number;
+    maxBytesPerPartition: number;
+    /** Messages a subscription holds at once (in flight + parked in a join); beyond it, pause. */
+    maxInFlightMessages: number;
+    /** Partition batches a consumer processes at the same time. */
+    partitionsConsumedConcurrently: number;
+  };
+  /** Consumers a backend runs per hosted stage (the executor's consumersPerStage). */
+  consumersPerStage: number;
+  /** Output dedup: recent videoIds remembered, and messages per partition re-read at start. */
+  outputDedup: { recentIds: number; tailPerPartition: number };
+}
+
+export interface KafkaSettingsOptions {
+  /** Multiple of the planned consumers to partition for (default 2). */
+  headroom?: number;
+  /** Fewest partitions of any topic (default 4). */
+  minPartitions?: number;
+  consumersPerStage?: number;
+}
+
+/** Bytes of one stage message as JSON, a generous estimate (ids, a frame ref, score vectors). */
+const messageBytesEstimate = 2048;
+/** Planned videos per second above which gzip pays for its CPU. */
+const gzipAboveVps = 50;
+
+export function kafkaSettingsFromConfig(
+  config: RuntimeConfig,
+  options: KafkaSettingsOptions = {},
+): KafkaSettings {
+  const headroom = options.headroom ?? 2;
+  const consumersPerStage = options.consumersPerStage ?? 2;
+  const largestReplicas = Math.max(1, ...config.stages.map((s) => s.replicas));
+  const planned = largestReplicas * consumersPerStage;
+  const partitions = Math.max(options.minPartitions ?? 4, Math.ceil(planned * headroom), 2 * planned);
+  const largestBatch = Math.max(1, ...config.stages.map((s) => s.batchSize));
+  // Worst case of one batch: the largest profiled latency of any stage, twice (a request that
+  // just missed a batch waits one, then runs in the next).
+  const slowestBatchMs = Math.max(
+    0,
+    ...config.stages.flatMap((s) => s.profile.map((p) => (2 * p.latencyMicros) / 1000)),
+  );
+  const sessionTimeoutMs = Math.max(30_000, Math.ceil(4 * slowestBatchMs));
+  const rateVps = config.stages.reduce((sum, s) => sum + s.replicas * s.batchSize, 0);
+  return {
+    partitions,
+    producer: {
+      batchMessages: Math.max(16, 4 * largestBatch),
+      compression: rateVps >= gzipAboveVps ? 'gzip' : 'none',
+    },
+    consumer: {
+      sessionTimeoutMs,
+      heartbeatIntervalMs: Math.max(1000, Math.floor(sessionTimeoutMs / 10)),
+      rebalanceTimeoutMs: 2 * sessionTimeoutMs,
+      maxBytesPerPartition: Math.min(2 ** 20, Math.max(64 * 1024, 4 * largestBatch * messageBytesEstimate)),
+      maxInFlightMessages: config.limits.maxPendingJoins + 4 * config.limits.queueCapacity,
+      partitionsConsumedConcurrently: Math.max(1, Math.ceil(partitions / consumersPerStage)),
+    },
+    consumersPerStage,
+    outputDedup: { recentIds: 100_000, tailPerPartition: 10_000 },
+  };
+}

@@ -1,0 +1,115 @@
+// The runtime config: everything a runtime role (ingest, backend, or the embedded mode that runs
+// all roles) needs to run one pipeline. It is data only (JSON-serialisable, no functions), built
+// by `runtimeConfigFromPlan` from the manifests and the plan, so the operator renders the very
+// same object into a ConfigMap that `vpo run` builds in memory. Format: docs/runtime-config.md.
+
+import type { ExecutionProvider } from './execution-providers.ts';
+
+export type { ExecutionProvider };
+
+export const RUNTIME_CONFIG_VERSION = 1;
+
+export type LatePolicy = 'process' | 'deadLetter';
+export type InputLayout = 'NCHW' | 'NFCHW' | 'NCFHW';
+
+export interface RuntimeSourceConfig {
+  allowedUriSchemes: string[];
+  maxVideoBytes: number;
+  allowPrivateNetworks: boolean;
+  connectTimeoutMs: number;
+  readTimeoutMs: number;
+  maxDurationSeconds: number;
+  /** Downloads in flight at once per ingest worker. */
+  downloadConcurrency: number;
+  httpEnabled: boolean;
+}
+
+export interface RuntimeStageInput {
+  /** `frames`: decoded frames from the frame store; `stages`: upstream score vectors. */
+  source: 'frames' | 'stages';
+  name?: string;
+  layout: InputLayout;
+  frames: number;
+  width: number;
+  height: number;
+  mean?: number[];
+  std?: number[];
+}
+
+export interface RuntimeStage {
+  name: string;
+  session: string;
+  /** Upstream stage names, or `source`. Several = a join keyed by videoId. */
+  inputs: string[];
+  /** Stages that consume this stage's output; empty = a sink (publishes to the output topic). */
+  downstream: string[];
+  /** The stage's input topic. */
+  topic: string;
+  fanOut: number;
+  joinTimeoutMs?: number;
+  /** This stage's share of the SLO (the plan's latencyBudgetMs). */
+  latencyBudgetMs: number;
+  /**
+   * Deadline of an item at this stage = ingestedAtMs + deadlineOffsetMs: the ingest allowance,
+   * then for every stage on the longest path up to and including this one a transport hop and
+   * its budget (slack unused upstream carries forward).
+   */
+  deadlineOffsetMs: number;
+  /** Largest planned batch. */
+  batchSize: number;
+  /** Planned backend replicas hosting this stage (workers in the embedded mode). */
+  replicas: number;
+  maxQueueDelayMs?: number;
+  /** The session's profile on the planned device (seeds the batcher's latency fit). */
+  profile: { batchSize: number; latencyMicros: number }[];
+  model: { uri: string; sha256?: string };
+  executionProvider: ExecutionProvider;
+  input: RuntimeStageInput;
+  output: { name?: string; labels?: string[] };
+}
+
+export interface RuntimeBackend {
+  name: string;
+  gpuProduct: string;
+  replicas: number;
+  /** Each hosted session runs one batch per duty cycle. */
+  dutyCycleMicros: number;
+  sessions: { stage: string; session: string; batchSize: number }[];
+}
+
+export interface RuntimeLimits {
+  /** Messages a topic may hold per consumer group (queued + in flight) in the in-proc transport. */
+  queueCapacity: number;
+  /** Videos a join may wait on at once; beyond it the oldest is dead-lettered (JoinTimeout). */
+  maxPendingJoins: number;
+}
+
+export interface RuntimeConfig {
+  version: typeof RUNTIME_CONFIG_VERSION;
+  pipeline: { namespace: string; name: string };
+  topics: { source: string; output: string; deadLetter: string };
+  source: RuntimeSourceConfig;
+  sampling: { frames: number; width: number; height: number };
+  latency: { sloMs: number; ingestAllowanceMs: number; hopAllowanceMs: number; latePolicy: LatePolicy };
+  deadLetter: { maxRetries: number; retryBackoffMs: number };
+  frameStore: { ttlSeconds: number };
+  /** In topological order (every stage after its inputs). */
+  stages: RuntimeStage[];
+  backends: RuntimeBackend[];
+  limits: RuntimeLimits;
+}
+
+/** Stages that read decoded frames: each holds one reference on a video's frames. */
+export function frameStages(config: RuntimeConfig): RuntimeStage[] {
+  return config.stages.filter((s) => s.input.source === 'frames');
+}
+
+/** Stages fed directly by ingest. */
+export function entryStages(config: RuntimeConfig): RuntimeStage[] {
+  return config.stages.filter((s) => s.inputs.includes('source'));
+}
+
+/** Stages that publish to the output topic. */
+export function sinkStages(config: RuntimeConfig): RuntimeStage[] {
+  return config.stages.filter((s) => s.downstream.length === 0);
+}

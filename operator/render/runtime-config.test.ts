@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { entryStages, frameStages, sinkStages } from '../../contract/runtime-config.ts';
+import type { Plan } from '../planner/types.ts';
+import { RuntimeConfigError, runtimeConfigFromPlan } from './runtime-config.ts';
+
+function session(name: string, source: 'frames' | 'stages' = 'frames'): ModelSession {
+  return {
+    apiVersion: 'serving.vpo.dev/v1alpha1',
+    kind: 'ModelSession',
+    metadata: { name },
+    spec: {
+      model: { uri: `file:///models/${name}.onnx` },
+      input: { source, name: 'frames', layout: 'NFCHW', mean: ['0.5', '500m'] },
+      output: { name: 'logits', labels: ['a', 'b'] },
+      batching: { maxBatchSize: 32, maxQueueDelayMs: 50 },
+      executionProvider: 'cuda',
+      profiles: [{ gpuProduct: 'cpu', points: [{ batchSize: 1, latencyMicros: 900 }] }],
+    },
+  };
+}
+
+// Listed out of order on purpose: the join comes first.
+const pipeline: VideoPipeline = {
+  apiVersion: 'serving.vpo.dev/v1alpha1',
+  kind: 'VideoPipeline',
+  metadata: { name: 'vc', namespace: 'media' },
+  spec: {
+    source: { kafkaTopic: 'videos.in' },
+    sampling: { frames: 8, width: 64, height: 64 },
+    load: { videosPerSecond: '2' },
+    latencySLO: { p99Ms: 10000, ingestAllowanceMs: 1000, hopAllowanceMs: 50 },
+    stages: [
+      { name: 'fusion', sessionRef: { name: 'fu' }, inputs: ['scene', 'motion'], joinTimeoutMs: 5000 },
+      { name: 'scene', sessionRef: { name: 'sc' } },
+      { name: 'motion', sessionRef: { name: 'mo' }, fanOut: '1' },
+    ],
+  },
+};
+
+const plan: Plan = {
+  gpus: 1,
+  gpuProduct: 'cpu',
+  lowerBoundGpus: 0.5,
+  ingest: { replicas: 1 },
+  explanation: '',
+  stages: [
+    {
+      name: 'scene',
+      session: 'sc',
+      latencyBudgetMs: 3000,
+      rateVps: 2,
+      capacityVps: 4,
+      gpuShare: 0.2,
+      replicas: 1,
+      batchSize: 8,
+    },
+    {
+      name: 'motion',
+      session: 'mo',
+      latencyBudgetMs: 4000,
+      rateVps: 2,
+      capacityVps: 4,
+      gpuShare: 0.2,
+      replicas: 1,
+      batchSize: 4,
+    },
+    {
+      name: 'fusion',
+      session: 'fu',
+      latencyBudgetMs: 500,
+      rateVps: 2,
+      capacityVps: 9,
+      gpuShare: 0.1,
+      replicas: 2,
+      batchSize: 16,
+    },
+  ],
+  backends: [
+    {
+      name: 'vc-b0',
+      gpuProduct: 'cpu',
+      replicas: 1,
+      dutyCycleMicros: 100000,
+      occupancy: 0.5,
+      memoryMiB: 0,
+      sessions: [{ stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
+    },
+  ],
+};
+
+const sessions = [session('sc'), session('mo'), session('fu', 'stages')];
+
+test('stages come in topological order with downstream links, join timeout and deadlines', () => {
+  const config = runtimeConfigFromPlan(pipeline, sessions, plan);
+  assert.deepEqual(
+    config.stages.map((s) => [s.name, s.inputs, s.downstream]),
+    [
+      ['scene', ['source'], ['fusion']],
+      ['motion', ['source'], ['fusion']],
+      ['fusion', ['scene', 'motion'], []],
+    ],
+  );
+  const byName = Object.fromEntries(config.stages.map((s) => [s.name, s]));
+  // ingest 1000 + hop 50 + budget; the join waits for the slower branch (motion: 5050).
+  assert.equal(byName.scene?.deadlineOffsetMs, 4050);
+  assert.equal(byName.motion?.deadlineOffsetMs, 5050);
+  assert.equal(byName.fusion?.deadlineOffsetMs, 5600);
+  assert.equal(byName.fusion?.joinTimeoutMs, 5000);
+  assert.equal(byName.scene?.joinTimeoutMs, undefined);
+  assert.deepEqual(byName.scene?.input.mean, [0.5, 0.5]);
+  assert.equal(byName.fusion?.input.source, 'stages');
+  assert.equal(byName.motion?.batchSize, 4);
+  assert.deepEqual(byName.motion?.profile, [{ batchSize: 1, latencyMicros: 900 }]);
+  assert.equal(config.topics.source, 'videos.in');
+  assert.equal(config.topics.output, 'vpo.media.vc.results');
+  assert.equal(byName.fusion?.topic, 'vpo.media.vc.stage.fusion');
+  assert.deepEqual(
+    frameStages(config).map((s) => s.name),
+    ['scene', 'motion'],
+  );
+  assert.deepEqual(
+    entryStages(config).map((s) => s.name),
+    ['scene', 'motion'],
+  );
+  assert.deepEqual(
+    sinkStages(config).map((s) => s.name),
+    ['fusion'],
+  );
+  assert.equal(config.deadLetter.maxRetries, 3);
+  assert.equal(config.latency.latePolicy, 'process');
+});
+
+test('is deterministic and JSON round-trips (renderable into a ConfigMap)', () => {
+  const a = runtimeConfigFromPlan(pipeline, sessions, plan, { executionProvider: 'cpu' });
+  const b = runtimeConfigFromPlan(pipeline, sessions, plan, { executionProvider: 'cpu' });
+  assert.deepEqual(a, b);
+  assert.deepEqual(JSON.parse(JSON.stringify(a)), a);
+  assert.ok(a.stages.every((s) => s.executionProvider === 'cpu'));
+});
+
+test('queue limits scale with the largest batch unless given', () => {
+  assert.equal(runtimeConfigFromPlan(pipeline, sessions, plan).limits.queueCapacity, 64);
+  const given = runtimeConfigFromPlan(pipeline, sessions, plan, {
+    limits: { queueCapacity: 5, maxPendingJoins: 7 },
+  });
+  assert.deepEqual(given.limits, { queueCapacity: 5, maxPendingJoins: 7 });
+});
+
+test('a missing session, an unplanned stage, a cycle or a bad quantity is a clear error', () => {
+  assert.throws(
+    () => runtimeConfigFromPlan(pipeline, sessions.slice(0, 2), plan),
+    /ModelSession 'fu' not found/,
+  );
+  assert.throws(
+    () => runtimeConfigFromPlan(pipeline, sessions, { ...plan, stages: plan.stages.slice(0, 2) }),
+    /stage 'fusion': not in the plan/,
+  );
+  const cyclic: VideoPipeline = {
+    ...pipeline,
+    spec: {
+      ...pipeline.spec,
+      stages: [
+        { name: 'scene', sessionRef: { name: 'sc' }, inputs: ['motion'] },
+        { name: 'motion', sessionRef: { name: 'mo' }, inputs: ['scene'] },
+      ],
+    },
+  };
+  assert.throws(() => runtimeConfigFromPlan(cyclic, sessions, plan), RuntimeConfigError);
+  const badFanOut: VideoPipeline = {
+    ...pipeline,
+    spec: { ...pipeline.spec, stages: [{ name: 'scene', sessionRef: { name: 'sc' }, fanOut: 'lots' }] },
+  };
+  assert.throws(() => runtimeConfigFromPlan(badFanOut, sessions, plan), /fanOut: 'lots' is not a decimal/);
+});

@@ -1,0 +1,182 @@
+// Builds the runtime config from the manifests and the plan: a pure function (no clock, no
+// environment, no I/O), so `desired(x)` deep-equals `desired(x)` and the operator can render the
+// same object into a ConfigMap that `vpo run` uses in memory.
+import type { ModelSession, VideoPipeline, VideoPipelineStage } from '../../contract/crd-types.generated.ts';
+import {
+  RUNTIME_CONFIG_VERSION,
+  type RuntimeConfig,
+  type RuntimeLimits,
+  type RuntimeStage,
+  type RuntimeStageInput,
+} from '../../contract/runtime-config.ts';
+import type { Plan } from '../planner/types.ts';
+
+export class RuntimeConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuntimeConfigError';
+  }
+}
+
+export interface RuntimeConfigOptions {
+  limits?: Partial<RuntimeLimits>;
+  /** First retry waits this long, doubling per attempt (default 100). */
+  retryBackoffMs?: number;
+  /** Overrides every session's executionProvider (e.g. `vpo run --provider cpu`). */
+  executionProvider?: RuntimeStage['executionProvider'];
+}
+
+/** A Kubernetes decimal quantity as a number ("1", "0.485", "500m"). */
+function decimal(value: string, what: string): number {
+  const m = /^([+-]?\d+(?:\.\d+)?|[+-]?\.\d+)(m?)$/.exec(value.trim());
+  if (!m) throw new RuntimeConfigError(`${what}: '${value}' is not a decimal quantity`);
+  return Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
+}
+
+/** Stage order with every stage after its inputs; throws on a cycle or an unknown input. */
+function topologicalOrder(stages: VideoPipelineStage[], where: string): VideoPipelineStage[] {
+  const byName = new Map(stages.map((s) => [s.name, s]));
+  const done = new Set<string>();
+  const visiting = new Set<string>();
+  const order: VideoPipelineStage[] = [];
+  const visit = (stage: VideoPipelineStage) => {
+    if (done.has(stage.name)) return;
+    if (visiting.has(stage.name))
+      throw new RuntimeConfigError(`${where}: stage '${stage.name}' is in a cycle`);
+    visiting.add(stage.name);
+    for (const input of stage.inputs ?? ['source']) {
+      if (input === 'source') continue;
+      const upstream = byName.get(input);
+      if (!upstream)
+        throw new RuntimeConfigError(`${where}: stage '${stage.name}' input '${input}' is unknown`);
+      visit(upstream);
+    }
+    visiting.delete(stage.name);
+    done.add(stage.name);
+    order.push(stage);
+  };
+  for (const stage of stages) visit(stage);
+  return order;
+}
+
+function stageInput(
+  session: ModelSession,
+  sampling: RuntimeConfig['sampling'],
+  where: string,
+): RuntimeStageInput {
+  const input = session.spec.input;
+  const numbers = (values: string[] | undefined, field: string) =>
+    values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
+  const mean = numbers(input.mean, 'mean');
+  const std = numbers(input.std, 'std');
+  return {
+    source: input.source ?? 'frames',
+    ...(input.name ? { name: input.name } : {}),
+    layout: input.layout ?? 'NFCHW',
+    frames: input.frames ?? sampling.frames,
+    width: input.width ?? sampling.width,
+    height: input.height ?? sampling.height,
+    ...(mean ? { mean } : {}),
+    ...(std ? { std } : {}),
+  };
+}
+
+export function runtimeConfigFromPlan(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  plan: Plan,
+  options: RuntimeConfigOptions = {},
+): RuntimeConfig {
+  const namespace = pipeline.metadata?.namespace ?? 'default';
+  const name = pipeline.metadata?.name ?? '';
+  const where = `VideoPipeline ${namespace}/${name}`;
+  const spec = pipeline.spec;
+  const prefix = `vpo.${namespace}.${name}`;
+  const latency = {
+    sloMs: spec.latencySLO.p99Ms,
+    ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+    hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
+    latePolicy: spec.latencySLO.latePolicy ?? 'process',
+  };
+  const sampling = { ...spec.sampling };
+  const ordered = topologicalOrder(spec.stages, where);
+  const offsets = new Map<string, number>();
+  const stages: RuntimeStage[] = ordered.map((stage) => {
+    const here = `${where} stage '${stage.name}'`;
+    const session = sessions.find((s) => s.metadata?.name === stage.sessionRef.name);
+    if (!session) throw new RuntimeConfigError(`${here}: ModelSession '${stage.sessionRef.name}' not found`);
+    const planned = plan.stages.find((s) => s.name === stage.name);
+    if (!planned) throw new RuntimeConfigError(`${here}: not in the plan`);
+    const inputs = stage.inputs ?? ['source'];
+    const upstreamOffsetMs = Math.max(...inputs.map((i) => offsets.get(i) ?? latency.ingestAllowanceMs));
+    const deadlineOffsetMs = upstreamOffsetMs + latency.hopAllowanceMs + planned.latencyBudgetMs;
+    offsets.set(stage.name, deadlineOffsetMs);
+    const maxQueueDelayMs = session.spec.batching.maxQueueDelayMs;
+    const profile = [...(session.status?.profiles ?? []), ...(session.spec.profiles ?? [])].find(
+      (p) => p.gpuProduct === plan.gpuProduct,
+    );
+    return {
+      name: stage.name,
+      session: stage.sessionRef.name,
+      inputs,
+      downstream: spec.stages.filter((s) => (s.inputs ?? ['source']).includes(stage.name)).map((s) => s.name),
+      topic: `${prefix}.stage.${stage.name}`,
+      fanOut: decimal(stage.fanOut ?? '1', `${here}.fanOut`),
+      ...(inputs.length > 1 ? { joinTimeoutMs: stage.joinTimeoutMs ?? 60000 } : {}),
+      latencyBudgetMs: planned.latencyBudgetMs,
+      deadlineOffsetMs,
+      batchSize: planned.batchSize,
+      replicas: planned.replicas,
+      ...(maxQueueDelayMs !== undefined ? { maxQueueDelayMs } : {}),
+      profile: (profile?.points ?? []).map((p) => ({
+        batchSize: p.batchSize,
+        latencyMicros: p.latencyMicros,
+      })),
+      model: { ...session.spec.model },
+      executionProvider: options.executionProvider ?? session.spec.executionProvider,
+      input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
+      output: { ...(session.spec.output ?? {}) },
+    };
+  });
+  const largestBatch = Math.max(1, ...stages.map((s) => s.batchSize));
+  const queueCapacity = options.limits?.queueCapacity ?? Math.max(16, 4 * largestBatch);
+  const source = spec.source ?? {};
+  return {
+    version: RUNTIME_CONFIG_VERSION,
+    pipeline: { namespace, name },
+    topics: {
+      source: source.kafkaTopic ?? `${prefix}.source`,
+      output: spec.output?.kafkaTopic ?? `${prefix}.results`,
+      deadLetter: spec.deadLetter?.kafkaTopic ?? `${prefix}.dead`,
+    },
+    source: {
+      allowedUriSchemes: [...(source.allowedUriSchemes ?? ['https', 'file'])],
+      maxVideoBytes: source.maxVideoBytes ?? 512 * 2 ** 20,
+      allowPrivateNetworks: source.allowPrivateNetworks ?? false,
+      connectTimeoutMs: source.connectTimeoutMs ?? 5000,
+      readTimeoutMs: source.readTimeoutMs ?? 30000,
+      maxDurationSeconds: source.maxDurationSeconds ?? 600,
+      downloadConcurrency: source.downloadConcurrency ?? 4,
+      httpEnabled: source.http?.enabled ?? false,
+    },
+    sampling,
+    latency,
+    deadLetter: {
+      maxRetries: spec.deadLetter?.maxRetries ?? 3,
+      retryBackoffMs: options.retryBackoffMs ?? 100,
+    },
+    frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
+    stages,
+    backends: plan.backends.map((b) => ({
+      name: b.name,
+      gpuProduct: b.gpuProduct,
+      replicas: b.replicas,
+      dutyCycleMicros: b.dutyCycleMicros,
+      sessions: b.sessions.map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize })),
+    })),
+    limits: {
+      queueCapacity,
+      maxPendingJoins: options.limits?.maxPendingJoins ?? Math.max(64, 8 * queueCapacity),
+    },
+  };
+}

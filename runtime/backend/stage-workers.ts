@@ -1,0 +1,163 @@
+// The backends of the embedded mode, from the runtime config: one backend per planned backend
+// replica (capped by the local devices), each hosting its planned sessions with a loaded model,
+// and one StageWorker per stage that turns an executor message into a backend item (frames from
+// the frame store, or the upstream stages' scores) and waits for room in a backend's queue
+// (backpressure) before submitting.
+
+import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.ts';
+import type { Clock, StageWorker } from '../executor/ports.ts';
+import type { FrameStore } from '../framestore/framestore.ts';
+import type { RuntimeMetrics } from '../http/metrics.ts';
+import { StageError } from '../inference/errors.ts';
+import { modelPath } from '../inference/model-path.ts';
+import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
+import type { PreprocessPool } from '../preprocess/worker-pool.ts';
+import type { StageMessage } from '../transport/transport.ts';
+import { type Backend, createBackend } from './backend.ts';
+import { systemClock as backendClock } from './clock.ts';
+import type { BackendItem, SessionConfig } from './hosted-session.ts';
+import { QueueFullError } from './session-queue.ts';
+
+export interface StageWorkersDeps {
+  config: RuntimeConfig;
+  frameStore: FrameStore;
+  preprocess: PreprocessPool;
+  clock: Clock;
+  metrics?: RuntimeMetrics;
+  modelRoot?: string;
+  /** Backends at most per planned group (local devices). */
+  maxBackends: number;
+  intraOpThreads?: number;
+  /** Pad each batch to the planned device's profiled ℓ(b) (runtime/backend/device-emulation.ts). */
+  emulateDeviceLatency?: boolean;
+}
+
+export interface StageWorkers {
+  workers: Record<string, StageWorker>;
+  backends: Backend[];
+  /** Stops the device loops and releases the models. */
+  close(): Promise<void>;
+}
+
+function sessionConfig(
+  stage: RuntimeStage,
+  model: InferenceModel,
+  config: RuntimeConfig,
+  batch: number,
+): SessionConfig {
+  const input =
+    stage.input.source === 'stages'
+      ? { source: 'stages' as const, ...(stage.input.name ? { name: stage.input.name } : {}) }
+      : { ...stage.input, source: 'frames' as const };
+  return {
+    stage: stage.name,
+    model,
+    input,
+    output: stage.output,
+    plannedBatch: Math.max(1, batch),
+    ...(stage.maxQueueDelayMs !== undefined ? { maxQueueDelayMs: stage.maxQueueDelayMs } : {}),
+    queueCapacity: config.limits.queueCapacity,
+    latePolicy: config.latency.latePolicy,
+    profile: stage.profile.map((p) => ({ batchSize: p.batchSize, latencyMs: p.latencyMicros / 1000 })),
+  };
+}
+
+async function itemOf(
+  stage: RuntimeStage,
+  message: StageMessage,
+  deadlineMs: number,
+  deps: StageWorkersDeps,
+): Promise<BackendItem> {
+  const base = { id: message.videoId, deadlineMs };
+  if (stage.input.source === 'stages') {
+    const scores = stage.inputs.map((input) => {
+      const output = message.outputs[input] as { scores?: unknown } | undefined;
+      if (!Array.isArray(output?.scores))
+        throw new StageError('InputMismatch', `no scores from stage '${input}'`);
+      return output.scores as number[];
+    });
+    return { ...base, scores };
+  }
+  if (!message.frameRef)
+    throw new StageError('InputMismatch', `message for ${message.videoId} has no frameRef`);
+  const stored = await deps.frameStore.get(message.frameRef);
+  const { frames, height, width } = stored.meta;
+  return { ...base, frames: { data: stored.data, dims: [frames, height, width, 3] } };
+}
+
+export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageWorkers> {
+  const { config } = deps;
+  const clock = backendClock();
+  const models: InferenceModel[] = [];
+  const backends: Backend[] = [];
+  const hosts = new Map<string, Backend[]>();
+  const stageOf = new Map(config.stages.map((s) => [s.name, s]));
+  try {
+    for (const group of config.backends) {
+      // Every group runs at least once, so every stage has a host.
+      const replicas = Math.max(1, Math.min(group.replicas, deps.maxBackends));
+      for (let r = 0; r < replicas; r++) {
+        const sessions: SessionConfig[] = [];
+        for (const hosted of group.sessions) {
+          const stage = stageOf.get(hosted.stage);
+          if (!stage) throw new Error(`backend ${group.name} hosts unknown stage '${hosted.stage}'`);
+          const model = await loadModel({
+            path: modelPath(stage.model.uri, deps.modelRoot),
+            ...(stage.model.sha256 ? { sha256: stage.model.sha256 } : {}),
+            provider: stage.executionProvider,
+            ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
+          });
+          models.push(model);
+          const session = sessionConfig(stage, model, config, hosted.batchSize);
+          sessions.push(deps.emulateDeviceLatency ? { ...session, emulateDeviceLatency: true } : session);
+        }
+        const backend = createBackend(sessions, {
+          clock,
+          preprocess: (f, s) => deps.preprocess.run(f, s),
+          metrics: deps.metrics,
+        });
+        backends.push(backend);
+        for (const s of sessions) hosts.set(s.stage, [...(hosts.get(s.stage) ?? []), backend]);
+      }
+    }
+  } catch (error) {
+    await Promise.all(models.map((m) => m.close()));
+    throw error;
+  }
+  const loops = backends.map((b) => b.start());
+  const workers: Record<string, StageWorker> = {};
+  for (const stage of config.stages) {
+    const mine = hosts.get(stage.name) ?? [];
+    if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
+    workers[stage.name] = {
+      async process(message, deadlineMs) {
+        // Deadlines come on the executor's clock (epoch ms); the backend keeps its own.
+        const backendDeadlineMs = clock.nowMs() + (deadlineMs - deps.clock.nowMs());
+        const item = await itemOf(stage, message, backendDeadlineMs, deps);
+        for (;;) {
+          const backend = mine.reduce((a, b) =>
+            b.queueDepth(stage.name) < a.queueDepth(stage.name) ? b : a,
+          );
+          if (!backend.canAccept(stage.name)) {
+            await backend.whenAccepting(stage.name);
+            continue;
+          }
+          try {
+            return await backend.submit(stage.name, item);
+          } catch (error) {
+            if (!(error instanceof QueueFullError)) throw error;
+          }
+        }
+      },
+    };
+  }
+  return {
+    workers,
+    backends,
+    async close() {
+      for (const b of backends) b.stop();
+      await Promise.all(loops);
+      await Promise.all(models.map((m) => m.close()));
+    },
+  };
+}
