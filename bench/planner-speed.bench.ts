@@ -2,7 +2,7 @@
 // general DAGs) planned one after another over 512 GPUs of two products, each pipeline seeing the
 // GPUs the earlier plans took (usedGpus), as the operator plans them.
 import { performance } from 'node:perf_hooks';
-import { gpuNode, pipeline } from '../operator/planner/fixtures.ts';
+import { gpuNode, pipeline } from '../operator/planner/fixtures.test-support.ts';
 import { planPipeline } from '../operator/planner/plan.ts';
 import type { PlannerSession, PlannerStage, PlanRequest } from '../operator/planner/types.ts';
 import type { BenchFigure } from './run.ts';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../operator/planner/types.ts';
-import { diamondConfig } from '../runtime/executor/test-fixtures.ts';
+import { diamondConfig } from '../runtime/executor/fixtures.test-support.ts';
 import { ingestCapacityVps, predictCapacity, predictLatencyMsOf } from './prediction.ts';
 import { saturatedBatch, withSaturatedBatches } from './saturated-batch.ts';
 

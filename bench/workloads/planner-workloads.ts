@@ -1,6 +1,6 @@
 // Generated planner workloads for benchmarks: seeded (mulberry32), so every run plans the same
 // inputs. Profiles are ResNet-50-like: ℓ(b) = fixed + perItem·b, from Nexus's (SOSP'19) setting.
-import { gpuNode, pipeline, stage } from '../../operator/planner/fixtures.ts';
+import { gpuNode, pipeline, stage } from '../../operator/planner/fixtures.test-support.ts';
 import type { GpuNode, PlannerPipeline, PlannerSession, PlannerStage } from '../../operator/planner/types.ts';
 
 export interface Workload {

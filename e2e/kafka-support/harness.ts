@@ -9,9 +9,9 @@ import { allTopics, pipelineTopics } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import { quietKafkajsTimeoutWarnings } from '../../kafka/quiet-warnings.ts';
 import { startExecutor } from '../../runtime/executor/executor.ts';
+import { diamondConfig } from '../../runtime/executor/fixtures.test-support.ts';
 import type { StageWorker } from '../../runtime/executor/ports.ts';
 import { systemClock } from '../../runtime/executor/ports.ts';
-import { diamondConfig } from '../../runtime/executor/test-fixtures.ts';
 import { KafkaTransport } from '../../runtime/transport/kafka/kafka-transport.ts';
 import type { DeadLetter, StageMessage } from '../../runtime/transport/transport.ts';
 

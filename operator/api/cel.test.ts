@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import * as yaml from 'js-yaml';
-import { collectRules, evaluateRules } from './cel-harness.ts';
+import { collectRules, evaluateRules } from './cel-harness.test-support.ts';
 import { loadCrds } from './crds.ts';
 import { ruleChecks } from './rules.ts';
 import { applyDefaults, validateSchema } from './schema-validate.ts';

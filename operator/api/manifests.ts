@@ -1,11 +1,14 @@
 // Reads the manifests a user would `kubectl apply` (files or directories, multi-document YAML or
 // JSON) and turns them into validated, defaulted objects. Every problem is ONE line naming the
 // file, the object and the field: `pipeline.yaml: VideoPipeline/foo: spec.load: ...`.
+
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { KubeObject } from '../kube/types.ts';
 import { type CrdInfo, loadCrds } from './crds.ts';
+import { asModelSession, asVideoPipeline } from './objects.ts';
 import { applyDefaults, validateSchema } from './schema-validate.ts';
 
 export class ManifestError extends Error {
@@ -91,7 +94,7 @@ function label(obj: Record<string, unknown>): string {
   return `${String(obj.kind)}/${typeof meta?.name === 'string' ? meta.name : '(no name)'}`;
 }
 
-function checkMetadata(file: string, obj: Record<string, unknown>): void {
+function checkMetadata(file: string, obj: Record<string, unknown>): asserts obj is KubeObject {
   const meta = obj.metadata as { name?: unknown; namespace?: unknown } | undefined;
   const where = `${file}: ${label(obj)}`;
   if (typeof meta !== 'object' || meta === null)
@@ -146,8 +149,10 @@ export function loadManifests(paths: string[], crds: CrdInfo[] = loadCrds()): Ma
       const first = seen.get(key);
       if (first) throw new ManifestError(`${file}: ${label(obj)}: defined twice (first in ${first})`);
       seen.set(key, file);
-      if (obj.kind === 'VideoPipeline') result.pipelines.push(copy as unknown as VideoPipeline);
-      else result.sessions.push(copy as unknown as ModelSession);
+      checkMetadata(file, copy);
+      // The schema checked the spec; the guards only tell the two kinds apart.
+      if (obj.kind === 'VideoPipeline') result.pipelines.push(asVideoPipeline(copy));
+      else result.sessions.push(asModelSession(copy));
     }
   }
   return result;

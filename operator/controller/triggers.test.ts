@@ -58,7 +58,18 @@ test('the session index finds the pipelines that reference a session', () => {
 });
 
 test('a Deployment leads to its owning pipeline', () => {
-  const d = obj({ name: 'd', ownerReferences: [{ kind: 'VideoPipeline', name: 'p', controller: true }] });
+  const d = obj({
+    name: 'd',
+    ownerReferences: [
+      {
+        apiVersion: 'serving.vpo.dev/v1alpha1',
+        kind: 'VideoPipeline',
+        name: 'p',
+        uid: 'u',
+        controller: true,
+      },
+    ],
+  });
   assert.equal(ownerPipelineKey(d), 'ns/p');
   assert.equal(ownerPipelineKey(obj({ name: 'd' })), undefined);
 });

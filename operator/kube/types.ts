@@ -1,23 +1,12 @@
 // What the operator needs from the API server, in its own terms (paths are REST paths; see
 // paths.ts). Implemented by client.ts against a real API server.
+import type { ObjectMeta } from '../../contract/crd-types.generated.ts';
 
+/** Any object as the API server returns it; vpo's own kinds narrow it (operator/api/objects.ts). */
 export interface KubeObject {
   apiVersion?: string;
   kind?: string;
-  metadata: {
-    name: string;
-    namespace?: string;
-    uid?: string;
-    resourceVersion?: string;
-    generation?: number;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    finalizers?: string[];
-    deletionTimestamp?: string;
-    ownerReferences?: unknown[];
-    managedFields?: unknown[];
-    creationTimestamp?: string;
-  };
+  metadata: ObjectMeta;
   spec?: unknown;
   status?: unknown;
   [field: string]: unknown;

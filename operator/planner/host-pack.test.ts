@@ -3,7 +3,7 @@
 // usable, A100 profiles as in sessions.yaml.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.ts';
+import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.test-support.ts';
 import { packWithHosts } from './host-pack.ts';
 import { planPipeline } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.ts';
+import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.test-support.ts';
 import { planIngest } from './ingest.ts';
 import { planPipeline } from './plan.ts';
 

@@ -2,7 +2,7 @@
 // profiles as in samples/video-classifier/sessions.yaml, 500,000 videos/day × peak 2, SLO 10 s.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.ts';
+import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.test-support.ts';
 import { aloneOccupancy, packingCostGpus } from './packing-cost.ts';
 import { planPipeline, planPipelines } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';

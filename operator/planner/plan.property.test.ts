@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { gpuNode, pipeline } from './fixtures.ts';
+import { gpuNode, pipeline } from './fixtures.test-support.ts';
 import { planPipeline } from './plan.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.ts';
+import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.test-support.ts';
 import { planPipeline } from './plan.ts';
 import type { PlannerSession } from './types.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { linearSession, pipeline, stage } from './fixtures.ts';
+import { linearSession, pipeline, stage } from './fixtures.test-support.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import { analyseGraph, longestPathBudget } from './rates.ts';

@@ -2,8 +2,8 @@
 // pipeline's Kafka topics when spec.cleanup.deleteTopics is true, then lets the object go
 // (children go with it through their owner references).
 
-import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { allTopics } from '../../contract/topic-names.ts';
+import { asVideoPipeline } from '../api/objects.ts';
 import { objectPath, PIPELINES } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
 import { FINALIZER } from '../render/names.ts';
@@ -25,7 +25,7 @@ export async function ensureFinalizer(api: KubeApi, obj: KubeObject): Promise<Ku
 export async function finalize(api: KubeApi, topics: TopicAdmin, obj: KubeObject): Promise<string[]> {
   const finalizers = obj.metadata.finalizers ?? [];
   if (!finalizers.includes(FINALIZER)) return [];
-  const pipeline = obj as unknown as VideoPipeline;
+  const pipeline = asVideoPipeline(obj);
   let deleted: string[] = [];
   if (pipeline.spec.cleanup?.deleteTopics === true) {
     deleted = allTopics(topicsOf(pipeline));

@@ -2,8 +2,10 @@
 // other pipelines' plans subtracted, the load-driven rate when load moved the plan, and stable
 // backend group names. No await happens between reading other plans and recording this one, so
 // concurrent reconciles never hand out the same GPUs twice.
+
 import type { PlannedReason } from '../../contract/condition-reasons.ts';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { isModelSession } from '../api/objects.ts';
 import {
   crossObjectProblem,
   inventoryFromNodes,
@@ -20,7 +22,7 @@ export type Planned = { ok: true; plan: Plan } | { ok: false; reason: PlannedRea
 export function sessionsOf(caches: Caches, namespace: string): ModelSession[] {
   return [...caches.sessions.values()]
     .filter((s) => (s.metadata.namespace ?? 'default') === namespace)
-    .map((s) => s as unknown as ModelSession)
+    .filter(isModelSession)
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 

@@ -1,8 +1,10 @@
 // Reconciles one VideoPipeline by key: fetch → finalizer → load → plan (pure) → desired objects
 // (pure) → topics and server-side apply → one status patch → requeue. Level-based: the key is all
 // it gets; everything else is read from the world.
+
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { asVideoPipeline } from '../api/objects.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
@@ -95,7 +97,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     return {};
   }
   const obj = await ensureFinalizer(ctx.api, fetched);
-  const pipeline = obj as unknown as VideoPipeline;
+  const pipeline = asVideoPipeline(obj);
   const targetVps = targetVideosPerSecond(pipeline);
   const { rateVps, sample } = await observeLoad(ctx, key, pipeline, targetVps);
 

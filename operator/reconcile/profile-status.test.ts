@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelSession } from '../../contract/crd-types.generated.ts';
-import { samplePipeline } from '../render/fixtures.ts';
+import { samplePipeline } from '../render/fixtures.test-support.ts';
 import {
   currentProfiles,
   mergeProfile,

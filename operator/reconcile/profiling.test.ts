@@ -7,7 +7,7 @@ import type { ModelSession } from '../../contract/crd-types.generated.ts';
 import { fakeClock } from '../controller/clock.ts';
 import { silentLogger } from '../controller/logger.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
-import { samplePipeline } from '../render/fixtures.ts';
+import { samplePipeline } from '../render/fixtures.test-support.ts';
 import { profileJob, profileJobName } from '../render/profile-job.ts';
 import type { ReconcileContext } from './context.ts';
 import { reconcileProfiling } from './profiling.ts';

@@ -1,8 +1,9 @@
 // Reconciles one ModelSession by key: profile it on the cluster's GPU products that have no
 // profile (profiling.ts), validate (pure) and write Ready/Profiled/profiles when they change.
 // Pipelines that reference the session are re-planned by the manager (sessions are indexed).
+
 import { isDeepStrictEqual } from 'node:util';
-import type { ModelSession } from '../../contract/crd-types.generated.ts';
+import { asModelSession } from '../api/objects.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
 import { objectPath, SESSIONS, statusPath } from '../kube/paths.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
@@ -13,7 +14,7 @@ export async function reconcileSession(ctx: ReconcileContext, key: string): Prom
   const [namespace, name] = key.split('/') as [string, string];
   const obj = await ctx.api.get(objectPath(SESSIONS, namespace, name));
   if (!obj || obj.metadata.deletionTimestamp) return {};
-  const session = obj as unknown as ModelSession;
+  const session = asModelSession(obj);
   const products = [
     ...new Set(inventoryFromNodes([...ctx.caches.nodes.values()]).map((n) => n.product)),
   ].sort();

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { samplePipeline } from '../render/fixtures.ts';
+import { samplePipeline } from '../render/fixtures.test-support.ts';
 import { topicSpecs } from './topics.ts';
 
 test('topics are created with headroom and grow only once the consumers outnumber the partitions', () => {

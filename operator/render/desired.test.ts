@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile } from '../../contract/runtime-file.ts';
 import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.ts';
+import { samplePipeline } from './fixtures.test-support.ts';
 import { childName } from './names.ts';
 
 const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092' };

@@ -1,6 +1,6 @@
 // Everything a planned pipeline should have in the cluster, as plain objects for server-side
 // apply. Pure and deterministic: desired(x) deep-equals desired(x).
-import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMap } from './config-map.ts';
 import { backendDeployment, ingestDeployment } from './deployments.ts';
@@ -10,7 +10,7 @@ import { services } from './services.ts';
 export interface DesiredChild {
   apiVersion: string;
   kind: string;
-  metadata: { name: string; namespace: string; [k: string]: unknown };
+  metadata: ObjectMeta & { namespace: string };
   [k: string]: unknown;
 }
 
@@ -27,11 +27,11 @@ export function desiredChildren(
   options: RenderOptions,
 ): DesiredChildren {
   const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
-  const objects = [
+  const objects: DesiredChild[] = [
     configMap(pipeline, sessions, plan, options),
     ...backends,
     ingestDeployment(pipeline, plan, options),
     ...services(pipeline),
-  ] as unknown as DesiredChild[];
+  ];
   return { objects, backendNames: backends.map((b) => b.metadata.name as string) };
 }

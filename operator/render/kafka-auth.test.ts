@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile } from '../../contract/runtime-file.ts';
 import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.ts';
+import { samplePipeline } from './fixtures.test-support.ts';
 import type { RuntimeKafkaAuth } from './options.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path

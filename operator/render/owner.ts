@@ -1,8 +1,8 @@
 // Owner references and object metadata of a pipeline's children. Pure.
-import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { ObjectMeta, OwnerReference, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { pipelineLabels } from './names.ts';
 
-export function ownerReference(pipeline: VideoPipeline): Record<string, unknown> {
+export function ownerReference(pipeline: VideoPipeline): OwnerReference {
   return {
     apiVersion: 'serving.vpo.dev/v1alpha1',
     kind: 'VideoPipeline',
@@ -17,7 +17,7 @@ export function childMetadata(
   pipeline: VideoPipeline,
   name: string,
   labels: Record<string, string> = {},
-): Record<string, unknown> {
+): ObjectMeta & { namespace: string } {
   return {
     name,
     namespace: pipeline.metadata.namespace ?? 'default',

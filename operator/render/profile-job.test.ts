@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelSession } from '../../contract/crd-types.generated.ts';
-import { samplePipeline } from './fixtures.ts';
+import { samplePipeline } from './fixtures.test-support.ts';
 import { profileBatches, profileJob, profileJobName } from './profile-job.ts';
 
 const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092', modelClaim: 'models' };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.ts';
+import { samplePipeline } from './fixtures.test-support.ts';
 import { LABELS } from './names.ts';
 import type { Toleration } from './options.ts';
 

@@ -13,7 +13,7 @@ import {
   quietLogger,
   reasonError,
   Settled,
-} from './test-fixtures.ts';
+} from './fixtures.test-support.ts';
 
 function harness(config: RuntimeConfig = diamondConfig()) {
   const transport = new InProcTransport({ capacityPerTopic: config.limits.queueCapacity });
