@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBackend } from '../runtime/backend/backend.ts';
-import { systemClock } from '../runtime/backend/clock.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { type InferenceModel, loadModel } from '../runtime/inference/onnx-model.ts';
 import { createPreprocessPool } from '../runtime/preprocess/worker-pool.ts';
 import { writeBenchModels } from '../scripts/gen-models.ts';
@@ -30,7 +30,7 @@ async function rawThroughput(model: InferenceModel, batch: number, seconds: numb
 
 async function backendThroughput(model: InferenceModel, batch: number, seconds: number): Promise<number> {
   const pool = createPreprocessPool({ threads: 1 });
-  const clock = systemClock();
+  const clock = systemClock;
   const backend = createBackend(
     [
       {

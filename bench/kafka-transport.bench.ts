@@ -9,7 +9,7 @@ import { kafkaSettingsFromConfig } from '../contract/kafka-settings.ts';
 import type { RuntimeConfig } from '../contract/runtime-config.ts';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
 import { createKafkaAdmin } from '../kafka/admin.ts';
-import { systemClock } from '../runtime/executor/ports.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { KafkaTransport } from '../runtime/transport/kafka/kafka-transport.ts';
 import type { StageMessage } from '../runtime/transport/transport.ts';
 import type { BenchFigure } from './run.ts';

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
 import { startEmbeddedPipeline } from '../embedded/pipeline.ts';
 import { startTopicReader } from '../kafka/topic-reader.ts';
-import { systemClock } from '../runtime/executor/ports.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
 import {
   percentile,

@@ -12,10 +12,11 @@ import { parseArgs } from 'node:util';
 import { EXECUTION_PROVIDER_LIST, isExecutionProvider } from '../contract/execution-providers.ts';
 import type { ExecutionProvider, RuntimeConfig } from '../contract/runtime-config.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
-import { systemClock } from '../runtime/executor/ports.ts';
+import { systemClock } from '../runtime/clock.ts';
 import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
 import { modelPath } from '../runtime/inference/model-path.ts';
 import { deviceProduct } from '../runtime/inference/profile.ts';
+import { lineLogger } from '../runtime/logger.ts';
 import { probeDecode } from './ingest-probe.ts';
 import { planLocally } from './local-plan.ts';
 import { measureSession } from './measure-session.ts';
@@ -219,11 +220,7 @@ export async function runCommand(
   local.notes.unshift(...probeNotes);
   const clock = systemClock;
   const metrics = createRuntimeMetrics();
-  const logger = {
-    info: () => {},
-    warn: (m: string) => io.err(`warn: ${m}\n`),
-    error: (m: string) => io.err(`error: ${m}\n`),
-  };
+  const logger = lineLogger(io.err, { quiet: true });
   let server: EmbeddedServer | undefined;
   if (args.port !== undefined) {
     try {

@@ -8,10 +8,10 @@ import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import { allTopics, pipelineTopics } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import { quietKafkajsTimeoutWarnings } from '../../kafka/quiet-warnings.ts';
+import { systemClock } from '../../runtime/clock.ts';
 import { startExecutor } from '../../runtime/executor/executor.ts';
 import { diamondConfig } from '../../runtime/executor/fixtures.test-support.ts';
 import type { StageWorker } from '../../runtime/executor/ports.ts';
-import { systemClock } from '../../runtime/executor/ports.ts';
 import { KafkaTransport } from '../../runtime/transport/kafka/kafka-transport.ts';
 import type { DeadLetter, StageMessage } from '../../runtime/transport/transport.ts';
 

@@ -1,9 +1,8 @@
 // `vpo operator`: config read once, then HTTP probes, leader election (optional), the manager.
 // SIGTERM/SIGINT: stop the watches, finish in-flight reconciles, release the lease, exit 0.
 import { readFileSync } from 'node:fs';
+import { systemClock } from '../clock.ts';
 import { ConfigError, OPERATOR_USAGE, type OperatorConfig, parseOperatorArgs } from '../config.ts';
-import { systemClock } from '../controller/clock.ts';
-import { jsonLogger } from '../controller/logger.ts';
 import { startManager } from '../controller/manager.ts';
 import { createOperatorMetrics } from '../http/metrics.ts';
 import { buildHttp } from '../http/server.ts';
@@ -12,6 +11,7 @@ import { createLeaderElector } from '../leader/lease.ts';
 import { lazyKafkaAdmin } from '../load/kafka-admin.ts';
 import { createLoadObserver } from '../load/observer.ts';
 import { DEFAULT_LOAD_POLICY } from '../load/policy.ts';
+import { jsonLogger } from '../logger.ts';
 import { createEventRecorder } from '../reconcile/events.ts';
 
 function version(): string {

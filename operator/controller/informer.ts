@@ -2,9 +2,10 @@
 // objects changed. A watch that ends is resumed from the last resourceVersion; one that fails or
 // expires (410 Gone) backs off and re-lists. A periodic resync re-lists even when nothing
 // happened, so a missed event cannot leave an object unreconciled for long.
+
+import type { Clock } from '../clock.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
-import type { Clock } from './clock.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../logger.ts';
 
 export type ChangeType = 'upsert' | 'delete';
 

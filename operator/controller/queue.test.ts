@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClock } from './clock.ts';
+import { fakeClock } from '../clock.ts';
 import { createWorkQueue } from './queue.ts';
 
 const options = { baseBackoffMs: 100, maxBackoffMs: 1000 };

@@ -2,7 +2,7 @@
 // does nothing (dedupe); a key being processed is never handed out twice (one in flight per
 // key) and is re-queued after when it was added meanwhile; failures back off per key
 // (exponential, capped) and a success forgets the key's failures. Timers come from the clock.
-import type { Clock } from './clock.ts';
+import type { Clock } from '../clock.ts';
 
 export interface QueueOptions {
   baseBackoffMs: number;

@@ -2,11 +2,11 @@
 // renewTime every renewMs; another replica takes over when it has seen no change of the lease for
 // leaseDurationMs (measured on its own clock, so clock skew between replicas does not matter).
 // Writes are compare-and-swap on resourceVersion. Release hands over at once on shutdown.
-import type { Clock } from '../controller/clock.ts';
-import type { Logger } from '../controller/logger.ts';
+import type { Clock } from '../clock.ts';
 import { isConflict } from '../kube/errors.ts';
 import { collectionPath, LEASES, objectPath } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
+import type { Logger } from '../logger.ts';
 
 export interface LeaseOptions {
   api: KubeApi;

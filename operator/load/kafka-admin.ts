@@ -6,7 +6,7 @@ import { createKafkaAdmin, type KafkaAdmin } from '../../kafka/admin.ts';
 import type { KafkaClient, KafkaConnection } from '../../kafka/connection.ts';
 import { createKafkaClient } from '../../kafka/connection.ts';
 import { type RecentRead, readRecentRecords } from '../../kafka/recent-records.ts';
-import type { Logger } from '../controller/logger.ts';
+import type { Logger } from '../logger.ts';
 import type { TimedRecord } from './percentile.ts';
 
 export type OperatorKafkaAdmin = Pick<

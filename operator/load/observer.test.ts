@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setImmediate as tick } from 'node:timers/promises';
 import type { RecentRead } from '../../kafka/recent-records.ts';
-import { fakeClock } from '../controller/clock.ts';
+import { fakeClock } from '../clock.ts';
 import { createLoadObserver, type LoadAdmin, windowed } from './observer.ts';
 
 const topics = {

@@ -7,7 +7,7 @@
 // partition and in time), so a slow read never holds up a reconcile. The clock is injected.
 import type { KafkaAdmin } from '../../kafka/admin.ts';
 import type { RecentRead } from '../../kafka/recent-records.ts';
-import type { Clock } from '../controller/clock.ts';
+import type { Clock } from '../clock.ts';
 import { backlogVideos } from './backlog.ts';
 import { p99LatencyMs, type TimedRecord } from './percentile.ts';
 import { type LoadSample, offsetRate } from './policy.ts';

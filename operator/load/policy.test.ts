@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fakeClock } from '../controller/clock.ts';
+import { fakeClock } from '../clock.ts';
 import { DEFAULT_LOAD_POLICY, decide, demandVps, type LoadState, offsetRate } from './policy.ts';
 
 const start: LoadState = { plannedVps: 10, epochStartMs: 0 };

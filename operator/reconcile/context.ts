@@ -2,12 +2,12 @@
 // operator made (so pipelines subtract each other's GPUs), load state, and the injected clock,
 // logger, metrics and event recorder. Built once by the manager.
 import type { KafkaAdmin } from '../../kafka/admin.ts';
-import type { Clock } from '../controller/clock.ts';
-import type { Logger } from '../controller/logger.ts';
+import type { Clock } from '../clock.ts';
 import type { OperatorMetrics } from '../http/metrics.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
 import type { LoadObserver } from '../load/observer.ts';
 import type { LoadPolicy, LoadState } from '../load/policy.ts';
+import type { Logger } from '../logger.ts';
 import type { RenderOptions } from '../render/options.ts';
 import type { EventRecorder } from './events.ts';
 

@@ -1,9 +1,9 @@
 // Kubernetes Events (core/v1) on plan changes and failures, so `kubectl describe` tells the
 // story. Recording an event never fails a reconcile: errors are logged.
-import type { Clock } from '../controller/clock.ts';
-import type { Logger } from '../controller/logger.ts';
+import type { Clock } from '../clock.ts';
 import { collectionPath, EVENTS } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
+import type { Logger } from '../logger.ts';
 
 export interface EventRecorder {
   record(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void>;

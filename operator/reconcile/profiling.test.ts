@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelSession } from '../../contract/crd-types.generated.ts';
-import { fakeClock } from '../controller/clock.ts';
-import { silentLogger } from '../controller/logger.ts';
+import { fakeClock } from '../clock.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
+import { silentLogger } from '../logger.ts';
 import { samplePipeline } from '../render/fixtures.test-support.ts';
 import { profileJob, profileJobName } from '../render/profile-job.ts';
 import type { ReconcileContext } from './context.ts';

@@ -6,11 +6,11 @@ import { after, test } from 'node:test';
 import { writeSampleModels } from '../../scripts/gen-models.ts';
 import { createGraphBuilder } from '../../scripts/onnx/graph-builder.ts';
 import { SCENE_LABELS } from '../../scripts/onnx/sample-models.ts';
+import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import { loadModel } from '../inference/onnx-model.ts';
 import { framesToTensor } from '../preprocess/frames-to-tensor.ts';
 import { type Backend, createBackend } from './backend.ts';
-import type { Clock } from './clock.ts';
 import type { SessionConfig } from './hosted-session.ts';
 import { QueueFullError } from './session-queue.ts';
 

@@ -4,11 +4,11 @@
 // when an item is accepted (worker threads), so it overlaps the batch that is running.
 import { chooseBatch } from '../batching/choose-batch.ts';
 import { predictLatencyMs } from '../batching/latency-fit.ts';
+import type { Clock } from '../clock.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import { StageError } from '../inference/errors.ts';
 import { stagesToTensor } from '../preprocess/frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
-import type { Clock } from './clock.ts';
 import type { StageOutput } from './decode-output.ts';
 import { type BackendItem, HostedSession, type QueueEntry, type SessionConfig } from './hosted-session.ts';
 import { type BatchObserver, runBatch } from './run-batch.ts';

@@ -26,7 +26,7 @@ export interface SessionConfig {
 
 export interface BackendItem {
   id: string;
-  /** Deadline on the backend clock, ms. */
+  /** Deadline, epoch ms on the runtime clock (runtime/clock.ts). */
   deadlineMs: number;
   /** input.source = frames */
   frames?: Frames;

@@ -1,9 +1,10 @@
 // Runs one batch of a session through its model. A batch that fails is retried item by item, so
 // one bad video cannot sink its neighbours; an item that fails alone is rejected with a reason.
+
+import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import { rowsOf } from '../inference/onnx-model.ts';
 import { batchDims, rowsPerItem } from '../preprocess/input-spec.ts';
-import type { Clock } from './clock.ts';
 import { decodeOutput, meanRow } from './decode-output.ts';
 import { emulationPadMs } from './device-emulation.ts';
 import type { HostedSession, QueueEntry } from './hosted-session.ts';

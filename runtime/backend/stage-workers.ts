@@ -5,7 +5,8 @@
 // (backpressure) before submitting.
 
 import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.ts';
-import type { Clock, StageWorker } from '../executor/ports.ts';
+import type { Clock } from '../clock.ts';
+import type { StageWorker } from '../executor/ports.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import { StageError } from '../inference/errors.ts';
@@ -14,7 +15,6 @@ import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';
-import { systemClock as backendClock } from './clock.ts';
 import type { BackendItem, SessionConfig } from './hosted-session.ts';
 import { QueueFullError } from './session-queue.ts';
 
@@ -87,7 +87,7 @@ async function itemOf(
 
 export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageWorkers> {
   const { config } = deps;
-  const clock = backendClock();
+  const { clock } = deps;
   const models: InferenceModel[] = [];
   const backends: Backend[] = [];
   const hosts = new Map<string, Backend[]>();
@@ -131,9 +131,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
     if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
     workers[stage.name] = {
       async process(message, deadlineMs) {
-        // Deadlines come on the executor's clock (epoch ms); the backend keeps its own.
-        const backendDeadlineMs = clock.nowMs() + (deadlineMs - deps.clock.nowMs());
-        const item = await itemOf(stage, message, backendDeadlineMs, deps);
+        const item = await itemOf(stage, message, deadlineMs, deps);
         for (;;) {
           const backend = mine.reduce((a, b) =>
             b.queueDepth(stage.name) < a.queueDepth(stage.name) ? b : a,

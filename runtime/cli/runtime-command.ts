@@ -11,8 +11,9 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { checkRuntimeFile, type RuntimeFile } from '../../contract/runtime-file.ts';
-import { systemClock } from '../executor/ports.ts';
+import { systemClock } from '../clock.ts';
 import { createRuntimeMetrics } from '../http/metrics.ts';
+import { lineLogger } from '../logger.ts';
 import { startBackendRole } from '../roles/backend-role.ts';
 import { startIngestRole } from '../roles/ingest-role.ts';
 import type { RunningRole } from '../roles/role-parts.ts';
@@ -83,11 +84,7 @@ export async function runtimeCommand(
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
     return 1;
   }
-  const logger = {
-    info: (m: string) => io.err(`info: ${m}\n`),
-    warn: (m: string) => io.err(`warn: ${m}\n`),
-    error: (m: string) => io.err(`error: ${m}\n`),
-  };
+  const logger = lineLogger(io.err);
   const passwordEnv = file.kafka.sasl?.passwordEnv;
   const sslEnv = file.kafka.sslEnv ?? {};
   const tls = Object.fromEntries(

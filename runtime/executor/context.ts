@@ -2,10 +2,12 @@
 // clock, logger and metrics, plus the two side effects that must always happen the same way:
 // sending dead letters (with the metric) and releasing frame holds (never throwing).
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import type { Clock } from '../clock.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
+import type { Logger } from '../logger.ts';
 import type { DeadLetter, Transport } from '../transport/transport.ts';
 import { errorText } from './dead-letters.ts';
-import type { Clock, FrameHolds, Logger } from './ports.ts';
+import type { FrameHolds } from './ports.ts';
 
 export type ExecutorMetrics = Pick<
   RuntimeMetrics,

@@ -2,16 +2,10 @@
 // on frames, fusion joining both), a frame-hold counter, a scriptable ingestor and workers, and a
 // clock the test moves by hand.
 import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.ts';
+import type { Clock } from '../clock.ts';
+import type { Logger } from '../logger.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
-import type {
-  Clock,
-  FrameHolds,
-  IngestRequest,
-  IngestResult,
-  Logger,
-  StageWorker,
-  VideoIngestor,
-} from './ports.ts';
+import type { FrameHolds, IngestRequest, IngestResult, StageWorker, VideoIngestor } from './ports.ts';
 
 function stage(
   name: string,

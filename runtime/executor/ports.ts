@@ -33,19 +33,3 @@ export interface FrameHolds {
 export interface StageWorker {
   process(message: StageMessage, deadlineMs: number): Promise<unknown>;
 }
-
-export interface Clock {
-  nowMs(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};

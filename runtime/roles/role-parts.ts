@@ -6,13 +6,14 @@ import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import type { KafkaConnection } from '../../kafka/connection.ts';
-import type { Clock, Logger } from '../executor/ports.ts';
+import type { Clock } from '../clock.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { openFrameStore as openStore } from '../framestore/open.ts';
 import type { RuntimeMetrics } from '../http/metrics.ts';
 import type { Readiness } from '../http/routes/health.ts';
 import type { VideoSubmitter } from '../http/routes/videos.ts';
 import { buildApp } from '../http/server.ts';
+import type { Logger } from '../logger.ts';
 import { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
 
 export interface RoleDeps {

@@ -3,7 +3,8 @@
 // the messages; other failures are retried maxRetries times with doubling backoff, then the
 // chunk's messages one by one, and a message that still fails is dead-lettered (a poison message
 // must not block its partition).
-import type { Clock, Logger } from '../../executor/ports.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport.ts';
 
 export interface DeliverContext {

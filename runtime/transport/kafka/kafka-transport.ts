@@ -6,7 +6,8 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
 import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
-import type { Clock, Logger } from '../../executor/ports.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
 import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
 import {
   type EncodedRecord,

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
-import type { Logger } from '../../executor/ports.ts';
+import type { Logger } from '../../logger.ts';
 import type { StageMessage } from '../transport.ts';
 
 export interface OutputGateOptions {

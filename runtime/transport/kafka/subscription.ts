@@ -12,7 +12,8 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
 import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
-import type { Clock, Logger } from '../../executor/ports.ts';
+import type { Clock } from '../../clock.ts';
+import type { Logger } from '../../logger.ts';
 import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
 import { deliverWithRetries } from './deliver.ts';

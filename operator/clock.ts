@@ -1,4 +1,5 @@
-// The clock the controller reads, injected so tests drive time by hand.
+// The operator's one clock (the controller, leases, load epochs and events read it), injected so
+// tests drive time by hand.
 export interface Clock {
   nowMs(): number;
   /** Calls fn after delayMs; returns a cancel function. */
