@@ -13,7 +13,7 @@ import { startKafka } from '../e2e/env/kafka/broker.ts';
 import { startEmbeddedPipeline } from '../embedded/pipeline.ts';
 import { startTopicReader } from '../kafka/topic-reader.ts';
 import { systemClock } from '../runtime/clock.ts';
-import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
+import { createRuntimeMetrics } from '../runtime/metrics.ts';
 import {
   percentile,
   repoRoot,

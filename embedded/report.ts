@@ -1,6 +1,6 @@
 // What `vpo run` prints: one row per video as it settles (a table line, or one JSON object per
 // line), then a summary (throughput, latency percentiles, batch sizes, dead letters, the plan).
-import type { RuntimeMetrics } from '../runtime/http/metrics.ts';
+import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { DecodeProbe } from './ingest-probe.ts';
 import type { LocalPlan } from './local-plan.ts';
 import { type CapacityPrediction, predictLatencyMsOf } from './prediction.ts';

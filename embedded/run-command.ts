@@ -13,10 +13,10 @@ import { EXECUTION_PROVIDER_LIST, isExecutionProvider } from '../contract/execut
 import type { ExecutionProvider, RuntimeConfig } from '../contract/runtime-config.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
 import { systemClock } from '../runtime/clock.ts';
-import { createRuntimeMetrics } from '../runtime/http/metrics.ts';
 import { modelPath } from '../runtime/inference/model-path.ts';
 import { deviceProduct } from '../runtime/inference/profile.ts';
 import { lineLogger } from '../runtime/logger.ts';
+import { createRuntimeMetrics } from '../runtime/metrics.ts';
 import { probeDecode } from './ingest-probe.ts';
 import { planLocally } from './local-plan.ts';
 import { measureSession } from './measure-session.ts';

@@ -1,8 +1,8 @@
 // The HTTP side of the embedded mode (`vpo run --port N`): the same app every runtime role serves
 // (/healthz, /readyz, /metrics), on loopback only, since `vpo run` is a local tool.
 import type { FastifyInstance } from 'fastify';
-import type { RuntimeMetrics } from '../runtime/http/metrics.ts';
 import { buildApp } from '../runtime/http/server.ts';
+import type { RuntimeMetrics } from '../runtime/metrics.ts';
 
 export interface EmbeddedServer {
   /** http://127.0.0.1:PORT */

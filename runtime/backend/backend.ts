@@ -5,8 +5,8 @@
 import { chooseBatch } from '../batching/choose-batch.ts';
 import { predictLatencyMs } from '../batching/latency-fit.ts';
 import type { Clock } from '../clock.ts';
-import type { RuntimeMetrics } from '../http/metrics.ts';
 import { StageError } from '../inference/errors.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { stagesToTensor } from '../preprocess/frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
 import type { StageOutput } from './decode-output.ts';

@@ -8,10 +8,10 @@ import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.
 import type { Clock } from '../clock.ts';
 import type { StageWorker } from '../executor/ports.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
-import type { RuntimeMetrics } from '../http/metrics.ts';
 import { StageError } from '../inference/errors.ts';
 import { modelPath } from '../inference/model-path.ts';
 import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';

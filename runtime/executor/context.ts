@@ -3,8 +3,8 @@
 // sending dead letters (with the metric) and releasing frame holds (never throwing).
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { Clock } from '../clock.ts';
-import type { RuntimeMetrics } from '../http/metrics.ts';
 import type { Logger } from '../logger.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import type { DeadLetter, Transport } from '../transport/transport.ts';
 import { errorText } from './dead-letters.ts';
 import type { FrameHolds } from './ports.ts';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { Registry } from 'prom-client';
-import { createRuntimeMetrics } from '../http/metrics.ts';
+import { createRuntimeMetrics } from '../metrics.ts';
 import { createDirFrameStore } from './dir-store.ts';
 import type { FrameMeta, FrameStoreError } from './framestore.ts';
 

@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RuntimeMetrics } from '../http/metrics.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import type { FrameMeta, FrameStore, StoredFrames } from './framestore.ts';
 import { FrameStoreError, validateMeta } from './framestore.ts';
 import { isValidRef, newRef } from './refs.ts';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRuntimeMetrics } from './metrics.ts';
+import { createRuntimeMetrics } from '../metrics.ts';
 import type { Readiness } from './routes/health.ts';
 import { buildApp } from './server.ts';
 

@@ -1,7 +1,7 @@
 // The fastify app every runtime role serves: /healthz, /readyz, /metrics, and for the ingest role
 // POST /v1/videos. `buildApp` only builds (tests use `app.inject()`); the caller listens.
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { RuntimeMetrics } from './metrics.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { healthRoutes, type Readiness } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { type VideoSubmitter, videoRoutes } from './routes/videos.ts';

@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { FrameStore } from '../framestore/framestore.ts';
-import type { RuntimeMetrics } from '../http/metrics.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { createForbiddenAddresses } from './address.ts';
 import { probeLocalVideo } from './container.ts';
 import type { ResizeMode } from './decode.ts';

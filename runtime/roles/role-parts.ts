@@ -9,11 +9,11 @@ import type { KafkaConnection } from '../../kafka/connection.ts';
 import type { Clock } from '../clock.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { openFrameStore as openStore } from '../framestore/open.ts';
-import type { RuntimeMetrics } from '../http/metrics.ts';
 import type { Readiness } from '../http/routes/health.ts';
 import type { VideoSubmitter } from '../http/routes/videos.ts';
 import { buildApp } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
+import type { RuntimeMetrics } from '../metrics.ts';
 import { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
 
 export interface RoleDeps {
