@@ -21,7 +21,17 @@ import type { RunningRole } from '../roles/role-parts.ts';
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Ends the process now (a shutdown that overran its grace). */
+  exit?: (code: number) => never;
 }
+
+/**
+ * How long a stop may take before the process exits anyway. kafkajs clients can keep retrying
+ * after a broker restart instead of closing; offsets are committed only after outputs are
+ * produced, so exiting loses nothing: what was not committed is delivered again. Below the pod's
+ * default 30 s grace period, so the pod ends on our terms, with the reason in its log.
+ */
+export const STOP_GRACE_MS = 20_000;
 
 const usage =
   'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]\n';
@@ -64,7 +74,11 @@ export function readRuntimeFile(file: string): RuntimeFile {
 
 export async function runtimeCommand(
   argv: string[],
-  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  io: Io = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    exit: (code) => process.exit(code),
+  },
   stopSignal: Promise<void> = new Promise((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -129,7 +143,22 @@ export async function runtimeCommand(
   }
   io.out(`vpo runtime: ${args.role} ready on ${role.url}\n`);
   await stopSignal;
-  await role.close();
+  let grace: NodeJS.Timeout | undefined;
+  const overran = new Promise<true>((resolve) => {
+    grace = setTimeout(() => resolve(true), STOP_GRACE_MS);
+  });
+  const late = await Promise.race([role.close().then(() => false as const), overran]);
+  clearTimeout(grace);
+  if (late) {
+    io.err(
+      `vpo runtime: the ${args.role} role did not stop within ${STOP_GRACE_MS} ms (Kafka clients still closing); exiting: uncommitted work is delivered again\n`,
+    );
+    io.exit?.(1);
+    return 1;
+  }
   io.out(`vpo runtime: ${args.role} stopped\n`);
+  // kafkajs may leave a crashed consumer's restart timer behind after a lost broker, which would
+  // keep the process alive with nothing left to do.
+  io.exit?.(0);
   return 0;
 }

@@ -7,6 +7,7 @@ import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import type { Transport } from '../transport/transport.ts';
 import {
   connectTransport,
   openFrameStore,
@@ -56,14 +57,39 @@ function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
   };
 }
 
+type BackendDeps = RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean };
+
 export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean },
+  deps: BackendDeps,
 ): Promise<RunningRole> {
   const config = file.runtime;
   const stages = hostedStages(config, selection);
+  // Served from the start, so liveness holds while models load; ready once they have loaded and
+  // while the transport can deliver.
+  const state: { modelsLoaded: boolean; transport?: Transport } = { modelsLoaded: false };
+  const http = await serveHttp(listen, deps, () => ({
+    modelsLoaded: state.modelsLoaded,
+    transportConnected: state.transport?.connected() ?? false,
+  }));
+  try {
+    return await startServing(file, config, stages, deps, state, http);
+  } catch (error) {
+    await http.app.close();
+    throw error;
+  }
+}
+
+async function startServing(
+  file: RuntimeFile,
+  config: RuntimeConfig,
+  stages: string[],
+  deps: BackendDeps,
+  state: { modelsLoaded: boolean; transport?: Transport },
+  http: { app: { close(): Promise<void> }; url: string },
+): Promise<RunningRole> {
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
@@ -81,8 +107,14 @@ export async function startBackendRole(
     await preprocess.close();
     throw error;
   });
+  state.modelsLoaded = true;
   const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
-  const transport = await connectTransport(file, deps, sink);
+  const transport = await connectTransport(file, deps, sink).catch(async (error: unknown) => {
+    await stageWorkers.close();
+    await preprocess.close();
+    throw error;
+  });
+  state.transport = transport;
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
@@ -97,7 +129,6 @@ export async function startBackendRole(
       .expireJoins(deps.clock.nowMs())
       .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
   }, deps.joinSweepMs ?? 1000);
-  const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
   return {
     url: http.url,
     transport,

@@ -65,7 +65,8 @@ export async function startIngestRole(
   const http = await serveHttp(
     listen,
     deps,
-    () => ({ modelsLoaded: true, transportConnected: true }),
+    // The ingest loads no model; it is ready while the transport can deliver.
+    () => ({ modelsLoaded: true, transportConnected: transport.connected() }),
     config.source.httpEnabled ? videos : undefined,
   );
   return {

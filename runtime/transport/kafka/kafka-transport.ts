@@ -5,8 +5,10 @@
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import { type BrokerProbe, startBrokerProbe } from '../../../kafka/broker-probe.ts';
 import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
+import { RuntimeError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
 import {
@@ -34,12 +36,16 @@ export interface KafkaTransportOptions {
   holdTopics?: string[];
   clock: Clock;
   logger: Logger;
+  /** How often readiness asks the broker whether it answers, ms (default 5000). */
+  brokerProbeMs?: number;
 }
 
 /** Kafka failed (broker unreachable, request timed out): retriable, never the message's fault. */
-export class TransportError extends Error {
-  readonly retriable = true;
-  readonly reason = 'TransportUnavailable';
+export class TransportError extends RuntimeError<'TransportUnavailable'> {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('TransportUnavailable', message, { ...options, retriable: true });
+    this.name = 'TransportError';
+  }
 }
 
 export class KafkaTransport implements Transport {
@@ -48,6 +54,8 @@ export class KafkaTransport implements Transport {
   private readonly producer: Producer;
   private readonly subscriptions: KafkaSubscription[] = [];
   private gate: OutputGate | undefined;
+  private probe: BrokerProbe | undefined;
+  private producerConnected = false;
 
   private constructor(options: KafkaTransportOptions) {
     this.options = options;
@@ -68,7 +76,19 @@ export class KafkaTransport implements Transport {
 
   static async connect(options: KafkaTransportOptions): Promise<KafkaTransport> {
     const transport = new KafkaTransport(options);
-    await transport.producer.connect();
+    const { producer } = transport;
+    producer.on(producer.events.CONNECT, () => {
+      transport.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      transport.producerConnected = false;
+    });
+    await producer.connect();
+    transport.probe = startBrokerProbe(transport.kafka, {
+      intervalMs: options.brokerProbeMs ?? 5000,
+      timeoutMs: options.brokerProbeMs ?? 5000,
+      nowMs: () => options.clock.nowMs(),
+    });
     if (options.gateOutput) {
       transport.gate = new OutputGate({
         kafka: transport.kafka,
@@ -167,8 +187,21 @@ export class KafkaTransport implements Transport {
     return subscription;
   }
 
+  connected(): boolean {
+    return (
+      this.producerConnected &&
+      (this.probe?.reachable() ?? false) &&
+      this.subscriptions.every((s) => s.healthy)
+    );
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})));
+    await this.probe?.close().catch((e: Error) => this.options.logger.warn(`broker probe: ${e.message}`));
+    await Promise.all(
+      this.subscriptions.map((s) =>
+        s.close().catch((e: Error) => this.options.logger.warn(`closing a subscription: ${e.message}`)),
+      ),
+    );
     await this.gate?.close();
     await this.producer.disconnect();
   }

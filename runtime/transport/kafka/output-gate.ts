@@ -143,7 +143,9 @@ export class OutputGate {
   }
 
   async close(): Promise<void> {
-    await this.reader.disconnect().catch(() => {});
-    await this.admin.disconnect().catch(() => {});
+    const report = (what: string) => (e: Error) =>
+      this.options.logger.warn(`output gate ${what}: ${e.message}`);
+    await this.reader.disconnect().catch(report('reader'));
+    await this.admin.disconnect().catch(report('admin'));
   }
 }
