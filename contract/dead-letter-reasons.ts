@@ -22,8 +22,8 @@ export const STAGE_REASONS = ['InputMismatch', 'InferenceFailed', 'DeadlineExcee
 /** The frames an item refers to could not be read. */
 export const FRAME_STORE_REASONS = ['InvalidRef', 'RefNotFound', 'InvalidFrames', 'Corrupt'] as const;
 
-/** The pipeline around the stages: joins that never completed. */
-export const FLOW_REASONS = ['JoinTimeout'] as const;
+/** The pipeline around the stages: joins that never completed; a result for an id another video holds. */
+export const FLOW_REASONS = ['JoinTimeout', 'DuplicateVideoId'] as const;
 
 export const DEAD_LETTER_REASONS = [
   ...INGEST_REASONS,
