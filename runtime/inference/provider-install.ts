@@ -57,3 +57,17 @@ export function readCudaInstall(dir: string = bindingDir()): CudaInstall | undef
   }
   return value as CudaInstall;
 }
+
+/**
+ * LD_LIBRARY_PATH with the installed CUDA libraries' folder in front, or undefined when nothing is
+ * installed or the folder is on it already (then nothing needs to change).
+ */
+export function libraryPathWithCuda(
+  current: string | undefined,
+  install: CudaInstall | undefined,
+): string | undefined {
+  if (!install) return undefined;
+  const dirs = (current ?? '').split(':').filter((d) => d !== '');
+  if (dirs.includes(install.libDir)) return undefined;
+  return [install.libDir, ...dirs].join(':');
+}
