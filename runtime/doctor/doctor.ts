@@ -81,3 +81,16 @@ export async function requireProviders(
     if (!report.usable) throw new ProviderUnavailableError(provider, report, users);
   }
 }
+
+/** Which providers the hosted stages need, and who: "stage scene (session scene-classifier)". */
+export function providerNeeds(
+  stages: readonly { name: string; session: string; executionProvider: DiagnosedProvider }[],
+): Map<DiagnosedProvider, string> {
+  const needs = new Map<DiagnosedProvider, string[]>();
+  for (const s of stages)
+    needs.set(s.executionProvider, [
+      ...(needs.get(s.executionProvider) ?? []),
+      `stage ${s.name} (session ${s.session})`,
+    ]);
+  return new Map([...needs].map(([p, users]) => [p, users.join(', ')]));
+}
