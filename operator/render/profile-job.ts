@@ -95,6 +95,9 @@ export function profileArgs(session: ModelSession, gpuProduct: string): string[]
     String(REPEATS),
     ...(shape ? ['--input-shape', shape.join(',')] : []),
     ...(sha256 ? ['--sha256', sha256] : []),
+    ...(session.spec.cuda?.deviceId !== undefined && session.spec.executionProvider === 'cuda'
+      ? ['--device-id', String(session.spec.cuda.deviceId)]
+      : []),
     '--gpu-product',
     gpuProduct,
     '--result-file',

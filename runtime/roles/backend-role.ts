@@ -100,10 +100,12 @@ async function startServing(
   // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
   // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
   // true), never runs on the CPU instead.
-  await requireProviders(
-    providerNeeds(config.stages.filter((s) => stages.includes(s.name))),
-    deps.doctor ?? {},
-  );
+  const hosted = config.stages.filter((s) => stages.includes(s.name));
+  const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
+  await requireProviders(providerNeeds(hosted), {
+    ...(deviceId !== undefined ? { deviceId } : {}),
+    ...deps.doctor,
+  });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
