@@ -27,7 +27,7 @@ libpath="$(buildah "${storage[@]}" inspect --type image --format '{{range .OCIv1
 [[ -n "$libpath" ]] || fail "the image sets no LD_LIBRARY_PATH"
 binding=/app/node_modules/onnxruntime-node/bin/napi-v6/linux/x64
 provider="${binding}/libonnxruntime_providers_cuda.so"
-[[ -e "${root}${provider}" ]] || fail "${provider} is not in the image"
+chroot "$root" /usr/bin/test -e "$provider" || fail "${provider} is not in the image (or its link does not resolve there)"
 marker="${root}${binding}/vpo-cuda.json"
 [[ -s "$marker" ]] || fail "no install record ${binding}/vpo-cuda.json"
 log "image LD_LIBRARY_PATH=${libpath}; install record: $(tr -d '\n ' <"$marker" | cut -c1-160)…"
