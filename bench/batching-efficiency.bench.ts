@@ -96,7 +96,8 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
   const provider = values.provider;
   if (!isExecutionProvider(provider)) throw new Error(`--provider must be ${EXECUTION_PROVIDER_LIST}`);
   const batches = values.batches.split(',').map(Number);
-  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error('--batches must be positive integers');
+  if (batches.some((b) => !Number.isInteger(b) || b < 1))
+    throw new Error('--batches must be positive integers');
   const dir = new URL('./models/', import.meta.url).pathname;
   const path = join(dir, `${values.model}.onnx`);
   if (!existsSync(path)) writeBenchModels(dir);
