@@ -44,10 +44,25 @@ async function heartbeat(): Promise<void> {
     allocatable: resources,
     capacity: resources,
     conditions: [
-      { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'e2e', lastHeartbeatTime: now, lastTransitionTime: now },
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'KubeletReady',
+        message: 'e2e',
+        lastHeartbeatTime: now,
+        lastTransitionTime: now,
+      },
     ],
   };
-  await kubectl(['patch', 'node', nodeName, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+  await kubectl([
+    'patch',
+    'node',
+    nodeName,
+    '--subresource=status',
+    '--type=merge',
+    '-p',
+    JSON.stringify({ status }),
+  ]);
 }
 
 /** Runs each backend pod bound to our node once; reports it in CrashLoopBackOff with its message. */
@@ -68,14 +83,18 @@ function backendKubelet(): { stop(): void; runs: { args: string[]; message: stri
       mkdirSync(host, { recursive: true });
       if (volume?.configMap) {
         const cm = await json(['get', 'configmap', volume.configMap.name, '-n', ns]);
-        for (const [key, text] of Object.entries(cm.data ?? {})) writeFileSync(join(host, key), text as string);
+        for (const [key, text] of Object.entries(cm.data ?? {}))
+          writeFileSync(join(host, key), text as string);
       }
       mounts[m.mountPath] = host;
     }
     const image = { entrypoint: [process.execPath, 'bin/vpo.ts'] };
     const launch = podLaunch(pod, container, image, mounts, { 8080: 0 }, { PATH: process.env.PATH ?? '' });
     const startedAt = new Date().toISOString();
-    const child = spawn(launch.command, launch.args, { env: launch.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(launch.command, launch.args, {
+      env: launch.env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     children.add(child);
     let log = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
@@ -97,22 +116,44 @@ function backendKubelet(): { stop(): void; runs: { args: string[]; message: stri
           ready: false,
           started: false,
           restartCount: 1,
-          state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' } },
+          state: {
+            waiting: { reason: 'CrashLoopBackOff', message: 'back-off 10s restarting failed container' },
+          },
           lastState: {
-            terminated: { exitCode: code, reason: 'Error', message, startedAt, finishedAt: new Date().toISOString() },
+            terminated: {
+              exitCode: code,
+              reason: 'Error',
+              message,
+              startedAt,
+              finishedAt: new Date().toISOString(),
+            },
           },
         },
       ],
     };
-    await kubectl(['patch', 'pod', pod.metadata.name, '-n', ns, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status })]);
+    await kubectl([
+      'patch',
+      'pod',
+      pod.metadata.name,
+      '-n',
+      ns,
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status }),
+    ]);
   };
   const loop = async () => {
     while (!stopped) {
-      const pods = await json(['get', 'pods', '-n', ns, '-l', 'serving.vpo.dev/role=backend']).catch(() => ({ items: [] }));
+      const pods = await json(['get', 'pods', '-n', ns, '-l', 'serving.vpo.dev/role=backend']).catch(() => ({
+        items: [],
+      }));
       for (const pod of pods.items) {
         if (pod.spec.nodeName !== nodeName || seen.has(pod.metadata.uid)) continue;
         seen.add(pod.metadata.uid);
-        void runPod(pod).catch((err) => runs.push({ args: [], message: `failed to run: ${err.message}`, code: -1 }));
+        void runPod(pod).catch((err) =>
+          runs.push({ args: [], message: `failed to run: ${err.message}`, code: -1 }),
+        );
       }
       await heartbeat().catch(() => {});
       await sleep(500);
@@ -160,12 +201,29 @@ describe('a cuda backend on a node without CUDA', () => {
 
   before(async () => {
     await createNamespaces(kubectl, ns);
-    await applyCrds(kubectl, 'CRDs to apply', ['crd/modelsessions.serving.vpo.dev', 'crd/videopipelines.serving.vpo.dev']);
-    const labels = { 'kubernetes.io/hostname': nodeName, 'nvidia.com/gpu.product': product, 'nvidia.com/gpu.memory': '16384' };
-    await kubectl(['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels } }));
+    await applyCrds(kubectl, 'CRDs to apply', [
+      'crd/modelsessions.serving.vpo.dev',
+      'crd/videopipelines.serving.vpo.dev',
+    ]);
+    const labels = {
+      'kubernetes.io/hostname': nodeName,
+      'nvidia.com/gpu.product': product,
+      'nvidia.com/gpu.memory': '16384',
+    };
+    await kubectl(
+      ['apply', '-f', '-'],
+      JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, labels } }),
+    );
     await heartbeat();
     kubelet = backendKubelet();
-    const args = localOperatorArgs(ns, ['--load-epoch-ms', '0', '--kafka-bootstrap', env.kafkaBootstrap, '--image', 'vpo:e2e']);
+    const args = localOperatorArgs(ns, [
+      '--load-epoch-ms',
+      '0',
+      '--kafka-bootstrap',
+      env.kafkaBootstrap,
+      '--image',
+      'vpo:e2e',
+    ]);
     ({ child: operator, logs } = spawnOperator(args, kenv));
   });
 
@@ -179,7 +237,11 @@ describe('a cuda backend on a node without CUDA', () => {
 
   test('the backend refuses its cuda session with the doctor line, and the pipeline says which group and why', async () => {
     const doctor = JSON.parse(
-      (await promisify(execFile)(process.execPath, ['bin/vpo.ts', 'doctor', '-o', 'json'], { encoding: 'utf8' })).stdout,
+      (
+        await promisify(execFile)(process.execPath, ['bin/vpo.ts', 'doctor', '-o', 'json'], {
+          encoding: 'utf8',
+        })
+      ).stdout,
     );
     const cuda = doctor.providers.find((p: any) => p.name === 'cuda');
     assert.equal(cuda.usable, false, 'this check needs a machine where cuda cannot run');
@@ -199,11 +261,16 @@ describe('a cuda backend on a node without CUDA', () => {
       },
       120_000,
     ).catch(async (err) => {
-      throw new Error(`${err.message}\nruns: ${JSON.stringify(kubelet?.runs)}\n${logs.join('').slice(-2000)}`);
+      throw new Error(
+        `${err.message}\nruns: ${JSON.stringify(kubelet?.runs)}\n${logs.join('').slice(-2000)}`,
+      );
     });
     const run = kubelet!.runs[0]!;
     assert.equal(run.code, 1);
-    assert.ok(run.message.startsWith(`ProviderUnavailable: stage scene (session scene) needs cuda: ${cuda.summary}`), run.message);
+    assert.ok(
+      run.message.startsWith(`ProviderUnavailable: stage scene (session scene) needs cuda: ${cuda.summary}`),
+      run.message,
+    );
     const ready = condition(vp, 'Ready');
     assert.equal(ready.status, 'False');
     assert.ok(
@@ -212,7 +279,10 @@ describe('a cuda backend on a node without CUDA', () => {
       ),
       ready.message,
     );
-    assert.match(condition(vp, 'Degraded').message, /no backend group is available: backend group .* cannot start/);
+    assert.match(
+      condition(vp, 'Degraded').message,
+      /no backend group is available: backend group .* cannot start/,
+    );
     const table = await kubectl(['get', 'vp', 'scenes', '-n', ns, '-o', 'wide']);
     assert.match(table, /cannot start: stage scene \(session scene\) needs cuda/);
   });
