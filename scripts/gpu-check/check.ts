@@ -184,13 +184,16 @@ export async function main(argv: string[]): Promise<number> {
     if (vulkan.libDir) libPath.push(vulkan.libDir);
   }
   env.LD_LIBRARY_PATH = [...libPath, ...(env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)].join(':');
-  const dry = values['dry-run'] || !driver || !bundle;
   if (missing.length) context.push(`missing: ${missing.join('; ')}`);
   const node = process.execPath;
   const vpo = [node, path.join(repo, 'bin', 'vpo.ts')];
   const models = path.join(work, 'models');
   mkdirSync(models, { recursive: true });
-  const genModels = `import { writeBenchModels } from ${JSON.stringify(path.join(repo, 'scripts', 'gen-models.ts'))}; writeBenchModels(${JSON.stringify(models)});`;
+  const dry = values['dry-run'] || !driver || !bundle;
+  // A dry run profiles the small model only: generating ResNet-18's weights takes a while.
+  const genModels = dry
+    ? `import { writeFileSync } from 'node:fs'; import { mobilenetModel } from ${JSON.stringify(path.join(repo, 'scripts', 'onnx', 'bench-models.ts'))}; writeFileSync(${JSON.stringify(path.join(models, 'mobilenet.onnx'))}, mobilenetModel());`
+    : `import { writeBenchModels } from ${JSON.stringify(path.join(repo, 'scripts', 'gen-models.ts'))}; writeBenchModels(${JSON.stringify(models)});`;
   const steps: StepResult[] = [];
   const remaining = () => budgetS - (performance.now() - started) / 1000;
   const run = (title: string, cmd: string[], timeoutS: number) => {
