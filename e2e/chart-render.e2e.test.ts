@@ -68,7 +68,7 @@ describe('charts/vpo rendered', () => {
   test('cuda backends get the -cuda image; with a digest only runtime.cudaImage names one', async () => {
     const argsOf = async (values: string[]) => {
       const [deployment] = find(await template([...BASE_VALUES, ...values]), 'Deployment', FULLNAME);
-      return deployment.spec.template.spec.containers[0].args as string[];
+      return deployment!.spec.template.spec.containers[0].args as string[];
     };
     const digest = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
     const pinned = await argsOf(['--set', `image.digest=${digest}`]);
