@@ -2,6 +2,7 @@
 // session (y = x * x) on each provider whose files, driver and versions are in place, and judge.
 // A provider is usable only when its probe session really ran: nothing is assumed from files alone.
 import type { DiagnosedProvider } from '../../contract/execution-providers.ts';
+import { RuntimeError } from '../errors.ts';
 import { queryGpus } from '../gpu/nvidia-smi.ts';
 import { bindingInfo, type ProbeResult, probeProvider } from '../inference/onnx-model.ts';
 import { readCudaInstall } from '../inference/provider-install.ts';
@@ -51,15 +52,15 @@ export async function diagnose(options: DoctorOptions = {}): Promise<Diagnosis> 
 }
 
 /** A provider a hosted session needs cannot run here: the doctor's line, and its advice. */
-export class ProviderUnavailableError extends Error {
-  override name = 'ProviderUnavailableError';
-  readonly reason = 'ProviderUnavailable';
+export class ProviderUnavailableError extends RuntimeError<'ProviderUnavailable'> {
   readonly provider: DiagnosedProvider;
   readonly report: ProviderReport;
   constructor(provider: DiagnosedProvider, report: ProviderReport, users: string) {
     super(
+      'ProviderUnavailable',
       `${users} needs ${provider}: ${report.summary}${report.advice ? ` (${report.advice.split('\n')[0]})` : ''}`,
     );
+    this.name = 'ProviderUnavailableError';
     this.provider = provider;
     this.report = report;
   }
