@@ -89,7 +89,9 @@ function backendKubelet(): { stop(): void; runs: { args: string[]; message: stri
       mounts[m.mountPath] = host;
     }
     const image = { entrypoint: [process.execPath, 'bin/vpo.ts'] };
-    const launch = podLaunch(pod, container, image, mounts, { 8080: 0 }, { PATH: process.env.PATH ?? '' });
+    // Every declared port on a free one (0): the ops server starts before the provider check.
+    const ports = Object.fromEntries((container.ports ?? []).map((p: any) => [p.containerPort, 0]));
+    const launch = podLaunch(pod, container, image, mounts, ports, { PATH: process.env.PATH ?? '' });
     const startedAt = new Date().toISOString();
     const child = spawn(launch.command, launch.args, {
       env: launch.env,
