@@ -74,6 +74,8 @@ export interface RuntimeStage {
   profile: { batchSize: number; latencyMicros: number }[];
   model: { uri: string; sha256?: string };
   executionProvider: ExecutionProvider;
+  /** The CUDA device among those the process sees (ModelSession spec.cuda.deviceId); absent = 0. */
+  deviceId?: number;
   input: RuntimeStageInput;
   output: { name?: string; labels?: string[] };
 }

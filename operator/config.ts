@@ -24,6 +24,8 @@ export interface OperatorConfig {
   /** HTTP port of /healthz, /readyz and /metrics; 0 picks a free one (printed at start). */
   port: number;
   image: string;
+  /** Image of backends hosting cuda sessions (`--cuda-image`); default: `image` tagged `-cuda`. */
+  cudaImage: string | undefined;
   frameStoreClaim: string | undefined;
   modelClaim: string | undefined;
   /**
@@ -43,7 +45,7 @@ export class ConfigError extends Error {
 }
 
 export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-bootstrap HOST:PORT] [--namespace NS]
-                    [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
+                    [--leader-elect] [--port N] [--image IMAGE] [--cuda-image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
                     [--frame-store-claim PVC] [--model-claim PVC] [--ingest-file-root DIR]...
@@ -84,6 +86,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--leader-elect',
     '--port',
     '--image',
+    '--cuda-image',
     '--lease-namespace',
     '--lease-duration-ms',
     '--renew-ms',
@@ -135,6 +138,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     identity: values.get('--identity') ?? `${hostname()}_${process.pid}`,
     port: int('--port', 8081, 0),
     image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
+    cudaImage: values.get('--cuda-image'),
     frameStoreClaim: values.get('--frame-store-claim'),
     modelClaim: values.get('--model-claim'),
     ingestFileRoots: fileRoots,

@@ -12,6 +12,7 @@ export interface PodContainer {
   env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
   ports?: { containerPort: number; name?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
+  terminationMessagePath?: string;
 }
 
 export interface PodLike {

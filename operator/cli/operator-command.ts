@@ -88,6 +88,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         loadStates: new Map(),
         render: {
           image: config.image,
+          ...(config.cudaImage ? { cudaImage: config.cudaImage } : {}),
           kafkaBootstrap: config.kafkaBootstrap,
           kafkaAuth: config.kafkaAuth.runtime,
           tolerations: config.tolerations,

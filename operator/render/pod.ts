@@ -10,6 +10,8 @@ export const FRAME_DIR = '/var/lib/vpo/frames';
 export const HTTP_PORT = 8080;
 /** /healthz, /readyz, /metrics on every runtime pod, port name `ops`: probes and Prometheus only. */
 export const OPS_PORT = 9090;
+/** The container's termination-message file (the kubelet's default path, set explicitly). */
+export const TERMINATION_LOG = '/dev/termination-log';
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -47,6 +49,8 @@ export function runtimeArgs(role: 'ingest' | 'backend', extra: string[]): string
     '--port',
     String(OPS_PORT),
     ...(role === 'ingest' ? ['--api-port', String(HTTP_PORT)] : []),
+    '--termination-log',
+    TERMINATION_LOG,
     ...extra,
   ];
 }

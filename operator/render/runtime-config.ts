@@ -134,6 +134,10 @@ export function runtimeConfigFromPlan(
       })),
       model: { ...session.spec.model },
       executionProvider: options.executionProvider ?? session.spec.executionProvider,
+      ...(session.spec.cuda?.deviceId !== undefined &&
+      (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
+        ? { deviceId: session.spec.cuda.deviceId }
+        : {}),
       input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
       output: { ...(session.spec.output ?? {}) },
     };

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
+import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import type { Transport } from '../transport/transport.ts';
@@ -57,7 +58,13 @@ function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
   };
 }
 
-type BackendDeps = RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean };
+type BackendDeps = RoleDeps & {
+  modelRoot?: string;
+  joinSweepMs?: number;
+  emulateDeviceLatency?: boolean;
+  /** Stand-ins for the provider check (tests); default: this machine. */
+  doctor?: Omit<DoctorOptions, 'providers'>;
+};
 
 export async function startBackendRole(
   file: RuntimeFile,
@@ -90,6 +97,15 @@ async function startServing(
   state: { modelsLoaded: boolean; transport?: Transport },
   http: { app: { close(): Promise<void> }; url: string },
 ): Promise<RunningRole> {
+  // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
+  // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
+  // true), never runs on the CPU instead.
+  const hosted = config.stages.filter((s) => stages.includes(s.name));
+  const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
+  await requireProviders(providerNeeds(hosted), {
+    ...(deviceId !== undefined ? { deviceId } : {}),
+    ...deps.doctor,
+  });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
