@@ -37,6 +37,11 @@ const commands: Record<string, { module: string; exportName: string; summary: st
     exportName: 'runtimeCommand',
     summary: 'run a runtime role',
   },
+  acls: {
+    module: '../operator/cli/acls-command.ts',
+    exportName: 'aclsCommand',
+    summary: 'print the Kafka ACLs of least privilege',
+  },
   operator: {
     module: '../operator/cli/operator-command.ts',
     exportName: 'operatorCommand',

@@ -12,8 +12,19 @@ export interface RuntimeFileKafka {
   ssl?: boolean;
   /** With ssl: environment variables holding a PEM CA bundle, client certificate and key. */
   sslEnv?: { ca?: string; cert?: string; key?: string };
-  /** The password is never in the file: the process reads it from the environment variable. */
-  sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; passwordEnv: string };
+  /**
+   * The password is never in the file: the process reads it from `passwordEnv`. The username is
+   * either in the file (the operator's own principal, for setups without per-namespace
+   * credentials) or read from `usernameEnv` (the namespace's own principal).
+   */
+  sasl?: {
+    mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+    username?: string;
+    usernameEnv?: string;
+    passwordEnv: string;
+  };
+  /** SASL over a connection without TLS sends credentials in clear: refused unless this says so. */
+  allowSaslWithoutTls?: boolean;
   /** Create or grow the pipeline's topics at start (the operator does it in a cluster). */
   createTopics: boolean;
   settings: KafkaSettings;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,4 +98,14 @@ test('bad manifests give one line naming the file, the object and the field', ()
   fails([write('nokind.yaml', 'metadata: {name: x}\n')], /nokind\.yaml: an object has no kind/);
   fails([write('scalar.yaml', 'just text\n')], /scalar\.yaml: document 1: not a Kubernetes object/);
   fails([write('tab.yaml', 'kind: VideoPipeline\nmetadata:\n\tname: x\n')], /tab\.yaml:3: cannot parse YAML/);
+});
+
+test('a device or a FIFO is refused at once instead of read forever', () => {
+  fails(['/dev/zero'], /\/dev\/zero: not a regular file or directory/);
+  const fifo = join(dir, 'pipe.yaml');
+  execFileSync('mkfifo', [fifo]);
+  fails([fifo], /pipe\.yaml: not a regular file or directory/);
+  // In a directory, a FIFO with a manifest extension is skipped, not opened.
+  assert.ok(!expandPaths([dir]).includes(fifo));
+  rmSync(fifo);
 });

@@ -73,3 +73,27 @@ test('mutual TLS renders certificate and key; without auth nothing Kafka-secret 
   for (const d of plain.deployments)
     assert.ok(!(d.spec.template.spec.containers[0].env as Obj[]).some((e) => e.valueFrom));
 });
+
+test("a namespace principal: the pods read username and password from their namespace's Secret", () => {
+  const sasl = { ...kafkaAuth.sasl!, namespaceSecret: 'vpo-kafka-runtime' };
+  const { file, deployments, configMap } = render({ ...kafkaAuth, sasl });
+  assert.deepEqual(file.kafka.sasl, {
+    mechanism: 'scram-sha-512',
+    usernameEnv: 'VPO_KAFKA_SASL_USERNAME',
+    passwordEnv: 'VPO_KAFKA_SASL_PASSWORD',
+  });
+  // The operator's own username and password Secret reach no runtime pod.
+  assert.doesNotMatch(configMap.data['config.json'], /"vpo"/);
+  for (const d of deployments) {
+    const env = d.spec.template.spec.containers[0].env as Obj[];
+    const refs = env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom.secretKeyRef]);
+    assert.deepEqual(
+      refs.filter(([name]) => String(name).startsWith('VPO_KAFKA_SASL')),
+      [
+        ['VPO_KAFKA_SASL_USERNAME', { name: 'vpo-kafka-runtime', key: 'username' }],
+        ['VPO_KAFKA_SASL_PASSWORD', { name: 'vpo-kafka-runtime', key: 'password' }],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(env), /kafka-user/);
+  }
+});
