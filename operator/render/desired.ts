@@ -4,6 +4,7 @@ import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd
 import type { Plan } from '../planner/types.ts';
 import { configMap } from './config-map.ts';
 import { backendDeployment, ingestDeployment } from './deployments.ts';
+import { networkPolicies } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
 import { services } from './services.ts';
 
@@ -32,6 +33,7 @@ export function desiredChildren(
     ...backends,
     ingestDeployment(pipeline, plan, options),
     ...services(pipeline),
+    ...(options.networkPolicies === false ? [] : networkPolicies(pipeline, options)),
   ];
   return { objects, backendNames: backends.map((b) => b.metadata.name as string) };
 }

@@ -15,6 +15,12 @@ export interface RenderOptions {
   modelClaim?: string;
   /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
   ingestFileRoots?: string[];
+  /** Namespace whose pods (Prometheus) may scrape runtime pods' ops port (default "monitoring"). */
+  monitoringNamespace?: string;
+  /** Namespaces whose pods may submit videos to the ingest API (default: the pipeline's own). */
+  ingestFrom?: string[];
+  /** Render NetworkPolicies for the pipeline's pods (default true). */
+  networkPolicies?: boolean;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 
