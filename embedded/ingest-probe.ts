@@ -26,9 +26,11 @@ export async function probeDecode(
   nowMs: () => number = () => performance.now(),
 ): Promise<DecodeProbe> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'vpo-probe-'));
+  let closeIngestor = async () => {};
   try {
     const frameStore = await openFrameStore({ kind: 'dir', root }, 60);
     const ingestor = createIngestor(ingestOptionsFromConfig(config, root, concurrency), { frameStore });
+    closeIngestor = () => ingestor.close();
     const once = async (i: number) => {
       const startMs = nowMs();
       const { frameRef } = await ingestor.ingest({ videoId: `probe-${i}`, uri });
@@ -46,6 +48,7 @@ export async function probeDecode(
       capacityVps: (concurrency * 1000) / roundMs,
     };
   } finally {
+    await closeIngestor();
     await rm(root, { recursive: true, force: true });
   }
 }

@@ -12,6 +12,12 @@ export type IngestReason =
   | 'EmptyVideo'
   | 'NotAVideo'
   | 'DecodeFailed'
+  /** A coded picture over the pipeline's maxPixelsPerFrame (refused before the decoder allocates). */
+  | 'FrameTooLarge'
+  /** Decoding would produce more than the pipeline's maxDecodedBytesPerVideo. */
+  | 'DecodeBudgetExceeded'
+  /** The pipeline asks for a decoder this ingest cannot open (source.decoder: gpu without NVDEC). */
+  | 'DecoderUnavailable'
   | 'InvalidMessage';
 
 const retriableReasons: ReadonlySet<IngestReason> = new Set(['FetchFailed', 'FetchTimeout']);

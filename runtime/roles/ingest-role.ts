@@ -75,6 +75,7 @@ export async function startIngestRole(
       clearInterval(sweep);
       await http.app.close();
       await executor.stop();
+      await ingestor.close();
       await transport.close();
       await rm(tempDir, { recursive: true, force: true });
     },
