@@ -5,12 +5,11 @@
 // Portrait/rotated clips come out upright (the display matrix is applied); they are stretched to
 // width×height by default (what classifier preprocessing usually does, keeping the content's pixel
 // statistics) or letterboxed with black bars when `resize` is `letterbox`.
-import type { SamplingMode } from './sampling.ts';
+import type { DecoderKind, SamplingMode } from '../../contract/decode-bounds.ts';
 
-export type { SamplingMode };
-export type ResizeMode = 'stretch' | 'letterbox';
 /** `gpu`: NVDEC through CUDA (opt-in per pipeline); `cpu`: libavcodec's software decoders. */
-export type DecoderKind = 'cpu' | 'gpu';
+export type { DecoderKind, SamplingMode };
+export type ResizeMode = 'stretch' | 'letterbox';
 
 /** What the container says about the video stream. */
 export interface VideoFacts {

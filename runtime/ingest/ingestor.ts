@@ -8,6 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  DEFAULT_MAX_PIXELS_PER_FRAME,
+} from '../../contract/decode-bounds.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { createForbiddenAddresses } from './address.ts';
@@ -114,8 +118,8 @@ export const ingestDefaults = {
   totalFetchTimeoutMs: 120000,
   maxRedirects: 3,
   maxDurationSeconds: 600,
-  maxPixelsPerFrame: 3840 * 2160,
-  maxDecodedBytesPerVideo: 16 * 2 ** 30,
+  maxPixelsPerFrame: DEFAULT_MAX_PIXELS_PER_FRAME,
+  maxDecodedBytesPerVideo: DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
   decoder: 'cpu' as DecoderKind,
   downloadConcurrency: 4,
   decodeConcurrency: 2,
@@ -145,7 +149,9 @@ function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
 }
 
 export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingestor {
-  const o = { ...ingestDefaults, ...options };
+  // Unset options (undefined, e.g. from a runtime file written before a field existed) keep their defaults.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...ingestDefaults, ...(given as IngestOptions) };
   const { frames, width, height } = o.sampling;
   const mode: SamplingMode = o.sampling.mode ?? 'uniform';
   if (![frames, width, height].every((n) => Number.isInteger(n) && n > 0)) {

@@ -18,6 +18,9 @@ export function ingestOptionsFromConfig(
     readTimeoutMs: source.readTimeoutMs,
     maxDurationSeconds: source.maxDurationSeconds,
     downloadConcurrency: source.downloadConcurrency,
+    maxPixelsPerFrame: source.maxPixelsPerFrame,
+    maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo,
+    decoder: source.decoder,
     decodeConcurrency,
     tempDir,
   };

@@ -1,7 +1,9 @@
 // Pure sampling arithmetic: where to take frames, which frame (or keyframe) fills each slot, and
 // when a long gap is cheaper to seek over than to decode through.
 
-export type SamplingMode = 'uniform' | 'keyframes';
+import type { SamplingMode } from '../../contract/decode-bounds.ts';
+
+export type { SamplingMode };
 
 /** `frames` timestamps spread uniformly over the clip: the centre of each of `frames` equal parts. */
 export function sampleTimesSeconds(startSeconds: number, durationSeconds: number, frames: number): number[] {
