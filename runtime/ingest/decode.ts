@@ -60,6 +60,8 @@ export interface DecodeOutput {
   decodedFrames: number;
   /** Slots filled by a frame an earlier slot already uses. */
   repeatedFrames: number;
+  /** Per slot, when its frame is shown, in seconds from the video's start. */
+  frameTimesSeconds: number[];
   /** Frames the codec decoded (the work done, including frames no slot took). */
   codecFrames: number;
   decodedBytes: number;

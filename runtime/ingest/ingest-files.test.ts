@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import type { HostileFixtures } from '../../scripts/gen-videos.ts';
 import { generateHostileFixtures, generateSampleVideos, sampleClips } from '../../scripts/gen-videos.ts';
+import { encodeClip } from '../../scripts/media/encode.ts';
 import { createDirFrameStore } from '../framestore/dir-store.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { IngestError } from './errors.ts';
@@ -165,6 +166,35 @@ test('a file over maxVideoBytes is refused before decoding', async () => {
     },
   );
   await small.close();
+});
+
+test('a long video is sought through, not decoded through: a few GOPs per slot in both modes', async () => {
+  // 5 minutes at 5 fps with a keyframe every 2 s: 1500 frames, 8 slots 37.5 s apart.
+  const long = path.join(dir, 'five-minutes.mp4');
+  await encodeClip(long, {
+    graph: 'testsrc2=s=32x32:r=5:d=300,format=yuv420p',
+    videoCodec: 'libx264',
+    videoOptions: { preset: 'ultrafast' },
+    gopFrames: 10,
+  });
+  const { frameRef, meta } = await ingestor.ingest({ videoId: 'long', uri: uri(long) });
+  await store.release(frameRef);
+  assert.ok(meta.seeks >= 7, `${meta.seeks} seeks`);
+  assert.ok(meta.codecFrames < 150, `${meta.codecFrames} of 1500 frames decoded`);
+  meta.frameTimesSeconds.forEach((t, i) => {
+    assert.ok(Math.abs(t - (i + 0.5) * 37.5) <= 0.1, `slot ${i} at ${t} s`);
+  });
+  const keyframes = createIngestor(
+    { sampling: { ...sampling, mode: 'keyframes' }, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 20 },
+    { frameStore: store },
+  );
+  const k = await keyframes.ingest({ videoId: 'long-k', uri: uri(long) });
+  await store.release(k.frameRef);
+  await keyframes.close();
+  assert.ok(k.meta.seeks >= 7 && k.meta.codecFrames === 8, JSON.stringify(k.meta));
+  k.meta.frameTimesSeconds.forEach((t, i) => {
+    assert.ok(Math.abs(t - (i + 0.5) * 37.5) <= 1, `keyframe slot ${i} at ${t} s`);
+  });
 });
 
 test('a 634-byte stream declaring 16000×16000 pictures is FrameTooLarge before a decoder allocates', async () => {

@@ -88,6 +88,8 @@ export interface IngestMeta {
   /** Slots filled by repeating a frame (deterministically: the nearest one to their time). */
   repeatedFrames: number;
   samplingMode: SamplingMode;
+  /** Per slot, when its frame is shown, in seconds from the video's start (keyframe mode: not the uniform times). */
+  frameTimesSeconds: number[];
   resize: ResizeMode;
   /** Frames the codec decoded for this video (the work, including frames no slot took). */
   codecFrames: number;
@@ -218,6 +220,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
     decodedFrames: decoded.decodedFrames,
     repeatedFrames: decoded.repeatedFrames,
     samplingMode: mode,
+    frameTimesSeconds: decoded.frameTimesSeconds,
     resize: o.resize,
     codecFrames: decoded.codecFrames,
     decodeCpuMs: Math.round(decoded.cpuMs * 10) / 10,

@@ -58,9 +58,13 @@ const formatByExtension: Record<string, string> = {
   '.m4a': 'mp4',
 };
 
-/** The display matrix that turns the picture `clockwise` degrees (av_display_rotation_set(-θ)). */
+/**
+ * The display matrix that shows the picture turned `clockwiseDegrees` clockwise, in the convention
+ * the ffmpeg CLI's autorotate applies (and runtime/ingest/libav/input.ts reads back): 90 makes
+ * players (and the ingest) turn the coded picture a quarter clockwise.
+ */
 export function displayMatrix(clockwiseDegrees: number): Buffer {
-  const radians = (clockwiseDegrees * Math.PI) / 180;
+  const radians = (-clockwiseDegrees * Math.PI) / 180;
   const [c, s] = [Math.round(Math.cos(radians)), Math.round(Math.sin(radians))];
   const m = [c * 65536, -s * 65536, 0, s * 65536, c * 65536, 0, 0, 0, 1 << 30];
   const buffer = Buffer.alloc(36);

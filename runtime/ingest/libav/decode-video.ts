@@ -21,6 +21,7 @@ import { RgbSink } from './rgb-sink.ts';
 interface Candidate<T> {
   value: T;
   serial: number;
+  timeSeconds: number;
   /** The first slot it was converted into. */
   slot?: number;
 }
@@ -28,16 +29,27 @@ interface Candidate<T> {
 /** Keyframe intervals seen while reading: what a seek would cost. */
 class GopTracker {
   private lastKeySeconds = Number.NaN;
+  /** The target of the last seek, until the keyframe it landed on is read. */
+  private soughtSeconds = Number.NaN;
   longestSeconds = 0;
 
   key(timeSeconds: number): void {
-    if (timeSeconds > this.lastKeySeconds) {
+    if (!Number.isNaN(this.soughtSeconds)) {
+      // A backward seek lands on the last keyframe at or before its target, so the interval
+      // that keyframe starts is at least this long, however far back that is.
+      this.longestSeconds = Math.max(this.longestSeconds, this.soughtSeconds - timeSeconds);
+      this.soughtSeconds = Number.NaN;
+    } else if (timeSeconds > this.lastKeySeconds) {
       this.longestSeconds = Math.max(this.longestSeconds, timeSeconds - this.lastKeySeconds);
     }
     this.lastKeySeconds = timeSeconds;
   }
 
-  /** The longest interval, or at least how far `position` is past the only keyframe seen. */
+  sought(targetSeconds: number): void {
+    this.soughtSeconds = targetSeconds;
+  }
+
+  /** The longest interval, or at least how far `position` is past the last keyframe seen. */
   boundSeconds(positionSeconds: number): number {
     const sinceKey = positionSeconds - this.lastKeySeconds;
     return Math.max(this.longestSeconds, Number.isFinite(sinceKey) ? sinceKey : 0);
@@ -47,8 +59,11 @@ class GopTracker {
 class Session {
   readonly packet = new Packet();
   readonly slots: number[];
+  /** Per slot, the time of the frame it got. */
+  readonly slotTimes: number[];
   readonly gops = new GopTracker();
   seeks = 0;
+  private lastSeekTargetSeconds = Number.NEGATIVE_INFINITY;
 
   readonly format: FormatContext;
   readonly stream: Stream;
@@ -74,6 +89,7 @@ class Session {
     this.stream = input.stream;
     this.packet.alloc();
     this.slots = new Array<number>(job.frames).fill(-1);
+    this.slotTimes = new Array<number>(job.frames).fill(Number.NaN);
   }
 
   seconds(ts: bigint): number {
@@ -107,14 +123,20 @@ class Session {
     return Number.isNaN(pts) ? this.seconds(this.packet.dts) : pts;
   }
 
-  /** Seeks to the keyframe at or before `targetSeconds` when the gap is worth it. */
+  /**
+   * Seeks to the keyframe at or before `targetSeconds` when the gap is worth it; never twice for
+   * the same target (a seek that lands before where decoding already was teaches the GOP instead).
+   */
   maybeSeek(positionSeconds: number, targetSeconds: number): boolean {
     const gap = targetSeconds - positionSeconds;
+    if (targetSeconds <= this.lastSeekTargetSeconds) return false;
     if (!shouldSeek(gap, this.gops.boundSeconds(positionSeconds), this.job.minSeekGapSeconds)) return false;
+    this.lastSeekTargetSeconds = targetSeconds;
     const tb = this.stream.timeBase;
     const ts = BigInt(Math.floor((targetSeconds * tb.den) / tb.num));
     if (this.format.seekFrameSync(this.stream.index, ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
     this.decoder.reset();
+    this.gops.sought(targetSeconds);
     this.seeks++;
     return true;
   }
@@ -128,6 +150,7 @@ class Session {
         item.slot = slot;
       }
       this.slots[slot] = item.serial;
+      this.slotTimes[slot] = item.timeSeconds;
     }
   }
 }
@@ -148,8 +171,8 @@ function sampleUniform(session: Session, targets: number[]): void {
     held = picker.held;
   };
   const offer = (frame: Frame) => {
-    const candidate = { value: frame, serial: serial++ };
     const t = frameSeconds(session, frame);
+    const candidate = { value: frame, serial: serial++, timeSeconds: t };
     positionSeconds = Math.max(positionSeconds, t);
     session.place(picker.offer(t, candidate), (c) => c.value);
     if (picker.held !== candidate) frame.free();
@@ -236,9 +259,9 @@ function sampleKeyframes(session: Session, targets: number[]): void {
       if (!session.packet.isKeyframe) continue;
       const copy = session.packet.clone();
       if (!copy) throw new IngestError('DecodeFailed', 'out of memory copying a keyframe');
-      const candidate = { value: copy, serial: serial++ };
+      const candidate = { value: copy, serial: serial++, timeSeconds: session.packetSeconds() };
       live.add(candidate);
-      place(picker.offer(session.packetSeconds(), candidate));
+      place(picker.offer(candidate.timeSeconds, candidate));
       dropUnheld();
     }
     place(picker.finish());
@@ -274,6 +297,7 @@ export function decodeVideo(job: DecodeJob, nowMs: () => number = () => performa
       facts,
       decodedFrames: new Set(used).size,
       repeatedFrames: repeatedSlots(session.slots),
+      frameTimesSeconds: session.slotTimes.map((t) => Math.round((t - facts.startSeconds) * 1e6) / 1e6),
       codecFrames: decoder.frames,
       decodedBytes: decoder.decodedBytes,
       seeks: session.seeks,
