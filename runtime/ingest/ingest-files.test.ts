@@ -132,6 +132,32 @@ test('each hostile file ends in its reason and the next video still ingests', as
   await store.release(partial.frameRef);
 });
 
+test('keyframe sampling meets the same hostile files with the same reasons', async () => {
+  const keyframes = createIngestor(
+    { sampling: { ...sampling, mode: 'keyframes' }, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 20 },
+    { frameStore: store },
+  );
+  try {
+    for (const [file, reason] of [
+      [hostile.notAVideo, 'NotAVideo'],
+      [hostile.truncatedNoIndex, 'DecodeFailed'],
+      [hostile.audioOnly, 'NotAVideo'],
+      [hostile.long, 'TooLong'],
+      [hostile.hugeDims, 'FrameTooLarge'],
+    ] as const) {
+      await assert.rejects(keyframes.ingest({ videoId: 'bad', uri: uri(file) }), { reason }, file);
+    }
+    const cut = await keyframes.ingest({ videoId: 'cut', uri: uri(hostile.truncatedWithIndex) });
+    assert.equal(cut.meta.decodedFrames + cut.meta.repeatedFrames, sampling.frames);
+    await store.release(cut.frameRef);
+    const ts = await keyframes.ingest({ videoId: 'ts', uri: uri(hostile.mpegts) });
+    assert.ok(ts.meta.codecFrames >= 1 && ts.meta.codecFrames <= sampling.frames);
+    await store.release(ts.frameRef);
+  } finally {
+    await keyframes.close();
+  }
+});
+
 test('containers without size or duration in a header (MPEG-TS) still ingest', async () => {
   const { frameRef, meta } = await ingestor.ingest({ videoId: 'ts', uri: uri(hostile.mpegts) });
   assert.equal(meta.container, 'mpegts');

@@ -1,5 +1,5 @@
 // Reference pixels for the sampling tests: the frames shown at given times, upright, scaled with
-// libswscale's bilinear filter to RGB24, made the way the ffmpeg CLI makes them. With a CLI on PATH,
+// libswscale's area-averaging filter to RGB24, made the way the ffmpeg CLI makes them. With a CLI on PATH,
 // by the CLI itself (`select` by timestamp, its autorotate, `scale`); without one, by decoding
 // every frame with node-av's plain decode loop and the same filters (no seeking, no picking).
 import { execFileSync } from 'node:child_process';
@@ -21,7 +21,7 @@ function byCli(file: string, times: number[], size: Size): Buffer {
     'ffmpeg',
     [
       ...['-hide_banner', '-v', 'error', '-nostdin', '-threads', '1', '-i', file],
-      ...['-vf', `select='${expr}',scale=${size.width}:${size.height}:flags=bilinear`],
+      ...['-vf', `select='${expr}',scale=${size.width}:${size.height}:flags=area`],
       ...['-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
     ],
     { maxBuffer: 1 << 28 },
@@ -47,10 +47,7 @@ function byLibav(file: string, times: number[], size: Size): Buffer {
   decoder.open2Sync(codec, null);
   const turn =
     turns[rotationFromDisplayMatrix(stream.codecpar.getCodedSideData(AV_PKT_DATA_DISPLAYMATRIX))] ?? '';
-  const filter = FilterAPI.create(
-    `${turn}scale=${size.width}:${size.height}:flags=bilinear,format=rgb24`,
-    {},
-  );
+  const filter = FilterAPI.create(`${turn}scale=${size.width}:${size.height}:flags=area,format=rgb24`, {});
   const tb = stream.timeBase;
   const start = Number(stream.startTime) > 0 ? Number(stream.startTime) : 0;
   const out: Buffer[] = [];

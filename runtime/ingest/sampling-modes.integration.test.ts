@@ -1,7 +1,7 @@
 // Both sampling modes on the realistic corpus (scripts/gen-corpus.ts: 720p/1080p, 10-60 s, H.264,
 // HEVC, VP9, AV1, keyframes every 1-10 s, portrait, rotated, VFR; generated once and cached):
 // - uniform: every slot shows the frame nearest its time, and its pixels are those the ffmpeg CLI
-//   gives for the same frame (select by timestamp, autorotate, scale=…:flags=bilinear, rgb24) within
+//   gives for the same frame (select by timestamp, autorotate, scale=…:flags=area, rgb24) within
 //   a small tolerance; without a CLI on PATH, those of FFmpeg's own filters driven by node-av's
 //   high-level API (every frame decoded, `select` by timestamp), so the comparison always runs;
 // - keyframes: every slot's frame is within one keyframe interval of its time, and the codec

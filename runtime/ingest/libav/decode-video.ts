@@ -127,11 +127,12 @@ class Session {
    * Seeks to the keyframe at or before `targetSeconds` when the gap is worth it; never twice for
    * the same target (a seek that lands before where decoding already was teaches the GOP instead).
    */
-  maybeSeek(positionSeconds: number, targetSeconds: number): boolean {
+  maybeSeek(positionSeconds: number, targetSeconds: number, beforeSeek: () => void = () => {}): boolean {
     const gap = targetSeconds - positionSeconds;
     if (targetSeconds <= this.lastSeekTargetSeconds) return false;
     if (!shouldSeek(gap, this.gops.boundSeconds(positionSeconds), this.job.minSeekGapSeconds)) return false;
     this.lastSeekTargetSeconds = targetSeconds;
+    beforeSeek();
     const tb = this.stream.timeBase;
     const ts = BigInt(Math.floor((targetSeconds * tb.den) / tb.num));
     if (this.format.seekFrameSync(this.stream.index, ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
@@ -143,15 +144,34 @@ class Session {
 
   /** Converts picked candidates into their slots (a candidate picked twice is copied). */
   place<T>(picks: Pick<Candidate<T>>[], frameOf: (c: Candidate<T>) => Frame): void {
-    for (const { slot, item } of picks) {
+    for (const { slot, item } of picks)
+      this.fill(item, [slot], item.slot === undefined ? frameOf(item) : undefined);
+  }
+
+  /** Puts `frame` (or the candidate's already converted picture) into `slots`. */
+  fill<T>(item: Candidate<T>, slots: number[], frame?: Frame): void {
+    for (const slot of slots) {
       if (item.slot !== undefined) this.sink.copySlot(item.slot, slot);
-      else {
-        this.sink.put(frameOf(item), this.stream.timeBase, slot);
+      else if (frame) {
+        this.sink.put(frame, this.stream.timeBase, slot);
         item.slot = slot;
-      }
+      } else continue;
       this.slots[slot] = item.serial;
       this.slotTimes[slot] = item.timeSeconds;
     }
+  }
+
+  /** Slots left empty (a picked keyframe that did not decode) take the nearest filled slot. */
+  fillGaps(): void {
+    const filled = this.slots.flatMap((s, i) => (s >= 0 ? [i] : []));
+    if (filled.length === 0) return;
+    this.slots.forEach((s, slot) => {
+      if (s >= 0) return;
+      const from = filled.reduce((best, i) => (Math.abs(i - slot) < Math.abs(best - slot) ? i : best));
+      this.sink.copySlot(from, slot);
+      this.slots[slot] = this.slots[from]!;
+      this.slotTimes[slot] = this.slotTimes[from]!;
+    });
   }
 }
 
@@ -213,35 +233,52 @@ function sampleKeyframes(session: Session, targets: number[]): void {
   const picker = new NearestPicker<Candidate<Packet>>(targets);
   let serial = 0;
   let positionSeconds = Number.NEGATIVE_INFINITY;
+  // Keyframe packets still needed: the one the picker holds, and picked ones not yet sent.
   const live = new Set<Candidate<Packet>>();
-  const decodeKeyframe = (c: Candidate<Packet>): Frame => {
-    // One keyframe alone, then drained and reset: no decoder delay holds its picture back.
-    session.decoder.send(c.value);
-    session.decoder.send(null);
-    let picture: Frame | undefined;
+  // Sent to the decoder, picture not out yet: the slots waiting for it. Keyframes go in one after
+  // another without a flush between them (a flush per keyframe cost more than the decoding), so a
+  // codec with reordering delay hands pictures back later; they are matched by timestamp.
+  const waiting = new Map<Candidate<Packet>, number[]>();
+  const byPts = new Map<bigint, Candidate<Packet>>();
+  const sent: Candidate<Packet>[] = [];
+  const receive = () => {
     for (let frame = session.decoder.receive(); frame; frame = session.decoder.receive()) {
-      if (picture) picture.free();
-      picture = frame;
+      try {
+        const match = byPts.get(frame.pts) ?? sent.find((c) => waiting.has(c));
+        const slots = match && waiting.get(match);
+        if (!match || !slots) continue;
+        waiting.delete(match);
+        byPts.delete(frame.pts);
+        session.fill(match, slots, frame);
+      } finally {
+        frame.free();
+      }
     }
+  };
+  const drain = () => {
+    if (waiting.size === 0) return;
+    session.decoder.send(null);
+    receive();
     session.decoder.reset();
-    if (!picture) throw new IngestError('DecodeFailed', 'a keyframe did not decode');
-    return picture;
   };
   const place = (picks: Pick<Candidate<Packet>>[]) => {
-    const decoded = new Map<Candidate<Packet>, Frame>();
-    try {
-      session.place(picks, (c) => {
-        const frame = decodeKeyframe(c);
-        decoded.set(c, frame);
-        return frame;
-      });
-    } finally {
-      for (const frame of decoded.values()) frame.free();
+    for (const { slot, item } of picks) {
+      const pending = waiting.get(item);
+      if (item.slot !== undefined || pending) {
+        if (pending) pending.push(slot);
+        else session.fill(item, [slot]);
+        continue;
+      }
+      waiting.set(item, [slot]);
+      byPts.set(item.value.pts, item);
+      sent.push(item);
+      session.decoder.send(item.value);
+      receive();
     }
   };
-  const dropUnheld = () => {
+  const dropUnneeded = () => {
     for (const c of live) {
-      if (c !== picker.held) {
+      if (c !== picker.held && (c.slot !== undefined || waiting.has(c) || !sent.includes(c))) {
         c.value.free();
         live.delete(c);
       }
@@ -249,9 +286,12 @@ function sampleKeyframes(session: Session, targets: number[]): void {
   };
   try {
     while (!picker.done) {
-      if (Number.isFinite(positionSeconds) && session.maybeSeek(positionSeconds, picker.nextTargetSeconds)) {
+      if (
+        Number.isFinite(positionSeconds) &&
+        session.maybeSeek(positionSeconds, picker.nextTargetSeconds, drain)
+      ) {
         picker.forget();
-        dropUnheld();
+        dropUnneeded();
         positionSeconds = Number.NEGATIVE_INFINITY;
       }
       if (!session.readVideoPacket()) break;
@@ -262,9 +302,10 @@ function sampleKeyframes(session: Session, targets: number[]): void {
       const candidate = { value: copy, serial: serial++, timeSeconds: session.packetSeconds() };
       live.add(candidate);
       place(picker.offer(candidate.timeSeconds, candidate));
-      dropUnheld();
+      dropUnneeded();
     }
     place(picker.finish());
+    drain();
   } finally {
     for (const c of live) c.value.free();
   }
@@ -290,6 +331,7 @@ export function decodeVideo(job: DecodeJob, nowMs: () => number = () => performa
     const targets = sampleTimesSeconds(facts.startSeconds, facts.durationSeconds, job.frames);
     if (job.mode === 'keyframes') sampleKeyframes(session, targets);
     else sampleUniform(session, targets);
+    session.fillGaps();
     const used = session.slots.filter((s) => s >= 0);
     if (used.length === 0) throw new IngestError('DecodeFailed', 'no frame could be decoded');
     return {

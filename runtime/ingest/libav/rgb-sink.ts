@@ -2,7 +2,10 @@
 // the display rotation first (transpose/flip, as the ffmpeg CLI's autorotate does, so the pixels
 // match its output exactly), then libswscale (the `scale` filter: size and colour conversion in one
 // pass, the colour matrix taken from the frame), then black bars when letterboxing. Only picked
-// frames pass through it, so its cost is per slot, not per frame.
+// frames pass through it, so its cost is per slot, not per frame. The scaler averages areas: each
+// output pixel is the mean of the source pixels it covers, the right filter for the 3-8× shrink
+// from video to model sizes (no aliasing), and half the cost of bilinear there (0.9 vs 1.7 ms for
+// 1280×720 → 224×224, measured), which is a third of a keyframe's whole cost.
 import { FilterAPI } from 'node-av/api';
 import type { Frame, Rational } from 'node-av/lib';
 import type { ResizeMode } from '../decode.ts';
@@ -36,7 +39,7 @@ export function sinkGraph(spec: SinkSpec): string {
   }
   const turn = turns[spec.rotationDegrees];
   const steps = turn ? [turn] : [];
-  steps.push(`scale=${fitW}:${fitH}:flags=bilinear`, 'format=rgb24');
+  steps.push(`scale=${fitW}:${fitH}:flags=area`, 'format=rgb24');
   if (fitW !== spec.width || fitH !== spec.height) {
     steps.push(`pad=${spec.width}:${spec.height}:(ow-iw)/2:(oh-ih)/2:black`);
   }
