@@ -125,6 +125,15 @@ export async function run(argv: string[]): Promise<BenchFigure[]> {
       ...common,
     },
     {
+      name: 'decode-efficiency-keyframes-vs-libav',
+      value: r3(total('keyframesMs') / total('libavKeyframesMs')),
+      unit: 'ratio (ingest CPU, keyframes sampling ÷ libavcodec in-process decoding only the keyframes, every codec)',
+      target:
+        '<= 1.2 (the ffmpeg 5.1 CLI ignores -skip_frame for VP9 and AV1, so this is the stricter reference)',
+      perClip: Object.fromEntries(perClip.map((c) => [c.file, r3(c.keyframesMs / c.libavKeyframesMs)])),
+      ...common,
+    },
+    {
       name: 'decode-keyframe-speedup',
       value: r3(total('uniformMs') / total('keyframesMs')),
       unit: 'ratio (ingest CPU, uniform ÷ keyframes)',
