@@ -7,11 +7,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
+import { Registry } from 'prom-client';
 import type { HostileFixtures } from '../../scripts/gen-videos.ts';
 import { generateHostileFixtures, generateSampleVideos, sampleClips } from '../../scripts/gen-videos.ts';
 import { encodeClip } from '../../scripts/media/encode.ts';
 import { createDirFrameStore } from '../framestore/dir-store.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
+import { createRuntimeMetrics } from '../metrics.ts';
 import type { IngestError } from './errors.ts';
 import type { Ingestor } from './ingestor.ts';
 import { createIngestor } from './ingestor.ts';
@@ -78,6 +80,29 @@ test('every sample clip gives the asked frames, and its pixels match its label',
     await store.release(frameRef);
   }
   assert.equal(await store.sizeBytes(), 0);
+});
+
+test('each ingest records its decode CPU time by codec, resolution class and mode', async () => {
+  const metrics = createRuntimeMetrics(new Registry());
+  const measured = createIngestor(
+    { sampling, allowedUriSchemes: ['file'], maxVideoBytes: 1 << 20 },
+    { frameStore: store, metrics },
+  );
+  try {
+    for (const file of ['large-moving-dark.mp4', 'moving-bright.webm']) {
+      const { frameRef } = await measured.ingest({ videoId: file, uri: uri(path.join(dir, 'videos', file)) });
+      await store.release(frameRef);
+    }
+  } finally {
+    await measured.close();
+  }
+  const counts = (await metrics.decodeCpuSeconds.get()).values
+    .filter((v) => v.metricName === 'vpo_decode_cpu_seconds_count')
+    .map((v) => [v.labels.codec, v.labels.resolution, v.labels.mode, v.value]);
+  assert.deepEqual(counts, [
+    ['h264', '240p', 'uniform', 1],
+    ['vp9', '144p', 'uniform', 1],
+  ]);
 });
 
 test('short clips repeat frames and say so; rotated clips are reported and decoded upright', async () => {
