@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { NearestPicker, nearestIndices, repeatedSlots, sampleTimesSeconds, shouldSeek } from './sampling.ts';
+import {
+  candidateWindowSeconds,
+  NearestPicker,
+  nearAnyTarget,
+  nearestIndices,
+  repeatedSlots,
+  sampleTimesSeconds,
+  shouldSeek,
+} from './sampling.ts';
 
 test('targets are the centres of equal parts of the clip', () => {
   assert.deepEqual(sampleTimesSeconds(1, 4, 4), [1.5, 2.5, 3.5, 4.5]);
@@ -61,4 +69,16 @@ test('seek only over gaps longer than twice the GOP and the minimum', () => {
 test('repeated slots count slots whose frame an earlier slot already uses', () => {
   assert.equal(repeatedSlots([0, 0, 1, 1, 1]), 3);
   assert.equal(repeatedSlots([0, 1, 2]), 0);
+});
+
+test('only frames within the window of some target are candidates; unknown times always are', () => {
+  const targets = [1, 3, 5];
+  assert.equal(nearAnyTarget(1.05, targets, 0.1), true);
+  assert.equal(nearAnyTarget(2, targets, 0.1), false);
+  assert.equal(nearAnyTarget(4.95, targets, 0.1), true);
+  assert.equal(nearAnyTarget(9, targets, 0.1), false);
+  assert.equal(nearAnyTarget(Number.NaN, targets, 0.1), true);
+  assert.equal(candidateWindowSeconds(30), 0.1);
+  assert.equal(candidateWindowSeconds(10), 0.3);
+  assert.equal(candidateWindowSeconds(Number.NaN), 0.5);
 });

@@ -111,3 +111,31 @@ export function shouldSeek(gapSeconds: number, longestGopSeconds: number, minGap
 export function repeatedSlots(sourceIndexBySlot: readonly number[]): number {
   return sourceIndexBySlot.length - new Set(sourceIndexBySlot).size;
 }
+
+/**
+ * Whether a frame shown at `timeSeconds` could be the nearest to one of the (sorted) targets: it
+ * lies within `windowSeconds` of one. In uniform sampling the frames outside every window that no
+ * other frame references need not be decoded at all (the codec skips them: skip_frame noref).
+ */
+export function nearAnyTarget(
+  timeSeconds: number,
+  targetsSeconds: readonly number[],
+  windowSeconds: number,
+): boolean {
+  if (!Number.isFinite(timeSeconds)) return true;
+  let lo = 0;
+  let hi = targetsSeconds.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = targetsSeconds[mid]!;
+    if (Math.abs(t - timeSeconds) <= windowSeconds) return true;
+    if (t < timeSeconds) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** The window around a target whose frames are decoded: three frame intervals, at least 0.1 s. */
+export function candidateWindowSeconds(averageFps: number): number {
+  return averageFps > 0 ? Math.max(0.1, 3 / averageFps) : 0.5;
+}

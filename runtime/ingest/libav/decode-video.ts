@@ -1,5 +1,6 @@
 // Decode-once sampling of one video, synchronously (it runs in a decode worker thread):
-// - uniform: every frame is decoded in order and each slot takes the frame nearest to its time;
+// - uniform: frames are decoded in order and each slot takes the frame nearest to its time (frames
+//   far from every slot's time that nothing references are skipped by the codec);
 //   a gap longer than twice the GOP seen so far is sought over instead (long videos cost a GOP
 //   per slot, not the whole stream);
 // - keyframes: packets are demuxed but only keyframes reach the decoder, and only the keyframe
@@ -12,7 +13,14 @@ import { Log, Packet } from 'node-av/lib';
 import type { DecodeJob, DecodeOutput } from '../decode.ts';
 import { IngestError } from '../errors.ts';
 import type { Pick } from '../sampling.ts';
-import { NearestPicker, repeatedSlots, sampleTimesSeconds, shouldSeek } from '../sampling.ts';
+import {
+  candidateWindowSeconds,
+  NearestPicker,
+  nearAnyTarget,
+  repeatedSlots,
+  sampleTimesSeconds,
+  shouldSeek,
+} from '../sampling.ts';
 import { VideoDecoder } from './decoder.ts';
 import type { OpenedInput } from './input.ts';
 import { openInput } from './input.ts';
@@ -180,8 +188,9 @@ function frameSeconds(session: Session, frame: Frame): number {
   return Number.isNaN(t) ? session.seconds(frame.pts) : t;
 }
 
-function sampleUniform(session: Session, targets: number[]): void {
+function sampleUniform(session: Session, targets: number[], averageFps: number): void {
   const picker = new NearestPicker<Candidate<Frame>>(targets);
+  const window = candidateWindowSeconds(averageFps);
   let held: Candidate<Frame> | undefined;
   let serial = 0;
   let positionSeconds = Number.NEGATIVE_INFINITY;
@@ -215,6 +224,7 @@ function sampleUniform(session: Session, targets: number[]): void {
         mayMeasure = false;
       }
       if (!session.readVideoPacket()) break;
+      session.decoder.skipNonReference(!nearAnyTarget(session.packetSeconds(), targets, window));
       session.decoder.send(session.packet);
       drain();
     }
@@ -330,7 +340,7 @@ export function decodeVideo(job: DecodeJob, nowMs: () => number = () => performa
     session = new Session(job, input, { decoder, sink }, startMs + job.timeoutMs, nowMs);
     const targets = sampleTimesSeconds(facts.startSeconds, facts.durationSeconds, job.frames);
     if (job.mode === 'keyframes') sampleKeyframes(session, targets);
-    else sampleUniform(session, targets);
+    else sampleUniform(session, targets, facts.averageFps);
     session.fillGaps();
     const used = session.slots.filter((s) => s >= 0);
     if (used.length === 0) throw new IngestError('DecodeFailed', 'no frame could be decoded');

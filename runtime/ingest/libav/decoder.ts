@@ -55,6 +55,7 @@ export class VideoDecoder {
   private readonly context: CodecContext;
   private readonly device: HardwareDeviceContext | undefined;
   private readonly bytesByShape = new Map<string, number>();
+  private skippingNonReference = false;
   private readonly stream: Stream;
   private readonly options: DecoderOptions;
 
@@ -131,6 +132,17 @@ export class VideoDecoder {
     }
     this.count(picture);
     return picture;
+  }
+
+  /**
+   * Lets the codec drop the next frames if no other frame references them (skip_frame noref):
+   * frames no slot can pick are then not decoded at all. Codecs that cannot tell (or ignore the
+   * option, like dav1d) decode them anyway.
+   */
+  skipNonReference(skip: boolean): void {
+    if (skip === this.skippingNonReference || this.options.keyframesOnly) return;
+    this.skippingNonReference = skip;
+    this.setOption('skip_frame', skip ? 'noref' : 'default');
   }
 
   /** Ends the stream, then makes the decoder accept new packets (after a seek, or per keyframe). */
