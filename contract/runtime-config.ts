@@ -22,6 +22,7 @@ export interface RuntimeSourceConfig {
   maxDurationSeconds: number;
   /** Downloads in flight at once per ingest worker. */
   downloadConcurrency: number;
+  /** Serve POST /v1/videos. */
   httpEnabled: boolean;
   /** Largest coded picture, width × height (FrameTooLarge beyond, before a decoder allocates). */
   maxPixelsPerFrame: number;
@@ -29,6 +30,15 @@ export interface RuntimeSourceConfig {
   maxDecodedBytesPerVideo: number;
   /** `gpu`: NVDEC (DecoderUnavailable where there is none). */
   decoder: DecoderKind;
+  /**
+   * Directories file:// sources may be read from (local runs: `vpo run --videos`); absent or
+   * empty = file:// is refused, whatever allowedUriSchemes says.
+   */
+  fileRoots?: string[];
+  /** POST /v1/videos needs `Authorization: Bearer <token>`; the process reads it from this variable. */
+  httpTokenEnv?: string;
+  /** Callers may choose videoIds on POST /v1/videos (default: the server assigns them). */
+  clientVideoIds?: boolean;
 }
 
 export interface RuntimeStageInput {
@@ -71,6 +81,8 @@ export interface RuntimeStage {
   profile: { batchSize: number; latencyMicros: number }[];
   model: { uri: string; sha256?: string };
   executionProvider: ExecutionProvider;
+  /** The CUDA device among those the process sees (ModelSession spec.cuda.deviceId); absent = 0. */
+  deviceId?: number;
   input: RuntimeStageInput;
   output: { name?: string; labels?: string[] };
 }

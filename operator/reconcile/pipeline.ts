@@ -10,6 +10,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
 import { desiredChildren } from '../render/desired.ts';
+import { backendStartFailures } from './backend-failures.ts';
 import { applyChildren } from './children.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
@@ -115,6 +116,16 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   const applied = desired
     ? await applyChildren(ctx.api, namespace, obj.metadata.uid ?? '', desired.objects, desired.backendNames)
     : { backends: [], deleted: [] };
+  // Groups short of pods: what their containers said when they could not start.
+  const short = applied.backends.filter((b) => b.available < b.replicas).map((b) => b.name);
+  const failures = await backendStartFailures(ctx.api, namespace, short).catch((err: Error) => {
+    ctx.logger.warn(`reading backend pods of VideoPipeline ${key}: ${err.message}`);
+    return new Map();
+  });
+  const backends = applied.backends.map((b) => {
+    const failure = failures.get(b.name);
+    return failure ? { ...b, failure } : b;
+  });
   for (const d of applied.deleted)
     await ctx.events.record(obj, 'Normal', 'BackendRemoved', `deleted Deployment ${d}`);
   // Whether the plan's backends all run: the load policy holds further re-plans until they do.
@@ -126,7 +137,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     {
       planned,
       topics,
-      backends: applied.backends,
+      backends,
       load: sample,
       targetVps,
       expectedVps: rateVps,

@@ -7,17 +7,19 @@ import type { ModelSession, VideoPipeline } from '../../contract/crd-types.gener
 import { DEFAULT_MAX_PIXELS_PER_FRAME } from '../../contract/decode-bounds.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
 import type { BackendGroupPlan, Plan } from '../planner/types.ts';
+import { runtimeImage } from './images.ts';
 import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
   backendTolerations,
+  containerPorts,
   containerSecurityContext,
-  HTTP_PORT,
   podSecurityContext,
   probes,
   runtimeArgs,
   runtimeEnv,
+  TERMINATION_LOG,
   volumeMounts,
   volumes,
 } from './pod.ts';
@@ -27,6 +29,7 @@ const PRODUCT_LABEL = 'nvidia.com/gpu.product';
 
 interface PodParts {
   role: 'backend' | 'ingest';
+  image: string;
   selector: Record<string, string>;
   args: string[];
   env: Record<string, string>;
@@ -62,11 +65,14 @@ function deployment(
           containers: [
             {
               name: parts.role,
-              image: options.image,
+              image: parts.image,
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: runtimeArgs(parts.role, parts.args),
+              // A role that cannot start writes why there; the operator reads it from pod status.
+              terminationMessagePath: TERMINATION_LOG,
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               env: runtimeEnv(options, parts.env),
-              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
               securityContext: containerSecurityContext,
@@ -97,6 +103,10 @@ export function backendDeployment(
     group.replicas,
     {
       role: 'backend',
+      image: runtimeImage(
+        unique.map((m) => m.spec.executionProvider),
+        options,
+      ),
       selector: { [LABELS.role]: 'backend', [LABELS.backend]: name },
       // The runtime file lists every group; this pod hosts the sessions of its own.
       args: ['--backend', group.name],
@@ -116,6 +126,7 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
     plan.ingest.replicas,
     {
       role: 'ingest',
+      image: options.image,
       selector: { [LABELS.role]: 'ingest' },
       args: [],
       env: {},

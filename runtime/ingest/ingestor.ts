@@ -14,7 +14,7 @@ import {
 } from '../../contract/decode-bounds.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
-import { createForbiddenAddresses } from './address.ts';
+import { createAddressPolicy } from './address.ts';
 import { resolutionClass } from './cost-class.ts';
 import type { DecodeResult, DecoderKind, ResizeMode, SamplingMode, VideoDecoderPool } from './decode.ts';
 import { createDecodePool } from './decode-pool.ts';
@@ -51,6 +51,8 @@ export interface IngestOptions {
   resize?: ResizeMode;
   /** Where downloads are kept while decoding (deleted afterwards). */
   tempDir?: string;
+  /** Where file:// sources may be read; undefined = anywhere, [] = nowhere (fetch-file.ts). */
+  fileRoots?: string[];
 }
 
 export interface IngestDeps {
@@ -160,7 +162,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
     throw new RangeError(`invalid sampling ${JSON.stringify(o.sampling)}`);
   }
   const allowed = new Set(o.allowedUriSchemes.map((s) => s.toLowerCase()));
-  const forbidden = createForbiddenAddresses();
+  const addresses = createAddressPolicy({ allowPrivateNetworks: o.allowPrivateNetworks });
   const downloads = createLimiter(o.downloadConcurrency, o.maxPendingIngests);
   const decodes = createLimiter(o.decodeConcurrency, o.maxPendingIngests);
   const decoders = deps.decoders ?? createDecodePool({ workers: o.decodeConcurrency });
@@ -168,7 +170,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const clock = deps.clock ?? Date.now;
 
   const fetchToLocal = async (url: URL, workDir: string) => {
-    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes);
+    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
@@ -177,10 +179,9 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
         connectTimeoutMs: o.connectTimeoutMs,
         readTimeoutMs: o.readTimeoutMs,
         totalTimeoutMs: o.totalFetchTimeoutMs,
-        allowPrivateNetworks: o.allowPrivateNetworks,
         allowedSchemes: allowed,
         maxRedirects: o.maxRedirects,
-        forbidden,
+        addresses,
         lookup: deps.lookup,
       });
     });

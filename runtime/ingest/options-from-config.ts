@@ -23,5 +23,6 @@ export function ingestOptionsFromConfig(
     decoder: source.decoder,
     decodeConcurrency,
     tempDir,
+    fileRoots: source.fileRoots ?? [],
   };
 }

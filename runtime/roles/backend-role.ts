@@ -5,15 +5,17 @@ import os from 'node:os';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
+import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import type { Transport } from '../transport/transport.ts';
 import {
   connectTransport,
   openFrameStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
-  serveHttp,
+  serveOps,
 } from './role-parts.ts';
 
 export interface BackendSelection {
@@ -56,14 +58,54 @@ function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
   };
 }
 
+type BackendDeps = RoleDeps & {
+  modelRoot?: string;
+  joinSweepMs?: number;
+  emulateDeviceLatency?: boolean;
+  /** Stand-ins for the provider check (tests); default: this machine. */
+  doctor?: Omit<DoctorOptions, 'providers'>;
+};
+
 export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean },
+  deps: BackendDeps,
 ): Promise<RunningRole> {
   const config = file.runtime;
   const stages = hostedStages(config, selection);
+  // Served from the start, so liveness holds while models load; ready once they have loaded and
+  // while the transport can deliver.
+  const state: { modelsLoaded: boolean; transport?: Transport } = { modelsLoaded: false };
+  const http = await serveOps(listen, deps, () => ({
+    modelsLoaded: state.modelsLoaded,
+    transportConnected: state.transport?.connected() ?? false,
+  }));
+  try {
+    return await startServing(file, config, stages, deps, state, http);
+  } catch (error) {
+    await http.app.close();
+    throw error;
+  }
+}
+
+async function startServing(
+  file: RuntimeFile,
+  config: RuntimeConfig,
+  stages: string[],
+  deps: BackendDeps,
+  state: { modelsLoaded: boolean; transport?: Transport },
+  http: { app: { close(): Promise<void> }; url: string },
+): Promise<RunningRole> {
+  // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
+  // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
+  // true), never runs on the CPU instead.
+  const hosted = config.stages.filter((s) => stages.includes(s.name));
+  const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
+  await requireProviders(providerNeeds(hosted), {
+    ...(deviceId !== undefined ? { deviceId } : {}),
+    ...deps.doctor,
+  });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
@@ -81,8 +123,14 @@ export async function startBackendRole(
     await preprocess.close();
     throw error;
   });
+  state.modelsLoaded = true;
   const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
-  const transport = await connectTransport(file, deps, sink);
+  const transport = await connectTransport(file, deps, sink).catch(async (error: unknown) => {
+    await stageWorkers.close();
+    await preprocess.close();
+    throw error;
+  });
+  state.transport = transport;
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
@@ -97,7 +145,6 @@ export async function startBackendRole(
       .expireJoins(deps.clock.nowMs())
       .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
   }, deps.joinSweepMs ?? 1000);
-  const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
   return {
     url: http.url,
     transport,
