@@ -25,7 +25,7 @@ const commands: Record<string, { module: string; exportName: string; summary: st
   profile: {
     module: '../runtime/cli/profile-command.ts',
     exportName: 'profileCommand',
-    summary: 'measure a model',
+    summary: 'measure a model, or (--ingest) what videos cost the ingest',
   },
   doctor: {
     module: '../runtime/cli/doctor-command.ts',

@@ -221,6 +221,12 @@ export interface VideoPipelineSource {
   maxDurationSeconds?: number;
   /** Concurrent downloads per ingest pod. Default: 4. */
   downloadConcurrency?: number;
+  /** Largest coded picture accepted, width × height in pixels (default 8294400, 3840×2160), checked from the container before a decoder allocates and enforced by the decoder against streams that contradict their container; larger videos go to the dead-letter topic (FrameTooLarge). Ingest pods' memory limit is computed from it. Default: 8294400. */
+  maxPixelsPerFrame?: number;
+  /** Decoded picture bytes one video may produce, every frame the codec outputs counted (default 17179869184, 16 GiB, about 3 minutes of 1080p decoded in full); beyond it the video goes to the dead-letter topic (DecodeBudgetExceeded). Bounds the CPU a tiny file that decodes to terabytes can take. Default: 17179869184. */
+  maxDecodedBytesPerVideo?: number;
+  /** Where videos are decoded: cpu (FFmpeg's software decoders, default) or gpu (NVDEC through CUDA on a node with an NVIDIA GPU and driver; opt-in). When gpu is asked for and no NVDEC device can be opened, videos go to the dead-letter topic with reason DecoderUnavailable and a message saying so. Default: "cpu". */
+  decoder?: 'cpu' | 'gpu';
 }
 
 /** Frames decoded once per video and shared by all stages. */
@@ -231,6 +237,42 @@ export interface VideoPipelineSampling {
   width: number;
   /** Frame height in pixels. */
   height: number;
+  /** Which frames: uniform (default) takes the frame nearest to each of `frames` equally spaced times, decoding every frame up to the last one (long videos seek); keyframes takes the keyframe nearest to each of those times and decodes only those, typically ten or more times less CPU per video, at the cost of temporal accuracy: a frame may be up to half a keyframe interval (often 1-5 s) from its time, and clips with fewer keyframes than frames repeat frames. Default: "uniform". */
+  mode?: 'uniform' | 'keyframes';
+}
+
+/** The sampling the videos were measured at. */
+export interface VideoPipelineIngestProfileSampling {
+  mode: 'uniform' | 'keyframes';
+  frames: number;
+  width: number;
+  height: number;
+}
+
+export interface VideoPipelineIngestProfileClass {
+  codec: string;
+  resolution: string;
+  videos: number;
+  meanCpuMillisPerVideo: number;
+  maxCpuMillisPerVideo: number;
+}
+
+/** Measured cost of ingesting one video at this pipeline's sampling, written by `vpo profile --ingest VIDEOS… -f PIPELINE` from sample videos. When its sampling matches spec.sampling, the planner sizes ingest pods from meanCpuMillisPerVideo (one core per concurrent decode) and takes 2 × maxCpuMillisPerVideo as the ingest's share of the SLO (a video that just missed a decode slot waits one decode); without it the documented defaults apply (docs/sizing.md). Running ingest pods report the same figure as the metric vpo_decode_cpu_seconds. */
+export interface VideoPipelineIngestProfile {
+  /** The sampling the videos were measured at. */
+  sampling: VideoPipelineIngestProfileSampling;
+  /** Mean CPU time of fetching from disk, decoding, sampling and storing one video, in milliseconds of one core. */
+  meanCpuMillisPerVideo: number;
+  /** The most CPU time one measured video took, in milliseconds of one core. */
+  maxCpuMillisPerVideo: number;
+  /** Videos measured. */
+  videos: number;
+  /** The same figures per codec and resolution class (the picture's short side, e.g. 720p). */
+  classes?: VideoPipelineIngestProfileClass[];
+  /** When the profile was measured (RFC 3339). */
+  measuredAt?: string;
+  /** The CPU it was measured on. */
+  machine?: string;
 }
 
 /** The load to plan for; exactly one of videosPerSecond and videosPerDay. */
@@ -247,7 +289,7 @@ export interface VideoPipelineLoad {
 export interface VideoPipelineLatencySLO {
   /** End-to-end p99 latency in milliseconds, from ingest to result on the output topic. */
   p99Ms: number;
-  /** Download and decode time in milliseconds, paid before the SLO split. Default: 1000. */
+  /** Download and decode time in milliseconds, paid before the SLO split. Unset (the usual case), the planner takes it from spec.ingestProfile (2 × maxCpuMillisPerVideo), or from the documented default cost of the sampling mode without one. */
   ingestAllowanceMs?: number;
   /** One transport hop in milliseconds, paid per stage on the longest path. Default: 50. */
   hopAllowanceMs?: number;
@@ -315,6 +357,8 @@ export interface VideoPipelineSpec {
   source?: VideoPipelineSource;
   /** Frames decoded once per video and shared by all stages. */
   sampling: VideoPipelineSampling;
+  /** Measured cost of ingesting one video at this pipeline's sampling, written by `vpo profile --ingest VIDEOS… -f PIPELINE` from sample videos. When its sampling matches spec.sampling, the planner sizes ingest pods from meanCpuMillisPerVideo (one core per concurrent decode) and takes 2 × maxCpuMillisPerVideo as the ingest's share of the SLO (a video that just missed a decode slot waits one decode); without it the documented defaults apply (docs/sizing.md). Running ingest pods report the same figure as the metric vpo_decode_cpu_seconds. */
+  ingestProfile?: VideoPipelineIngestProfile;
   /** The load to plan for; exactly one of videosPerSecond and videosPerDay. */
   load: VideoPipelineLoad;
   /** End-to-end latency objective and the fixed costs paid before it is split across stages. */

@@ -12,6 +12,11 @@ export interface RuntimeMetrics {
   inferenceSeconds: Histogram<'stage'>;
   /** Download + decode + store of one video, seconds. */
   decodeSeconds: Histogram<never>;
+  /**
+   * CPU time of the decode itself (the decode thread's, one per video), seconds, by codec and
+   * resolution class: the observed counterpart of the pipeline's ingestProfile.
+   */
+  decodeCpuSeconds: Histogram<'codec' | 'resolution' | 'mode'>;
   /** Items completed, by stage. */
   processedTotal: Counter<'stage'>;
   deadlineMissesTotal: Counter<'stage'>;
@@ -49,6 +54,13 @@ export function createRuntimeMetrics(registry: Registry = new Registry()): Runti
     decodeSeconds: new Histogram({
       name: 'vpo_decode_seconds',
       help: 'Download, decode and store of one video',
+      buckets: secondsBuckets,
+      registers,
+    }),
+    decodeCpuSeconds: new Histogram({
+      name: 'vpo_decode_cpu_seconds',
+      help: 'CPU time of decoding and sampling one video (one decode thread), by codec and resolution class',
+      labelNames: ['codec', 'resolution', 'mode'],
       buckets: secondsBuckets,
       registers,
     }),

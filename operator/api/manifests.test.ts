@@ -35,7 +35,10 @@ test('the sample directory loads: one pipeline, three sessions, four nodes, defa
   ]);
   assert.equal(m.nodes.length, 4);
   const spec = m.pipelines[0]!.spec;
-  assert.equal(spec.latencySLO.ingestAllowanceMs, 1000);
+  assert.equal(spec.latencySLO.ingestAllowanceMs, undefined, 'from the ingestProfile, not a fixed default');
+  assert.equal(spec.sampling.mode, 'uniform');
+  assert.equal(spec.source?.maxPixelsPerFrame, 3840 * 2160);
+  assert.equal(spec.source?.decoder, 'cpu');
   assert.equal(spec.latencySLO.hopAllowanceMs, 50);
   assert.equal(spec.latencySLO.latePolicy, 'process');
   assert.equal(spec.stages[0]!.fanOut, '1');

@@ -17,7 +17,9 @@ test('the sample becomes a PlanRequest with defaults and videosPerDay in videos 
   assert.ok(Math.abs(p.videosPerSecond - 500000 / 86400) < 1e-12);
   assert.equal(p.peakFactor, 2);
   assert.equal(p.sloMs, 10000);
-  assert.equal(p.ingestAllowanceMs, 1000);
+  // The sample's ingestProfile: 2 × its slowest video (14 ms), pods sized by its mean (9 ms).
+  assert.equal(p.ingestAllowanceMs, 28);
+  assert.equal(p.ingestCost?.cpuMillisPerVideo, 9);
   assert.equal(p.hopAllowanceMs, 50);
   assert.deepEqual(
     p.stages.map((s) => [s.name, s.session, s.inputs, s.fanOut]),

@@ -4,6 +4,7 @@
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
+import { ingestCostOf } from './ingest-cost.ts';
 import { parseQuantity } from './quantity.ts';
 
 const secondsPerDay = 86_400;
@@ -103,6 +104,7 @@ export function toPlanRequest(
 ): PlanRequest {
   const spec = pipeline.spec;
   const ns = namespaceOf(pipeline);
+  const ingest = ingestCostOf(pipeline);
   return {
     pipeline: {
       namespace: ns,
@@ -110,7 +112,12 @@ export function toPlanRequest(
       videosPerSecond: targetVideosPerSecond(pipeline),
       peakFactor: quantity(spec.load.peakFactor, 1),
       sloMs: spec.latencySLO.p99Ms,
-      ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+      ingestAllowanceMs: ingest.latencyShareMs,
+      ingestCost: {
+        cpuMillisPerVideo: ingest.cpuMillisPerVideo,
+        costBasis: ingest.costBasis,
+        shareBasis: ingest.shareBasis,
+      },
       ...(spec.source?.downloadConcurrency !== undefined
         ? { ingestConcurrency: spec.source.downloadConcurrency }
         : {}),

@@ -1,6 +1,6 @@
 // The plan's explanation: one plain paragraph with the numbers a person needs to check it by hand.
 import { busyMicros, memoryMiB } from './backends.ts';
-import { DEFAULT_INGEST_CONCURRENCY, planIngestFor } from './ingest.ts';
+import { DEFAULT_INGEST_CONCURRENCY, ingestBasis, ingestMillisPerVideo, planIngestFor } from './ingest.ts';
 import type { PipelineOnProduct, ProductPlan } from './plan-product.ts';
 import { saturatedBatch, throughputVps } from './profile.ts';
 import type { SplitObjective } from './slo-split.ts';
@@ -39,13 +39,13 @@ export function explain(plan: OkProductPlan, others: string[]): string {
   for (const p of plan.pipelines) {
     const { pipeline, graph, split } = p;
     parts.push(
-      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method ${splitWhy(p)}.`,
+      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms${ingestBasis(pipeline)} − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method ${splitWhy(p)}.`,
     );
     const ingest = planIngestFor(pipeline);
     if (ingest.capacityVps !== undefined) {
       const rate = pipeline.videosPerSecond * pipeline.peakFactor;
       parts.push(
-        `Ingest: ${f2(rate)} videos/s at ${f2(ingest.capacityVps)}/s per pod (${pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY} at once, ${pipeline.ingestAllowanceMs} ms each) → ${ingest.replicas} pod(s).`,
+        `Ingest: ${f2(rate)} videos/s at ${f2(ingest.capacityVps)}/s per pod (${pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY} at once, ${ingestMillisPerVideo(pipeline)} ms ${pipeline.ingestCost ? `CPU each: ${pipeline.ingestCost.costBasis}` : 'each'}) → ${ingest.replicas} pod(s).`,
       );
     }
     for (const task of p.tasks) {

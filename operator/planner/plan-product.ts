@@ -4,6 +4,7 @@
 import { busyMicros } from './backends.ts';
 import type { Residual } from './host-pack.ts';
 import { packWithHosts } from './host-pack.ts';
+import { ingestBasis } from './ingest.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import type { StageGraph } from './rates.ts';
@@ -214,7 +215,7 @@ export function planOnProduct(
     }
     const usableMs = usableSloMs(pipeline, graph);
     if (usableMs <= 0) {
-      const message = `SLO ${pipeline.sloMs} ms leaves ${usableMs} ms after ingest ${pipeline.ingestAllowanceMs} ms and ${graph.longestPathStages} hops of ${pipeline.hopAllowanceMs} ms`;
+      const message = `SLO ${pipeline.sloMs} ms leaves ${usableMs} ms after ingest ${pipeline.ingestAllowanceMs} ms${ingestBasis(pipeline)} and ${graph.longestPathStages} hops of ${pipeline.hopAllowanceMs} ms`;
       return { ok: false, product, message };
     }
     const baseline = options.evenSplit || options.fractionalSplit;

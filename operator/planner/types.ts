@@ -49,6 +49,13 @@ export interface PlannerPipeline {
   ingestAllowanceMs: number;
   /** Videos one ingest pod downloads and decodes at once (source.downloadConcurrency; default 4). */
   ingestConcurrency?: number;
+  /**
+   * CPU time one video costs the ingest (one core per concurrent decode), which sizes the ingest
+   * pods, and where that figure and ingestAllowanceMs come from (a measured ingestProfile, a
+   * default, or the user's allowance), for the explanation. Without it the pods are sized by
+   * ingestAllowanceMs as a wall time per video.
+   */
+  ingestCost?: { cpuMillisPerVideo: number; costBasis: string; shareBasis: string };
   /** Paid per stage on the longest path: one Kafka hop. */
   hopAllowanceMs: number;
   stages: PlannerStage[];

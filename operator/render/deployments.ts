@@ -4,6 +4,7 @@
 // depends on anything but the arguments, so an unchanged group renders byte-identical and
 // server-side apply leaves its Deployment untouched.
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { DEFAULT_MAX_PIXELS_PER_FRAME } from '../../contract/decode-bounds.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
 import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { runtimeImage } from './images.ts';
@@ -129,7 +130,11 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
       selector: { [LABELS.role]: 'ingest' },
       args: [],
       env: {},
-      resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY),
+      resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY, {
+        maxPixelsPerFrame: pipeline.spec.source?.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
+        sampledPixels:
+          pipeline.spec.sampling.frames * pipeline.spec.sampling.width * pipeline.spec.sampling.height,
+      }),
     },
     options,
   );

@@ -89,6 +89,29 @@ test('ingest Deployment, metrics and ingest Services, and the runtime config Con
   assert.equal(file.kafka.createTopics, false);
 });
 
+test("the ingest pods' memory is computed from the decode bounds, request equal to limit", () => {
+  const { pipeline, sessions, plan } = samplePipeline();
+  const resourcesOf = (p: typeof pipeline) =>
+    (
+      desiredChildren(p, sessions, plan, options).objects.find(
+        (o) => o.metadata.name === 'video-classifier-ingest' && o.kind === 'Deployment',
+      ) as Obj
+    ).spec.template.spec.containers[0].resources;
+  // Default bound, 3840×2160: 4 decodes × (8294400 px × 3 B × 18 pictures + 2 × 8×64×64×3 B + 32 MiB)
+  // + 384 MiB = 4 × 460 + 384.
+  const byDefault = resourcesOf(pipeline);
+  assert.equal(byDefault.limits.memory, '2224Mi');
+  assert.equal(byDefault.requests.memory, byDefault.limits.memory);
+  // A pipeline bounded to 1080p pictures needs a quarter of the decoder memory.
+  const hd = structuredClone(pipeline);
+  hd.spec.source = { ...hd.spec.source, maxPixelsPerFrame: 1920 * 1080 };
+  assert.equal(
+    resourcesOf(hd).limits.memory,
+    `${384 + 4 * (Math.ceil((1920 * 1080 * 54 + 6 * 8 * 64 * 64) / 2 ** 20) + 32)}Mi`,
+  );
+  assert.equal(resourcesOf(hd).limits.memory, '940Mi');
+});
+
 test('a group whose content is unchanged renders identically when another group changes', () => {
   const { pipeline, sessions, plan } = samplePipeline();
   const changed = {

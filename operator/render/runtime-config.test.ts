@@ -185,3 +185,22 @@ test('a missing session, an unplanned stage, a cycle or a bad quantity is a clea
   };
   assert.throws(() => runtimeConfigFromPlan(badFanOut, sessions, plan), /fanOut: 'lots' is not a decimal/);
 });
+
+test('the sampling mode, decode bounds and decoder reach the runtime, with defaults', () => {
+  const sessions = [session('sc'), session('mo'), session('fu', 'stages')];
+  const plain = runtimeConfigFromPlan(pipeline, sessions, plan);
+  assert.deepEqual(plain.sampling, { frames: 8, width: 64, height: 64, mode: 'uniform' });
+  assert.equal(plain.source.maxPixelsPerFrame, 3840 * 2160);
+  assert.equal(plain.source.maxDecodedBytesPerVideo, 16 * 2 ** 30);
+  assert.equal(plain.source.decoder, 'cpu');
+  const keyframes = structuredClone(pipeline);
+  keyframes.spec.sampling.mode = 'keyframes';
+  keyframes.spec.source = { ...keyframes.spec.source, maxPixelsPerFrame: 1920 * 1080, decoder: 'gpu' };
+  keyframes.spec.latencySLO = { p99Ms: 10000 };
+  const config = runtimeConfigFromPlan(keyframes, sessions, plan);
+  assert.equal(config.sampling.mode, 'keyframes');
+  assert.equal(config.source.maxPixelsPerFrame, 1920 * 1080);
+  assert.equal(config.source.decoder, 'gpu');
+  // No ingestProfile and no allowance: deadlines start after 2 × the keyframe default (250 ms).
+  assert.equal(config.latency.ingestAllowanceMs, 500);
+});

@@ -3,12 +3,17 @@
 // same object into a ConfigMap that `vpo run` uses in memory.
 import type { ModelSession, VideoPipeline, VideoPipelineStage } from '../../contract/crd-types.generated.ts';
 import {
+  DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  DEFAULT_MAX_PIXELS_PER_FRAME,
+} from '../../contract/decode-bounds.ts';
+import {
   RUNTIME_CONFIG_VERSION,
   type RuntimeConfig,
   type RuntimeLimits,
   type RuntimeStage,
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
+import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
 import type { Plan } from '../planner/types.ts';
 
 export class RuntimeConfigError extends Error {
@@ -94,11 +99,11 @@ export function runtimeConfigFromPlan(
   const prefix = `vpo.${namespace}.${name}`;
   const latency = {
     sloMs: spec.latencySLO.p99Ms,
-    ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+    ingestAllowanceMs: ingestCostOf(pipeline).latencyShareMs,
     hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
     latePolicy: spec.latencySLO.latePolicy ?? 'process',
   };
-  const sampling = { ...spec.sampling };
+  const sampling = { ...spec.sampling, mode: samplingModeOf(pipeline) };
   const ordered = topologicalOrder(spec.stages, where);
   const offsets = new Map<string, number>();
   const stages: RuntimeStage[] = ordered.map((stage) => {
@@ -162,6 +167,9 @@ export function runtimeConfigFromPlan(
       maxDurationSeconds: source.maxDurationSeconds ?? 600,
       downloadConcurrency: source.downloadConcurrency ?? 4,
       httpEnabled: source.http?.enabled ?? false,
+      maxPixelsPerFrame: source.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
+      maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo ?? DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+      decoder: source.decoder ?? 'cpu',
     },
     sampling,
     latency,
