@@ -8,6 +8,9 @@ import { saturatedBatch, withSaturatedBatches } from './saturated-batch.ts';
 function planWith(capacities: Record<string, number>): Plan {
   return {
     gpus: 1,
+    gpuShare: 1,
+    gpusAlone: 1,
+    sharedWith: [],
     gpuProduct: 'cpu',
     lowerBoundGpus: 1,
     backends: [],

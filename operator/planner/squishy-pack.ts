@@ -81,6 +81,34 @@ function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
   return { dutyMicros, members, batches, occupancy: busyMicros / dutyMicros };
 }
 
+function toPlannedGpu(gpu: OpenGpu): PlannedGpu {
+  const placements: Placement[] = gpu.members.map((m, i) => ({
+    task: m.task,
+    batchSize: gpu.batches[i]!,
+    rateVps: m.rateVps,
+  }));
+  return { dutyCycleMicros: gpu.dutyMicros, placements, saturated: false };
+}
+
+/**
+ * The GPU that hosting exactly these residuals would make (shortest duty cycle among them, each
+ * batch ⌈d·r⌉), or undefined when that is infeasible: how a re-plan checks that a backend group it
+ * would like to keep still works at the new rates (stable-pack.ts).
+ */
+export function mergeResiduals(
+  residuals: { task: StageTask; rateVps: number }[],
+  gpuMemoryMiB: number,
+): PlannedGpu | undefined {
+  const members: Residual[] = [];
+  for (const { task, rateVps } of residuals) {
+    const r = rateVps > 0 ? alone(task, rateVps) : undefined;
+    if (!r) return undefined;
+    members.push(r);
+  }
+  const merged = members.length > 0 ? merge(members, gpuMemoryMiB) : undefined;
+  return merged && toPlannedGpu(merged);
+}
+
 export type PackResult = { ok: true; gpus: PlannedGpu[] } | { ok: false; message: string };
 
 /** Orders to try, Nexus's first: heaviest by occupancy alone; then shortest duty, then tightest budget. */
@@ -121,6 +149,7 @@ function packInOrder(items: Residual[], gpuMemoryMiB: number): OpenGpu[] | strin
 export function squishyPack(
   residuals: { task: StageTask; rateVps: number }[],
   gpuMemoryMiB: number,
+  options: { nexusOrderOnly?: boolean } = {},
 ): PackResult {
   const items: Residual[] = [];
   for (const { task, rateVps } of residuals) {
@@ -134,7 +163,7 @@ export function squishyPack(
   const byKey = (a: Residual, b: Residual) =>
     a.task.key < b.task.key ? -1 : a.task.key > b.task.key ? 1 : 0;
   let open: OpenGpu[] | undefined;
-  for (const order of ORDERS) {
+  for (const order of options.nexusOrderOnly ? ORDERS.slice(0, 1) : ORDERS) {
     const packed = packInOrder(
       [...items].sort((a, b) => order(a, b) || byKey(a, b)),
       gpuMemoryMiB,
@@ -142,13 +171,5 @@ export function squishyPack(
     if (typeof packed === 'string') return { ok: false, message: packed };
     if (!open || packed.length < open.length) open = packed;
   }
-  const gpus = (open ?? []).map((gpu): PlannedGpu => {
-    const placements: Placement[] = gpu.members.map((m, i) => ({
-      task: m.task,
-      batchSize: gpu.batches[i]!,
-      rateVps: m.rateVps,
-    }));
-    return { dutyCycleMicros: gpu.dutyMicros, placements, saturated: false };
-  });
-  return { ok: true, gpus };
+  return { ok: true, gpus: (open ?? []).map(toPlannedGpu) };
 }

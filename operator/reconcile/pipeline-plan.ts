@@ -15,7 +15,6 @@ import {
 import { planPipeline } from '../planner/plan.ts';
 import type { Plan } from '../planner/types.ts';
 import type { Caches, PlannedUse } from './context.ts';
-import { previousGroups, stabiliseGroupNames } from './stable-groups.ts';
 
 export type Planned = { ok: true; plan: Plan } | { ok: false; reason: PlannedReason; message: string };
 
@@ -68,12 +67,7 @@ export function planFor(
     );
     const outcome = planPipeline({ ...request, pipeline: { ...request.pipeline, videosPerSecond: rateVps } });
     if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
-    const plan = stabiliseGroupNames(
-      previousGroups(pipeline.status?.plan),
-      outcome.plan,
-      pipeline.metadata.name,
-    );
-    return { ok: true, plan };
+    return { ok: true, plan: outcome.plan };
   } catch (err) {
     return { ok: false, reason: 'InvalidSpec', message: (err as Error).message };
   }

@@ -41,6 +41,9 @@ const pipeline: VideoPipeline = {
 
 const plan: Plan = {
   gpus: 1,
+  gpuShare: 1,
+  gpusAlone: 1,
+  sharedWith: [],
   gpuProduct: 'cpu',
   lowerBoundGpus: 0.5,
   ingest: { replicas: 1 },
@@ -85,7 +88,9 @@ const plan: Plan = {
       dutyCycleMicros: 100000,
       occupancy: 0.5,
       memoryMiB: 0,
-      sessions: [{ stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
+      saturated: false,
+      pipelines: ['vc'],
+      sessions: [{ pipeline: 'vc', stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
     },
   ],
 };
@@ -173,4 +178,19 @@ test('a missing session, an unplanned stage, a cycle or a bad quantity is a clea
     spec: { ...pipeline.spec, stages: [{ name: 'scene', sessionRef: { name: 'sc' }, fanOut: 'lots' }] },
   };
   assert.throws(() => runtimeConfigFromPlan(badFanOut, sessions, plan), /fanOut: 'lots' is not a decimal/);
+});
+
+test('input.source absent is inferred per stage: one model reading frames in one stage, scores in another', () => {
+  const bare = session('sc');
+  delete bare.spec.input.source;
+  const twice: VideoPipeline = structuredClone(pipeline);
+  twice.spec.stages[0]!.sessionRef.name = 'sc'; // the join runs the scene model on scores
+  const config = runtimeConfigFromPlan(twice, [bare, session('mo')], plan);
+  const input = Object.fromEntries(config.stages.map((s) => [s.name, s.input.source]));
+  assert.deepEqual(input, { scene: 'frames', motion: 'frames', fusion: 'stages' });
+  const explicit = session('sc');
+  assert.throws(
+    () => runtimeConfigFromPlan(twice, [explicit, session('mo')], plan),
+    /stage fusion: ModelSession sc reads frames \(input.source: frames\), but the stage's inputs are other stages/,
+  );
 });

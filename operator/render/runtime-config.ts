@@ -9,6 +9,7 @@ import {
   type RuntimeStage,
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
+import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
 
 export class RuntimeConfigError extends Error {
@@ -60,17 +61,20 @@ function topologicalOrder(stages: VideoPipelineStage[], where: string): VideoPip
 }
 
 function stageInput(
+  stage: VideoPipelineStage,
   session: ModelSession,
   sampling: RuntimeConfig['sampling'],
   where: string,
 ): RuntimeStageInput {
   const input = session.spec.input;
+  const source = stageInputSource(stage, session);
+  if (!source.ok) throw new RuntimeConfigError(source.message);
   const numbers = (values: string[] | undefined, field: string) =>
     values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
   const mean = numbers(input.mean, 'mean');
   const std = numbers(input.std, 'std');
   return {
-    source: input.source ?? 'frames',
+    source: source.source,
     ...(input.name ? { name: input.name } : {}),
     layout: input.layout ?? 'NFCHW',
     frames: input.frames ?? sampling.frames,
@@ -134,7 +138,7 @@ export function runtimeConfigFromPlan(
       })),
       model: { ...session.spec.model },
       executionProvider: options.executionProvider ?? session.spec.executionProvider,
-      input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
+      input: stageInput(stage, session, sampling, `ModelSession ${stage.sessionRef.name}`),
       output: { ...(session.spec.output ?? {}) },
     };
   });
