@@ -117,5 +117,10 @@ test('batch caps are raised to the saturated batch in stages and backends, never
 });
 
 function config0Sessions() {
-  return ['scene', 'motion', 'fusion'].map((stage) => ({ stage, session: `${stage}-session`, batchSize: 4 }));
+  return ['scene', 'motion', 'fusion'].map((stage) => ({
+    stage,
+    session: `${stage}-session`,
+    batchSize: 4,
+    rateVps: 1,
+  }));
 }

@@ -171,13 +171,20 @@ export function runtimeConfigFromPlan(
     },
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
-    backends: plan.backends.map((b) => ({
-      name: b.name,
-      gpuProduct: b.gpuProduct,
-      replicas: b.replicas,
-      dutyCycleMicros: b.dutyCycleMicros,
-      sessions: b.sessions.map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize })),
-    })),
+    // The groups hosting this pipeline's stages, each with this pipeline's sessions on it (a
+    // group may host other pipelines' too: their configs list theirs).
+    backends: plan.backends
+      .filter((b) => b.sessions.some((s) => s.pipeline === name))
+      .map((b) => ({
+        name: b.name,
+        gpuProduct: b.gpuProduct,
+        replicas: b.replicas,
+        dutyCycleMicros: b.dutyCycleMicros,
+        sessions: b.sessions
+          .filter((s) => s.pipeline === name)
+          .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),
+        ...(b.pipelines.length > 1 ? { pipelines: [...b.pipelines] } : {}),
+      })),
     limits: {
       queueCapacity,
       maxPendingJoins: options.limits?.maxPendingJoins ?? Math.max(64, 8 * queueCapacity),
