@@ -28,6 +28,10 @@ test('the sample becomes a PlanRequest with defaults and videosPerDay in videos 
     ],
   );
   assert.deepEqual(p.nodeSelector, {});
+  assert.equal(p.dedicatedGpus, undefined, 'shares GPUs by default');
+  const dedicated = structuredClone(m.pipelines[0]!) as VideoPipeline;
+  dedicated.spec.placement = { dedicatedGpus: true };
+  assert.equal(toPlanRequest(dedicated, m.sessions, nodes).pipeline.dedicatedGpus, true);
   assert.deepEqual(req.usedGpus, { 'NVIDIA-T4': 2 });
   assert.equal(req.nodes.length, 4);
   const scene = req.sessions.find((s) => s.name === 'scene-classifier')!;

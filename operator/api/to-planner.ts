@@ -110,6 +110,7 @@ export function toPlanRequest(
         inputs: s.inputs ?? ['source'],
         fanOut: quantity(s.fanOut, 1),
       })),
+      ...(spec.placement?.dedicatedGpus ? { dedicatedGpus: true } : {}),
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       gpuProducts: [...(spec.placement?.gpuProducts ?? [])],
     },

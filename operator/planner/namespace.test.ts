@@ -188,6 +188,20 @@ describe('planNamespace: placement', () => {
     assert.deepEqual(next.backends, first.backends);
   });
 
+  it('when its best product runs out, a pipeline moves to its next one', () => {
+    const both = sessions.map((s) => ({
+      ...s,
+      profiles: [...s.profiles, { ...s.profiles[0]!, gpuProduct: 'V100' }],
+    }));
+    const few = [gpuNode('t4', T4, 2, T4_MIB), gpuNode('v100', 'V100', 8, 32_768)];
+    const ns = planNamespace({ namespace: 'media', pipelines, sessions: both, nodes: few });
+    const plans = pipelines.map((p) => planOf(ns, p.name));
+    const onT4 = ns.backends.filter((b) => b.gpuProduct === T4).reduce((n, b) => n + b.replicas, 0);
+    assert.ok(onT4 <= 2, `${onT4} T4s planned, 2 exist`);
+    assert.ok(plans.some((p) => p.gpuProduct === 'V100'));
+    assert.ok(plans.some((p) => p.gpuProduct === T4));
+  });
+
   it('reports a pipeline that cannot be planned and plans the others', () => {
     const broken = [
       ...pipelines,

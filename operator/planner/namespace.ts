@@ -19,9 +19,13 @@ import type { NamespacePlan, NamespacePlanRequest, NamespaceTotals, PlanOutcome 
 
 interface Entry {
   name: string;
+  /** The product it is planned on now: its best, or a later one when the best ran out of GPUs. */
   candidate: ProductCandidate;
-  others: ProductCandidate[];
+  /** Every product it may use, best first (product-choice.ts). */
+  ranked: ProductCandidate[];
 }
+
+const othersOf = (e: Entry) => e.ranked.filter((c) => c !== e.candidate);
 
 interface Pool {
   key: string;
@@ -95,7 +99,11 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
       if (!c.ok) outcomes.set(pipeline.name, failure(c.reason, c.message));
       else {
         const candidate = chooseCandidate(c.candidates);
-        entries.push({ name: pipeline.name, candidate, others: c.candidates.filter((x) => x !== candidate) });
+        entries.push({
+          name: pipeline.name,
+          candidate,
+          ranked: [candidate, ...c.candidates.filter((x) => x !== candidate)],
+        });
       }
     } catch (err) {
       // Malformed input that slipped past the adapters must still come back as a reason.
@@ -103,43 +111,42 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
       outcomes.set(pipeline.name, failure('Infeasible', message));
     }
   }
-  const pools = new Map<string, Pool>();
-  for (const e of entries) {
-    const key = poolKey(e);
-    const pool = pools.get(key) ?? { key, product: e.candidate.product, entries: [] };
-    pool.entries.push(e);
-    pools.set(key, pool);
-  }
   const order = (e: Entry) => (incumbents.has(e.name) ? 0 : 1);
-  const sorted = [...pools.values()].sort((a, b) => byName(a.key, b.key));
-  const usedByPools: Record<string, number> = {};
-  const placedPools: { pool: Pool; packing: PoolPacking; placed: Entry[] }[] = [];
-  for (const pool of sorted) {
-    pool.entries.sort((a, b) => order(a) - order(b) || byName(a.name, b.name));
-    const free =
-      (pool.entries[0]!.candidate.inventory?.availableGpus ?? 0) - (usedByPools[pool.product] ?? 0);
-    const result = placePool(namespace, pool, Math.max(0, free), request, options);
-    if ('error' in result) {
-      for (const e of pool.entries)
-        outcomes.set(e.name, failure('Infeasible', `on ${pool.product}: ${result.error}`));
-      continue;
+  // Place every pool; a pipeline left out of its pool for want of GPUs tries its next product,
+  // and the pools are placed again, until nobody moves.
+  let placement = placeAll(namespace, entries, order, request, options);
+  for (let round = 0; round < 8; round++) {
+    let moved = false;
+    for (const e of placement.overflow) {
+      const next = e.ranked[e.ranked.indexOf(e.candidate) + 1];
+      if (next) {
+        e.candidate = next;
+        moved = true;
+      }
     }
-    usedByPools[pool.product] = (usedByPools[pool.product] ?? 0) + result.packing.gpus;
-    placedPools.push({ pool, packing: result.packing, placed: pool.entries.slice(0, result.placed) });
-    for (const e of pool.entries.slice(result.placed)) {
-      const summaries = [e.candidate, ...e.others].map(candidateSummary).join('; ');
-      const taken =
-        usedByPools[pool.product]! > 0
-          ? ` (the namespace's other pipelines take ${usedByPools[pool.product]} of them)`
-          : '';
-      const plan = aloneView(e.candidate.prepared, pool.product, memoryOf(e), e.others.map(candidateSummary));
-      outcomes.set(e.name, {
-        ok: false,
-        reason: 'InsufficientGPUs',
-        message: `not enough GPUs: ${summaries}${taken}`,
-        plan,
-      });
-    }
+    if (!moved) break;
+    placement = placeAll(namespace, entries, order, request, options);
+  }
+  const { placedPools, usedByPools } = placement;
+  for (const [name, message] of placement.errors) outcomes.set(name, failure('Infeasible', message));
+  for (const e of placement.overflow) {
+    const best = e.ranked[0]!;
+    const summaries = e.ranked.map(candidateSummary).join('; ');
+    const taken = usedByPools[best.product]
+      ? ` (the namespace's other pipelines take ${usedByPools[best.product]} of ${best.product})`
+      : '';
+    const plan = aloneView(
+      best.prepared,
+      best.product,
+      memoryOf(best),
+      e.ranked.slice(1).map(candidateSummary),
+    );
+    outcomes.set(e.name, {
+      ok: false,
+      reason: 'InsufficientGPUs',
+      message: `not enough GPUs: ${summaries}${taken}`,
+      plan,
+    });
   }
   const kept = placedPools.flatMap((p) => p.packing.groups.flatMap((g) => (g.name ? [g.name] : [])));
   const namer = new GroupNamer(previous, kept);
@@ -164,10 +171,10 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
     for (const e of placed) {
       const ctx = {
         product: pool.product,
-        gpuMemoryMiB: memoryOf(e),
+        gpuMemoryMiB: memoryOf(e.candidate),
         groups,
         hosted: packing.hosted,
-        others: e.others.map(candidateSummary),
+        others: othersOf(e).map(candidateSummary),
         totals,
         ...(note ? { namespaceNote: note } : {}),
       };
@@ -198,7 +205,50 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
   };
 }
 
-const memoryOf = (e: Entry) => e.candidate.inventory?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
+const memoryOf = (c: ProductCandidate) => c.inventory?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
+
+interface Placement {
+  placedPools: { pool: Pool; packing: PoolPacking; placed: Entry[] }[];
+  overflow: Entry[];
+  errors: Map<string, string>;
+  usedByPools: Record<string, number>;
+}
+
+/** Pools from the entries' current products, placed in key order against the free GPUs. */
+function placeAll(
+  namespace: string,
+  entries: Entry[],
+  order: (e: Entry) => number,
+  request: NamespacePlanRequest,
+  options: ProductOptions,
+): Placement {
+  const pools = new Map<string, Pool>();
+  for (const e of entries) {
+    const key = poolKey(e);
+    const pool = pools.get(key) ?? { key, product: e.candidate.product, entries: [] };
+    pool.entries.push(e);
+    pools.set(key, pool);
+  }
+  const placement: Placement = { placedPools: [], overflow: [], errors: new Map(), usedByPools: {} };
+  const used = placement.usedByPools;
+  for (const pool of [...pools.values()].sort((a, b) => byName(a.key, b.key))) {
+    pool.entries.sort((a, b) => order(a) - order(b) || byName(a.name, b.name));
+    const free = (pool.entries[0]!.candidate.inventory?.availableGpus ?? 0) - (used[pool.product] ?? 0);
+    const result = placePool(namespace, pool, Math.max(0, free), request, options);
+    if ('error' in result) {
+      for (const e of pool.entries) placement.errors.set(e.name, `on ${pool.product}: ${result.error}`);
+      continue;
+    }
+    used[pool.product] = (used[pool.product] ?? 0) + result.packing.gpus;
+    placement.placedPools.push({
+      pool,
+      packing: result.packing,
+      placed: pool.entries.slice(0, result.placed),
+    });
+    placement.overflow.push(...pool.entries.slice(result.placed));
+  }
+  return placement;
+}
 
 function packingNote(packings: PoolPacking[]): string | undefined {
   const kept = packings.filter((p) => p.mode === 'kept');

@@ -60,7 +60,10 @@ export function pipelineView(p: PreparedPipeline, ctx: ViewContext, aloneGpus: n
   const sharing = sharingSentence(name, mine);
   if (sharing) parts.push(sharing);
   const choice = ctx.others.length > 0 ? ` Other products: ${ctx.others.join('; ')}.` : '';
-  const share = sharedWith.length > 0 ? `, its share ${f2(gpuShare)}, alone it would need ${aloneGpus}` : '';
+  const share =
+    sharedWith.length > 0
+      ? ` shared with other pipelines, its share ${f2(gpuShare)} (alone it would need ${aloneGpus}),`
+      : '';
   parts.push(
     `On ${ctx.product}: ${gpus} GPU(s)${share} against a lower bound of ${f2(p.split.lowerBoundGpus)} (Σ rate / best throughput within budget).${choice}`,
   );
