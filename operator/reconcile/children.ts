@@ -7,7 +7,7 @@ import { KubeApiError } from '../kube/errors.ts';
 import { CONFIGMAPS, collectionPath, DEPLOYMENTS, objectPath, pathOfObject } from '../kube/paths.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
 import type { DesiredChild } from '../render/desired.ts';
-import { FIELD_MANAGER, LABELS, MANAGED_BY, PIPELINES_ANNOTATION } from '../render/names.ts';
+import { FIELD_MANAGER, LABELS, MANAGED_BY } from '../render/names.ts';
 import type { BackendAvailability } from './pipeline-status.ts';
 
 const immutableSelector = (err: unknown) =>
@@ -54,7 +54,7 @@ export function availability(
 
 export interface Removed {
   name: string;
-  /** The pipelines the group served (its annotation). */
+  /** The pipelines the group served (its owners). */
   pipelines: string[];
 }
 
@@ -73,13 +73,8 @@ export async function deleteStaleBackends(
       if (keep.has(group)) continue;
       await api.delete(objectPath(type, namespace, obj.metadata.name));
       if (type === DEPLOYMENTS) {
-        const pipelines = (
-          obj.metadata.annotations?.[PIPELINES_ANNOTATION] ??
-          obj.metadata.labels?.[LABELS.pipeline] ??
-          ''
-        )
-          .split(',')
-          .filter(Boolean);
+        const owners = (obj.metadata.ownerReferences ?? []) as { kind?: string; name?: string }[];
+        const pipelines = owners.filter((o) => o.kind === 'VideoPipeline' && o.name).map((o) => o.name!);
         removed.push({ name: obj.metadata.name, pipelines });
       }
     }

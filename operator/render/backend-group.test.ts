@@ -83,8 +83,9 @@ test('a group shared by three pipelines: one Deployment owned by all, one runtim
     );
     assert.ok(d.metadata.ownerReferences.every((o: Obj) => o.controller === false && o.blockOwnerDeletion));
     assert.equal(d.metadata.labels[LABELS.pipeline], undefined);
-    assert.equal(d.metadata.annotations['serving.vpo.dev/pipelines'], 'vc-0,vc-1,vc-2');
+    assert.equal(d.metadata.annotations, undefined, "a Deployment's annotations would count as its spec");
     const cm = objects.find((o) => o.metadata.name === backendConfigName(group.name)) as Obj;
+    assert.equal(cm.metadata.annotations['serving.vpo.dev/pipelines'], 'vc-0,vc-1,vc-2');
     const file = checkRuntimeFile(JSON.parse(cm.data['config.json']), 'config.json');
     const pipelines = filePipelines(file);
     assert.deepEqual(

@@ -68,9 +68,11 @@ export function backendGroupChildren(
     owners.length === 1
       ? { [LABELS.pipeline]: pipelineLabels(owners[0]!.metadata.name)[LABELS.pipeline]! }
       : {};
+  // The pipelines it serves are its ownerReferences; the ConfigMap also names them. Not as an
+  // annotation on the Deployment: a Deployment's annotations count as its spec (a new generation).
   const annotations = { [PIPELINES_ANNOTATION]: owners.map((p) => p.metadata.name).join(',') };
-  const meta = (objectName: string) =>
-    sharedMetadata(namespace, objectName, owners, { ...podLabels, ...single }, annotations);
+  const meta = (objectName: string, notes: Record<string, string> = {}) =>
+    sharedMetadata(namespace, objectName, owners, { ...podLabels, ...single }, notes);
   const file = backendRuntimeFile(hosted, sessions, options);
   const models = [...new Set(group.sessions.map((s) => s.session))]
     .sort()
@@ -79,7 +81,7 @@ export function backendGroupChildren(
   const config = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: meta(backendConfigName(group.name)),
+    metadata: meta(backendConfigName(group.name), annotations),
     data: { 'config.json': `${JSON.stringify(file, null, 2)}\n` },
   };
   const pods = deployment(
