@@ -58,9 +58,11 @@ export function packJointly(
     { lowerBoundGpus },
     options,
   );
-  if (!packed.ok || packed.saturatedGpus.length + packed.packedGpus.length > aloneGpus) {
+  // The plain Nexus baseline keeps its own packing, whatever it costs: that is what it measures.
+  if (!packed.ok) return { ok: true, ...union() };
+  const { ok: _, ...joint } = packed;
+  if (!options.plainPacking && joint.saturatedGpus.length + joint.packedGpus.length > aloneGpus) {
     return { ok: true, ...union() };
   }
-  const { ok: _, ...joint } = packed;
   return { ok: true, ...joint, alone: false };
 }

@@ -193,13 +193,24 @@ describe('planNamespace: placement', () => {
       ...s,
       profiles: [...s.profiles, { ...s.profiles[0]!, gpuProduct: 'V100' }],
     }));
-    const few = [gpuNode('t4', T4, 2, T4_MIB), gpuNode('v100', 'V100', 8, 32_768)];
+    const few = [gpuNode('t4', T4, 2, T4_MIB), gpuNode('v100', 'V100', 4, 32_768)];
     const ns = planNamespace({ namespace: 'media', pipelines, sessions: both, nodes: few });
-    const plans = pipelines.map((p) => planOf(ns, p.name));
-    const onT4 = ns.backends.filter((b) => b.gpuProduct === T4).reduce((n, b) => n + b.replicas, 0);
-    assert.ok(onT4 <= 2, `${onT4} T4s planned, 2 exist`);
-    assert.ok(plans.some((p) => p.gpuProduct === 'V100'));
-    assert.ok(plans.some((p) => p.gpuProduct === T4));
+    const used = (product: string) =>
+      ns.backends.filter((b) => b.gpuProduct === product).reduce((n, b) => n + b.replicas, 0);
+    assert.ok(used(T4) <= 2 && used('V100') <= 4, `${used(T4)} T4, ${used('V100')} V100`);
+    assert.ok(used(T4) > 0 && used('V100') > 0, 'both products used');
+    for (const { outcome } of ns.pipelines) assert.ok(outcome.ok || outcome.reason === 'InsufficientGPUs');
+    assert.ok(ns.totals.pipelines >= 4, `${ns.totals.pipelines} planned`);
+  });
+
+  it('puts pipelines that could share on one product when that needs fewer GPUs', () => {
+    const both = sessions.map((s) => ({
+      ...s,
+      profiles: [...s.profiles, { ...s.profiles[0]!, gpuProduct: 'V100' }],
+    }));
+    const many = [gpuNode('t4', T4, 64, T4_MIB), gpuNode('v100', 'V100', 64, 32_768)];
+    const ns = planNamespace({ namespace: 'media', pipelines, sessions: both, nodes: many });
+    assert.equal(new Set(ns.backends.map((b) => b.gpuProduct)).size, 1, ns.explanation);
   });
 
   it('reports a pipeline that cannot be planned and plans the others', () => {

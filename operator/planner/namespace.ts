@@ -4,81 +4,30 @@
 // GPUs (product-choice.ts); pipelines on the same product and node selector form a pool whose
 // residuals are packed together, keeping the last plan's groups where they still work
 // (pool-pack.ts); a pipeline with placement.dedicatedGpus is a pool of its own. Pools are placed
-// in a fixed order against the free GPUs; when a pool does not fit, its pipelines that planned
-// before keep their place and the newest are left out (InsufficientGPUs). Pure and deterministic.
+// in a fixed order against the free GPUs (pool-place.ts), on one product for pipelines that could
+// share where that needs fewer GPUs (product-mix.ts); when a pool does not fit, its pipelines that
+// planned before keep their place and the newest try their next product, or are left out
+// (InsufficientGPUs). Pure and deterministic.
 import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
 import { toBackendGroup } from './backends.ts';
 import { f2 } from './explain.ts';
 import { GroupNamer } from './group-names.ts';
-import { aloneView, type NamedGroup, pipelineView } from './pipeline-view.ts';
+import { aloneView, groupsByPipeline, type NamedGroup, pipelineView } from './pipeline-view.ts';
 import type { ProductOptions } from './plan-product.ts';
-import { type PoolPacking, packPool } from './pool-pack.ts';
-import type { ProductCandidate } from './product-choice.ts';
-import { byName, candidateSummary, chooseCandidate, productCandidates } from './product-choice.ts';
+import type { PoolPacking } from './pool-pack.ts';
+import { type Entry, fits, memoryOf, nextCandidate, othersOf, placeAll } from './pool-place.ts';
+import {
+  byName,
+  candidateSummary,
+  chooseCandidate,
+  completeCandidates,
+  pendingSummary,
+  productCandidates,
+} from './product-choice.ts';
+import { assignProducts } from './product-mix.ts';
 import type { NamespacePlan, NamespacePlanRequest, NamespaceTotals, PlanOutcome } from './types.ts';
 
-interface Entry {
-  name: string;
-  /** The product it is planned on now: its best, or a later one when the best ran out of GPUs. */
-  candidate: ProductCandidate;
-  /** Every product it may use, best first (product-choice.ts). */
-  ranked: ProductCandidate[];
-}
-
-const othersOf = (e: Entry) => e.ranked.filter((c) => c !== e.candidate);
-
-interface Pool {
-  key: string;
-  product: string;
-  entries: Entry[];
-  packing?: PoolPacking;
-}
-
 const failure = (reason: PlanFailureReason, message: string): PlanOutcome => ({ ok: false, reason, message });
-
-function poolKey(e: Entry): string {
-  const p = e.candidate.prepared.pipeline;
-  if (p.dedicatedGpus) return `dedicated|${p.name}`;
-  const selector = Object.entries(p.nodeSelector).sort(([a], [b]) => byName(a, b));
-  return `shared|${e.candidate.product}|${JSON.stringify(selector)}`;
-}
-
-/** Packs the pool, or the longest prefix of it (incumbents first) that fits `availableGpus`. */
-function placePool(
-  namespace: string,
-  pool: Pool,
-  availableGpus: number,
-  request: NamespacePlanRequest,
-  options: ProductOptions,
-): { packing: PoolPacking; placed: number } | { error: string } {
-  const memory = pool.entries[0]!.candidate.inventory?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
-  const pack = (n: number) =>
-    packPool(
-      namespace,
-      pool.entries.slice(0, n).map((e) => e.candidate.prepared),
-      pool.product,
-      memory,
-      request.previous ?? [],
-      options,
-    );
-  const all = pack(pool.entries.length);
-  if ('error' in all) return all;
-  if (all.gpus <= availableGpus) return { packing: all, placed: pool.entries.length };
-  // Binary search on the prefix: GPUs grow with it, near enough; the answer is checked to fit.
-  let lo = 0;
-  let hi = pool.entries.length - 1;
-  let best: PoolPacking | undefined;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    const packed = pack(mid);
-    if (!('error' in packed) && packed.gpus <= availableGpus) {
-      lo = mid;
-      best = packed;
-    } else hi = mid - 1;
-  }
-  if (lo === 0 || !best) return { packing: { ...all, groups: [], gpus: 0 }, placed: 0 };
-  return { packing: best, placed: lo };
-}
 
 export function planNamespace(request: NamespacePlanRequest, options: ProductOptions = {}): NamespacePlan {
   const namespace = request.namespace;
@@ -95,14 +44,20 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
         nodes: request.nodes,
         ...(request.usedGpus ? { usedGpus: request.usedGpus } : {}),
       };
-      const c = productCandidates(input, options);
+      let c = productCandidates(input, options);
+      // The best product has no room for it alone: rank every product, the unprepared ones too.
+      if (c.ok && c.pending.length > 0 && !fits(c.candidates[0]!)) c = completeCandidates(input, options);
       if (!c.ok) outcomes.set(pipeline.name, failure(c.reason, c.message));
       else {
         const candidate = chooseCandidate(c.candidates);
+        const ranked = [candidate, ...c.candidates.filter((x) => x !== candidate)];
         entries.push({
           name: pipeline.name,
           candidate,
-          ranked: [candidate, ...c.candidates.filter((x) => x !== candidate)],
+          ranked,
+          pending: c.pending,
+          input,
+          leftOutOf: new Set(),
         });
       }
     } catch (err) {
@@ -114,11 +69,11 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
   const order = (e: Entry) => (incumbents.has(e.name) ? 0 : 1);
   // Place every pool; a pipeline left out of its pool for want of GPUs tries its next product,
   // and the pools are placed again, until nobody moves.
-  let placement = placeAll(namespace, entries, order, request, options);
+  let placement = assignProducts(namespace, entries, order, request, options);
   for (let round = 0; round < 8; round++) {
     let moved = false;
     for (const e of placement.overflow) {
-      const next = e.ranked[e.ranked.indexOf(e.candidate) + 1];
+      const next = nextCandidate(e, options);
       if (next) {
         e.candidate = next;
         moved = true;
@@ -131,16 +86,14 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
   for (const [name, message] of placement.errors) outcomes.set(name, failure('Infeasible', message));
   for (const e of placement.overflow) {
     const best = e.ranked[0]!;
-    const summaries = e.ranked.map(candidateSummary).join('; ');
+    const summaries = [...e.ranked.map(candidateSummary), ...e.pending.map(pendingSummary)].join('; ');
     const taken = usedByPools[best.product]
       ? ` (the namespace's other pipelines take ${usedByPools[best.product]} of ${best.product})`
       : '';
-    const plan = aloneView(
-      best.prepared,
-      best.product,
-      memoryOf(best),
-      e.ranked.slice(1).map(candidateSummary),
-    );
+    const plan = aloneView(best.prepared, best.product, memoryOf(best), [
+      ...e.ranked.slice(1).map(candidateSummary),
+      ...e.pending.map(pendingSummary),
+    ]);
     outcomes.set(e.name, {
       ok: false,
       reason: 'InsufficientGPUs',
@@ -168,13 +121,15 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
   };
   const note = packingNote(named.map((n) => n.packing));
   for (const { pool, packing, placed, groups } of named) {
+    const byPipeline = groupsByPipeline(groups);
     for (const e of placed) {
       const ctx = {
         product: pool.product,
         gpuMemoryMiB: memoryOf(e.candidate),
-        groups,
+        mine: byPipeline.get(e.name) ?? [],
         hosted: packing.hosted,
-        others: othersOf(e).map(candidateSummary),
+        alonePool: placed.length === 1,
+        others: [...othersOf(e).map(candidateSummary), ...e.pending.map(pendingSummary)],
         totals,
         ...(note ? { namespaceNote: note } : {}),
       };
@@ -203,51 +158,6 @@ export function planNamespace(request: NamespacePlanRequest, options: ProductOpt
     })),
     explanation: namespaceExplanation(totals, note),
   };
-}
-
-const memoryOf = (c: ProductCandidate) => c.inventory?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
-
-interface Placement {
-  placedPools: { pool: Pool; packing: PoolPacking; placed: Entry[] }[];
-  overflow: Entry[];
-  errors: Map<string, string>;
-  usedByPools: Record<string, number>;
-}
-
-/** Pools from the entries' current products, placed in key order against the free GPUs. */
-function placeAll(
-  namespace: string,
-  entries: Entry[],
-  order: (e: Entry) => number,
-  request: NamespacePlanRequest,
-  options: ProductOptions,
-): Placement {
-  const pools = new Map<string, Pool>();
-  for (const e of entries) {
-    const key = poolKey(e);
-    const pool = pools.get(key) ?? { key, product: e.candidate.product, entries: [] };
-    pool.entries.push(e);
-    pools.set(key, pool);
-  }
-  const placement: Placement = { placedPools: [], overflow: [], errors: new Map(), usedByPools: {} };
-  const used = placement.usedByPools;
-  for (const pool of [...pools.values()].sort((a, b) => byName(a.key, b.key))) {
-    pool.entries.sort((a, b) => order(a) - order(b) || byName(a.name, b.name));
-    const free = (pool.entries[0]!.candidate.inventory?.availableGpus ?? 0) - (used[pool.product] ?? 0);
-    const result = placePool(namespace, pool, Math.max(0, free), request, options);
-    if ('error' in result) {
-      for (const e of pool.entries) placement.errors.set(e.name, `on ${pool.product}: ${result.error}`);
-      continue;
-    }
-    used[pool.product] = (used[pool.product] ?? 0) + result.packing.gpus;
-    placement.placedPools.push({
-      pool,
-      packing: result.packing,
-      placed: pool.entries.slice(0, result.placed),
-    });
-    placement.overflow.push(...pool.entries.slice(result.placed));
-  }
-  return placement;
 }
 
 function packingNote(packings: PoolPacking[]): string | undefined {

@@ -17,9 +17,12 @@ export interface NamedGroup {
 export interface ViewContext {
   product: string;
   gpuMemoryMiB: number;
-  groups: NamedGroup[];
+  /** The groups hosting this pipeline's stages (groupsByPipeline). */
+  mine: NamedGroup[];
   /** Hosted-GPU lines of the pool, shown when the pool is this pipeline alone. */
   hosted: string[];
+  /** Whether the pool is this pipeline alone. */
+  alonePool: boolean;
   /** Other products this pipeline could use, one summary each. */
   others: string[];
   totals?: NamespaceTotals;
@@ -42,7 +45,7 @@ function sharingSentence(name: string, mine: NamedGroup[]): string | undefined {
 
 export function pipelineView(p: PreparedPipeline, ctx: ViewContext, aloneGpus: number): Plan {
   const name = p.pipeline.name;
-  const mine = ctx.groups.filter(({ group }) => group.gpu.placements.some((x) => x.task.pipeline === name));
+  const { mine } = ctx;
   const stages = toStagePlans(
     p.tasks,
     mine.map((g) => g.group),
@@ -50,12 +53,9 @@ export function pipelineView(p: PreparedPipeline, ctx: ViewContext, aloneGpus: n
   const gpus = mine.reduce((n, g) => n + g.group.replicas, 0);
   const gpuShare = stages.reduce((s, st) => s + st.gpuShare, 0);
   const sharedWith = [...new Set(mine.flatMap((g) => g.plan.pipelines))].filter((x) => x !== name).sort();
-  const alonePool = ctx.groups.every(({ group }) =>
-    group.gpu.placements.every((x) => x.task.pipeline === name),
-  );
   const parts = [
     ...pipelineSentences(p, expand(mine)),
-    ...packingSentences(expand(mine), alonePool ? ctx.hosted : [], ctx.gpuMemoryMiB),
+    ...packingSentences(expand(mine), ctx.alonePool ? ctx.hosted : [], ctx.gpuMemoryMiB),
   ];
   const sharing = sharingSentence(name, mine);
   if (sharing) parts.push(sharing);
@@ -101,5 +101,13 @@ export function aloneView(
     plan: toBackendGroup(group, `${p.pipeline.name}-b${i}`, product),
   }));
   const aloneGpus = gpus.length;
-  return pipelineView(p, { product, gpuMemoryMiB, groups, hosted: p.alone.hosted, others }, aloneGpus);
+  const view = { product, gpuMemoryMiB, mine: groups, hosted: p.alone.hosted, alonePool: true, others };
+  return pipelineView(p, view, aloneGpus);
+}
+
+/** The groups hosting each pipeline's stages, in group order: one pass over the pool. */
+export function groupsByPipeline(groups: NamedGroup[]): Map<string, NamedGroup[]> {
+  const out = new Map<string, NamedGroup[]>();
+  for (const g of groups) for (const name of g.plan.pipelines) out.set(name, [...(out.get(name) ?? []), g]);
+  return out;
 }

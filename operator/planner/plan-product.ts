@@ -85,6 +85,8 @@ export interface ProductOptions {
    * packing in occupancy order only, no saturated GPU opened up to host a residual.
    */
   plainPacking?: boolean;
+  /** Prepare every candidate product, even those that cannot beat the best (product-choice.ts). */
+  everyProduct?: boolean;
 }
 
 /** One pipeline's tasks, saturated GPUs and residuals under a split, or why none fits. */
@@ -182,12 +184,14 @@ export function preparePipeline(
   product: string,
   gpuMemoryMiB: number,
   options: ProductOptions = {},
+  /** The stages' profiles on `product`, when the caller built them already. */
+  built?: BatchProfile[],
 ): Prepared {
-  const profiles: BatchProfile[] = [];
-  for (const stage of pipeline.stages) {
-    const built = buildProfile(sessions.get(stage.session)!, product, gpuMemoryMiB);
-    if (!built.ok) return { ok: false, message: `stage ${stage.name}: ${built.message}` };
-    profiles.push(built.profile);
+  const profiles: BatchProfile[] = built ?? [];
+  for (const stage of built ? [] : pipeline.stages) {
+    const one = buildProfile(sessions.get(stage.session)!, product, gpuMemoryMiB);
+    if (!one.ok) return { ok: false, message: `stage ${stage.name}: ${one.message}` };
+    profiles.push(one.profile);
   }
   const usableMs = usableSloMs(pipeline, graph);
   if (usableMs <= 0) {

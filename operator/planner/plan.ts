@@ -96,7 +96,7 @@ function planTogether(request: MultiPlanRequest, options: ProductOptions): PlanO
       options,
     );
     if (!c.ok) return c;
-    const products = c.candidates.map((x) => x.product);
+    const products = [...c.candidates.map((x) => x.product), ...c.pending.map((x) => x.product)];
     common = common ? common.filter((p) => products.includes(p)) : products;
   }
   const inventory = availableByProduct(

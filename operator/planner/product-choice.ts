@@ -2,12 +2,18 @@
 // the products of the nodes its selector matches, else (no node at all) every product all its
 // sessions are profiled on, so a plan can still say how many GPUs it would need. Each candidate is
 // prepared (split, saturated, packed alone) and ranked: fewest GPUs alone, then the allow-list's
-// order, then the name.
+// order, then the name. Preparing is the planner's dearest step (the SLO split's DP), so a product
+// that cannot beat the best one found is left unprepared: its GPUs alone are at least
+// ⌈Σ rate / best throughput at the whole usable SLO⌉ (every stage given all of it), an exact bound.
+// `completeCandidates` prepares those too, for when the best product has no room.
 import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
 import type { ProductInventory } from './inventory.ts';
 import { availableByProduct } from './inventory.ts';
 import type { PreparedPipeline, ProductOptions } from './plan-product.ts';
-import { preparePipeline } from './plan-product.ts';
+import { preparePipeline, usableSloMs } from './plan-product.ts';
+import type { BatchProfile } from './profile.ts';
+import { bestThroughputVps, buildProfile } from './profile.ts';
+import type { StageGraph } from './rates.ts';
 import { analyseGraph } from './rates.ts';
 import type { GpuNode, PlannerPipeline, PlannerSession } from './types.ts';
 
@@ -23,8 +29,14 @@ export interface ProductCandidate {
 }
 
 export type Candidates =
-  | { ok: true; candidates: ProductCandidate[] }
+  | { ok: true; candidates: ProductCandidate[]; pending: PendingProduct[] }
   | { ok: false; reason: PlanFailureReason; message: string };
+
+/** A product left unprepared because it could not beat the best: its bound on GPUs alone. */
+export interface PendingProduct {
+  product: string;
+  atLeastGpus: number;
+}
 
 export interface CandidateInput {
   pipeline: PlannerPipeline;
@@ -33,7 +45,7 @@ export interface CandidateInput {
   usedGpus?: Record<string, number>;
 }
 
-const gpusOf = (p: PreparedPipeline) => p.alone.saturatedGpus.length + p.alone.packedGpus.length;
+const gpusOf = (p: PreparedPipeline): number => p.alone.saturatedGpus.length + p.alone.packedGpus.length;
 
 /** The products the pipeline can be planned on, best first, or why none. */
 export function productCandidates(input: CandidateInput, options: ProductOptions = {}): Candidates {
@@ -65,23 +77,79 @@ export function productCandidates(input: CandidateInput, options: ProductOptions
     const message = `no GPU product among ${candidates.join(', ')} has profiles for all of ${used.join(', ')}`;
     return { ok: false, reason: 'MissingProfile', message };
   }
+  const rank = (p: string) => (allowList.includes(p) ? allowList.indexOf(p) : allowList.length);
+  // Fewest GPUs alone, then the allow-list's order; then the lower fractional bound, so that light
+  // pipelines (a GPU each anywhere) go where they take the least of a GPU and pack best together;
+  // then the name. Before preparing, the bound's own value stands in for the fractional bound.
+  type Ranked = { gpus: number; product: string; fractional: number };
+  const order = (a: Ranked, b: Ranked) =>
+    a.gpus - b.gpus ||
+    rank(a.product) - rank(b.product) ||
+    a.fractional - b.fractional ||
+    byName(a.product, b.product);
+  const bounds = common
+    .map((product) => ({ product, ...aloneBound(pipeline, graph.graph, sessions, product, inventory) }))
+    .sort(order);
+  const ranked = (c: ProductCandidate): Ranked => ({
+    gpus: c.aloneGpus,
+    product: c.product,
+    fractional: c.prepared.fractionalOptimumGpus,
+  });
   const feasible: ProductCandidate[] = [];
+  const pending: PendingProduct[] = [];
   const why: string[] = [];
-  for (const product of common) {
+  for (const { product, gpus, fractional, profiles } of bounds) {
+    const best = feasible[0];
+    // The bound's fractional value is a floor of the product's fractional bound: a product it puts
+    // after the best cannot come before it once prepared.
+    if (best && options.everyProduct !== true && order({ gpus, product, fractional }, ranked(best)) > 0) {
+      pending.push({ product, atLeastGpus: gpus });
+      continue;
+    }
     const memory = inventory.get(product)?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
-    const prepared = preparePipeline({ pipeline, graph: graph.graph }, sessions, product, memory, options);
+    const input = { pipeline, graph: graph.graph };
+    const prepared = preparePipeline(input, sessions, product, memory, options, profiles);
     if (!prepared.ok) why.push(`on ${product}: ${prepared.message}`);
     else {
       const aloneGpus = gpusOf(prepared.prepared);
       feasible.push({ product, prepared: prepared.prepared, aloneGpus, inventory: inventory.get(product) });
+      feasible.sort((a, b) => order(ranked(a), ranked(b)));
     }
   }
   if (feasible.length === 0) return { ok: false, reason: 'Infeasible', message: why.join('; ') };
-  const rank = (p: string) => (allowList.includes(p) ? allowList.indexOf(p) : allowList.length);
-  feasible.sort(
-    (a, b) => a.aloneGpus - b.aloneGpus || rank(a.product) - rank(b.product) || byName(a.product, b.product),
-  );
-  return { ok: true, candidates: feasible };
+  return { ok: true, candidates: feasible, pending };
+}
+
+/**
+ * A lower bound on the GPUs the pipeline needs alone on `product`: every stage given the whole
+ * usable SLO (no split can give more), ⌈Σ rate / best throughput⌉; Infinity when a profile does
+ * not fit (the product is then prepared, to say why).
+ */
+function aloneBound(
+  pipeline: PlannerPipeline,
+  graph: StageGraph,
+  sessions: Map<string, PlannerSession>,
+  product: string,
+  inventory: Map<string, ProductInventory>,
+): { gpus: number; fractional: number; profiles?: BatchProfile[] } {
+  const memory = inventory.get(product)?.gpuMemoryMiB ?? Number.POSITIVE_INFINITY;
+  const usableMicros = usableSloMs(pipeline, graph) * 1000;
+  const profiles: BatchProfile[] = [];
+  let gpus = 0;
+  for (const [v, stage] of pipeline.stages.entries()) {
+    const built = buildProfile(sessions.get(stage.session)!, product, memory);
+    if (!built.ok) return { gpus: Number.POSITIVE_INFINITY, fractional: Number.POSITIVE_INFINITY };
+    profiles.push(built.profile);
+    const tp = bestThroughputVps(built.profile, usableMicros);
+    gpus += tp === 0 ? Number.POSITIVE_INFINITY : graph.rateVps[v]! / tp;
+  }
+  // The profiles are passed on to preparing the product: built once.
+  return { gpus: Math.ceil(gpus - 1e-9), fractional: gpus, profiles };
+}
+
+/** Every product prepared, the pending ones too (when the best one has no room). */
+export function completeCandidates(input: CandidateInput, options: ProductOptions = {}): Candidates {
+  return productCandidates(input, { ...options, everyProduct: true });
 }
 
 /** The candidate to plan on: the best that fits the free GPUs on its own, else the best. */
@@ -91,4 +159,8 @@ export function chooseCandidate(candidates: ProductCandidate[]): ProductCandidat
 
 export function candidateSummary(c: ProductCandidate): string {
   return `${c.product} needs ${c.aloneGpus} GPU(s), ${c.inventory?.availableGpus ?? 0} available`;
+}
+
+export function pendingSummary(p: PendingProduct): string {
+  return `${p.product} needs at least ${p.atLeastGpus} GPU(s)`;
 }
