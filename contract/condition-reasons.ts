@@ -26,7 +26,8 @@ export type PipelineReadyReason =
   | 'NotPlanned'
   | 'TopicsNotReady'
   | 'Degraded'
-  | 'BackendsUnavailable';
+  | 'BackendsUnavailable'
+  | 'ProviderUnavailable';
 
 /** ModelSession Ready. */
 export type SessionReadyReason = 'Ready' | 'InvalidModel' | 'NotProfiled';

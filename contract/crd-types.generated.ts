@@ -70,6 +70,12 @@ export interface ModelSessionBatching {
   maxQueueDelayMs?: number;
 }
 
+/** Settings of the CUDA provider (executionProvider: cuda). onnxruntime-node passes only the device to the provider; its other options keep ONNX Runtime's defaults (docs/gpu.md). */
+export interface ModelSessionCuda {
+  /** The GPU among those the process sees, from 0. Default 0: a pod that requests one nvidia.com/gpu sees only its own GPU, as device 0; other values are for vpo run and vpo profile on multi-GPU machines. */
+  deviceId?: number;
+}
+
 /** Resources of one backend hosting this session. */
 export interface ModelSessionResources {
   /** GPU memory in MiB the session needs at maxBatchSize, used when no profile point gives memoryMiB. */
@@ -110,6 +116,8 @@ export interface ModelSessionSpec {
   batching: ModelSessionBatching;
   /** Where the model runs: cuda, webgpu or cpu. */
   executionProvider: 'cuda' | 'webgpu' | 'cpu';
+  /** Settings of the CUDA provider (executionProvider: cuda). onnxruntime-node passes only the device to the provider; its other options keep ONNX Runtime's defaults (docs/gpu.md). */
+  cuda?: ModelSessionCuda;
   /** Resources of one backend hosting this session. */
   resources?: ModelSessionResources;
   /** Cost profiles per GPU product, given by the user (measured ones are in status.profiles). */

@@ -13,6 +13,7 @@ import { EXECUTION_PROVIDER_LIST, isExecutionProvider } from '../contract/execut
 import type { ExecutionProvider, RuntimeConfig } from '../contract/runtime-config.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
 import { systemClock } from '../runtime/clock.ts';
+import { requireProviders } from '../runtime/doctor/doctor.ts';
 import { modelPath } from '../runtime/inference/model-path.ts';
 import { deviceProduct } from '../runtime/inference/profile.ts';
 import { lineLogger } from '../runtime/logger.ts';
@@ -77,6 +78,22 @@ function probeCandidates(files: string[]): string[] {
     .sort((x, y) => Math.abs(x.bytes - median) - Math.abs(y.bytes - median))
     .slice(0, 3)
     .map((x) => x.f);
+}
+
+/**
+ * `vpo run` reads exactly the video files it was given: file:// for those and nothing else,
+ * whatever the pipeline's allowedUriSchemes say for a cluster.
+ */
+function readingLocalFiles(config: RuntimeConfig, files: string[]): RuntimeConfig {
+  const schemes = config.source.allowedUriSchemes;
+  return {
+    ...config,
+    source: {
+      ...config.source,
+      allowedUriSchemes: schemes.includes('file') ? schemes : [...schemes, 'file'],
+      fileRoots: files.map((f) => path.resolve(f)),
+    },
+  };
 }
 
 async function probeIngest(config: RuntimeConfig, files: string[], concurrency: number, notes: string[]) {
@@ -197,6 +214,15 @@ export async function runCommand(
     io.err(`vpo run: model file(s) missing: ${missing.join(', ')}\n${prepareHint}\n`);
     return 1;
   }
+  if (args.provider !== 'cpu') {
+    // The doctor's check: a provider that cannot run here is refused, never replaced by the CPU.
+    try {
+      await requireProviders(new Map([[args.provider, `vpo run --provider ${args.provider}`]]));
+    } catch (err) {
+      io.err(`vpo run: ${(err as Error).message}\n`);
+      return 1;
+    }
+  }
   const devices = Math.max(1, os.availableParallelism());
   const product = deviceProduct(args.provider);
   const probeNotes: string[] = [];
@@ -211,7 +237,7 @@ export async function runCommand(
       remeasure: args.profile,
       measure: (s) => measureSession(s, args.modelRoot, args.provider),
       // Decode concurrency is sized to the local cores (embedded/pipeline.ts).
-      probeIngest: (config) => probeIngest(config, files, devices, probeNotes),
+      probeIngest: (config) => probeIngest(readingLocalFiles(config, files), files, devices, probeNotes),
     });
   } catch (error) {
     io.err(`vpo run: ${(error as Error).message}\n`);
@@ -235,7 +261,7 @@ export async function runCommand(
   const startMs = clock.nowMs();
   try {
     const embedded = await startEmbeddedPipeline({
-      config: local.config,
+      config: readingLocalFiles(local.config, files),
       modelRoot: args.modelRoot,
       devices,
       clock,

@@ -24,8 +24,16 @@ export interface OperatorConfig {
   /** HTTP port of /healthz, /readyz and /metrics; 0 picks a free one (printed at start). */
   port: number;
   image: string;
+  /** Image of backends hosting cuda sessions (`--cuda-image`); default: `image` tagged `-cuda`. */
+  cudaImage: string | undefined;
   frameStoreClaim: string | undefined;
   modelClaim: string | undefined;
+  /**
+   * Directories ingest pods may read file:// sources from (`--ingest-file-root`, repeatable): for
+   * development clusters whose nodes see the videos on a host path. Empty (the default) refuses
+   * file:// however a pipeline lists its schemes.
+   */
+  ingestFileRoots: string[];
   workers: number;
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
@@ -37,10 +45,10 @@ export class ConfigError extends Error {
 }
 
 export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-bootstrap HOST:PORT] [--namespace NS]
-                    [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
+                    [--leader-elect] [--port N] [--image IMAGE] [--cuda-image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
-                    [--frame-store-claim PVC] [--model-claim PVC]
+                    [--frame-store-claim PVC] [--model-claim PVC] [--ingest-file-root DIR]...
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -52,6 +60,7 @@ const flags = new Set(['--leader-elect']);
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
   const values = new Map<string, string>();
   const tolerationArgs: string[] = [];
+  const fileRoots: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -64,7 +73,11 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     if (name === '--toleration') tolerationArgs.push(value);
-    else values.set(name, value);
+    else if (name === '--ingest-file-root') {
+      if (!value.startsWith('/'))
+        throw new ConfigError(`--ingest-file-root must be an absolute path, got ${value}`);
+      fileRoots.push(value);
+    } else values.set(name, value);
   }
   const known = new Set([
     '--kubeconfig',
@@ -73,6 +86,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--leader-elect',
     '--port',
     '--image',
+    '--cuda-image',
     '--lease-namespace',
     '--lease-duration-ms',
     '--renew-ms',
@@ -124,8 +138,10 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     identity: values.get('--identity') ?? `${hostname()}_${process.pid}`,
     port: int('--port', 8081, 0),
     image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
+    cudaImage: values.get('--cuda-image'),
     frameStoreClaim: values.get('--frame-store-claim'),
     modelClaim: values.get('--model-claim'),
+    ingestFileRoots: fileRoots,
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),
     loadEpochMs,

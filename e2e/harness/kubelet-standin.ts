@@ -42,9 +42,12 @@ export interface PodRun {
   node: string;
   /** http://127.0.0.1:<port> for the first containerPort. */
   url: string | undefined;
+  /** The same for the containerPort named `http` (the ingest API), when declared. */
+  apiUrl?: string;
   args: string[];
   logFile: string;
-  exit?: { code: number | null; signal: string | null; logTail: string };
+  /** How the process ended; `message`: what it wrote to its termination-message file. */
+  exit?: { code: number | null; signal: string | null; logTail: string; message?: string };
 }
 
 interface Running extends PodRun {
@@ -254,6 +257,10 @@ export class KubeletStandIn {
     const podDir = join(this.root, 'pods', `${pod.metadata.name}-${pod.metadata.uid.slice(0, 8)}`);
     await mkdir(podDir, { recursive: true });
     const mounts = await this.volumes(pod, container, podDir);
+    // The kubelet gives each container a file for its termination message; so does this.
+    const terminationLog = join(podDir, 'termination-log');
+    await writeFile(terminationLog, '');
+    mounts[container.terminationMessagePath ?? '/dev/termination-log'] = terminationLog;
     const ports: Record<number, number> = {};
     for (const p of container.ports ?? []) ports[p.containerPort] = await freePort();
     const launch = podLaunch(pod, container, image, mounts, ports, this.options.baseEnv ?? {});
@@ -268,6 +275,7 @@ export class KubeletStandIn {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const first = container.ports?.[0]?.containerPort;
+    const api = container.ports?.find((p) => p.name === 'http')?.containerPort;
     const run: Running = {
       namespace: pod.metadata.namespace,
       name: pod.metadata.name,
@@ -275,6 +283,7 @@ export class KubeletStandIn {
       labels: pod.metadata.labels ?? {},
       node: pod.spec.nodeName ?? '',
       url: first !== undefined ? `http://127.0.0.1:${ports[first]}` : undefined,
+      ...(api !== undefined ? { apiUrl: `http://127.0.0.1:${ports[api]}` } : {}),
       args: launch.args,
       logFile,
       child,
@@ -288,8 +297,12 @@ export class KubeletStandIn {
         void readFile(logFile, 'utf8')
           .catch(() => '')
           .then((text) => {
-            run.exit = { code, signal, logTail: text.slice(-3000) };
-            resolve();
+            void readFile(terminationLog, 'utf8')
+              .catch(() => '')
+              .then((message) => {
+                run.exit = { code, signal, logTail: text.slice(-3000), ...(message ? { message } : {}) };
+                resolve();
+              });
           });
       });
     });

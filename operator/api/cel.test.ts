@@ -106,6 +106,10 @@ const variants: Variant[] = [
   ms('duplicate batch size', 'spec.profiles[0].points', /unique batchSize/, (o) => {
     o.spec.profiles[0].points[1].batchSize = 1;
   }),
+  ms('cuda settings on a cpu session', 'spec', /spec\.cuda applies to executionProvider: cuda only/, (o) => {
+    o.spec.executionProvider = 'cpu';
+    o.spec.cuda = { deviceId: 1 };
+  }),
 ];
 
 const defaulted = (kind: string, o: Obj): Obj => {

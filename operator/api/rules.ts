@@ -41,4 +41,6 @@ export const ruleChecks: Record<string, Check> = {
   '!has(self.inputs) || !(self.name in self.inputs)': (self) =>
     !list((self as Obj).inputs).includes((self as Obj).name as Obj),
   "self != 'source'": (self) => self !== 'source',
+  "!has(self.cuda) || self.executionProvider == 'cuda'": (self) =>
+    !has(self, 'cuda') || (self as Obj).executionProvider === 'cuda',
 };

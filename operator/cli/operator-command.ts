@@ -88,11 +88,13 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         loadStates: new Map(),
         render: {
           image: config.image,
+          ...(config.cudaImage ? { cudaImage: config.cudaImage } : {}),
           kafkaBootstrap: config.kafkaBootstrap,
           kafkaAuth: config.kafkaAuth.runtime,
           tolerations: config.tolerations,
           ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
+          ...(config.ingestFileRoots.length > 0 ? { ingestFileRoots: config.ingestFileRoots } : {}),
         },
         events: createEventRecorder(api, clock, logger, config.identity),
         clock,

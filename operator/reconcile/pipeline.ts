@@ -14,6 +14,7 @@ import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
 import { desiredChildren } from '../render/desired.ts';
 import { backendName } from '../render/names.ts';
+import { backendStartFailures } from './backend-failures.ts';
 import { applyObjects, availability } from './children.ts';
 import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
@@ -125,12 +126,22 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   const topics = await ensureTopics(ctx, obj, pipeline, planned);
   if (desired) await applyObjects(ctx.api, desired);
   // The backend groups are the namespace's; their availability is read from the informer.
-  const backends = planned.ok
+  const available = planned.ok
     ? planned.plan.backends.map((b) => {
         const deployment = backendName(b.name);
         return availability(ctx.caches.deployments.get(`${namespace}/${deployment}`), deployment, b.replicas);
       })
     : [];
+  // Groups short of pods: what their containers said when they could not start.
+  const short = available.filter((b) => b.available < b.replicas).map((b) => b.name);
+  const failures = await backendStartFailures(ctx.api, namespace, short).catch((err: Error) => {
+    ctx.logger.warn(`reading backend pods of VideoPipeline ${key}: ${err.message}`);
+    return new Map();
+  });
+  const backends = available.map((b) => {
+    const failure = failures.get(b.name);
+    return failure ? { ...b, failure } : b;
+  });
   // Whether the plan's backends all run: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
   if (loadState && planned.ok) loadState.rolledOut = backends.every((b) => b.available >= b.replicas);

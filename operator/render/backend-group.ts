@@ -10,6 +10,7 @@ import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { runtimeFileOf } from './config-map.ts';
 import { deployment } from './deployments.ts';
 import type { DesiredChild } from './desired.ts';
+import { runtimeImage } from './images.ts';
 import {
   BACKENDS_SERVICE,
   backendConfigName,
@@ -22,7 +23,7 @@ import {
 } from './names.ts';
 import type { RenderOptions } from './options.ts';
 import { sharedMetadata } from './owner.ts';
-import { backendTolerations, HTTP_PORT } from './pod.ts';
+import { backendTolerations, OPS_PORT } from './pod.ts';
 import { backendResources } from './resources.ts';
 
 const PRODUCT_LABEL = 'nvidia.com/gpu.product';
@@ -89,6 +90,10 @@ export function backendGroupChildren(
     group.replicas,
     {
       role: 'backend',
+      image: runtimeImage(
+        models.map((m) => m.spec.executionProvider),
+        options,
+      ),
       podLabels,
       // The runtime file lists every pipeline's groups; this pod hosts the sessions of its own.
       args: ['--backend', group.name],
@@ -112,7 +117,7 @@ export function backendsService(namespace: string, owners: VideoPipeline[]): Des
     metadata: sharedMetadata(namespace, BACKENDS_SERVICE, owners, selector),
     spec: {
       selector,
-      ports: [{ name: 'http', port: HTTP_PORT, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: 'ops', port: OPS_PORT, targetPort: 'ops', protocol: 'TCP' }],
     },
   };
 }

@@ -17,9 +17,9 @@ export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
 ) {
-  return renderRuntimeFile({
+  const file = renderRuntimeFile({
     pipeline,
     sessions,
     plan,
@@ -32,13 +32,16 @@ export function runtimeFileOf(
     },
     frameStoreRoot: FRAME_DIR,
   });
+  const fileRoots = options.ingestFileRoots ?? [];
+  if (fileRoots.length > 0) file.runtime.source.fileRoots = [...fileRoots];
+  return file;
 }
 
 export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
 ) {
   const file = runtimeFileOf(pipeline, sessions, plan, options);
   return {

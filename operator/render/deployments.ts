@@ -10,12 +10,13 @@ import { configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
+  containerPorts,
   containerSecurityContext,
-  HTTP_PORT,
   podSecurityContext,
   probes,
   runtimeArgs,
   runtimeEnv,
+  TERMINATION_LOG,
   volumeMounts,
   volumes,
 } from './pod.ts';
@@ -23,6 +24,8 @@ import { ingestResources } from './resources.ts';
 
 export interface PodParts {
   role: 'backend' | 'ingest';
+  /** The runtime image (images.ts: the CUDA variant for a group hosting a cuda session). */
+  image: string;
   /** Pod labels; the Deployment's selector (immutable, so never a label that may change). */
   podLabels: Record<string, string>;
   args: string[];
@@ -59,11 +62,14 @@ export function deployment(
           containers: [
             {
               name: parts.role,
-              image: options.image,
+              image: parts.image,
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: runtimeArgs(parts.role, parts.args),
+              // A role that cannot start writes why there; the operator reads it from pod status.
+              terminationMessagePath: TERMINATION_LOG,
+              terminationMessagePolicy: 'FallbackToLogsOnError',
               env: runtimeEnv(options, parts.env),
-              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
               securityContext: containerSecurityContext,
@@ -84,6 +90,7 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
     plan.ingest.replicas,
     {
       role: 'ingest',
+      image: options.image,
       podLabels: { ...pipelineLabels(pipeline.metadata.name), ...selector },
       args: [],
       env: {},

@@ -1,7 +1,9 @@
 // What rendering takes from the operator's config (never from the environment directly).
 export interface RenderOptions {
-  /** Container image of the vpo runtime. */
+  /** Container image of the vpo runtime: the operator's, ingest pods, cpu and webgpu sessions. */
   image: string;
+  /** Image of backends hosting a cuda session (VARIANT=cuda); default: `image` tagged `-cuda`. */
+  cudaImage?: string;
   kafkaBootstrap: string;
   /** TLS and SASL of the runtime pods' Kafka clients; secrets reach them only as secretKeyRef. */
   kafkaAuth?: RuntimeKafkaAuth;
@@ -11,6 +13,8 @@ export interface RenderOptions {
   frameStoreClaim?: string;
   /** PersistentVolumeClaim with the models, mounted at /models; absent = baked into the image. */
   modelClaim?: string;
+  /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
+  ingestFileRoots?: string[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 

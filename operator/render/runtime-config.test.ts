@@ -145,6 +145,17 @@ test('is deterministic and JSON round-trips (renderable into a ConfigMap)', () =
   assert.ok(a.stages.every((s) => s.executionProvider === 'cpu'));
 });
 
+test("a cuda session's device id reaches its stage; an override to cpu drops it", () => {
+  const withDevice = sessions.map((s) =>
+    s.metadata.name === 'sc' ? { ...s, spec: { ...s.spec, cuda: { deviceId: 2 } } } : s,
+  );
+  const config = runtimeConfigFromPlan(pipeline, withDevice, plan);
+  assert.equal(config.stages.find((s) => s.name === 'scene')?.deviceId, 2);
+  assert.equal(config.stages.find((s) => s.name === 'motion')?.deviceId, undefined);
+  const cpu = runtimeConfigFromPlan(pipeline, withDevice, plan, { executionProvider: 'cpu' });
+  assert.equal(cpu.stages.find((s) => s.name === 'scene')?.deviceId, undefined);
+});
+
 test('queue limits scale with the largest batch unless given', () => {
   assert.equal(runtimeConfigFromPlan(pipeline, sessions, plan).limits.queueCapacity, 64);
   const given = runtimeConfigFromPlan(pipeline, sessions, plan, {

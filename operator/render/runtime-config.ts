@@ -138,6 +138,10 @@ export function runtimeConfigFromPlan(
       })),
       model: { ...session.spec.model },
       executionProvider: options.executionProvider ?? session.spec.executionProvider,
+      ...(session.spec.cuda?.deviceId !== undefined &&
+      (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
+        ? { deviceId: session.spec.cuda.deviceId }
+        : {}),
       input: stageInput(stage, session, sampling, `ModelSession ${stage.sessionRef.name}`),
       output: { ...(session.spec.output ?? {}) },
     };
@@ -154,7 +158,7 @@ export function runtimeConfigFromPlan(
       deadLetter: spec.deadLetter?.kafkaTopic ?? `${prefix}.dead`,
     },
     source: {
-      allowedUriSchemes: [...(source.allowedUriSchemes ?? ['https', 'file'])],
+      allowedUriSchemes: [...(source.allowedUriSchemes ?? ['https'])],
       maxVideoBytes: source.maxVideoBytes ?? 512 * 2 ** 20,
       allowPrivateNetworks: source.allowPrivateNetworks ?? false,
       connectTimeoutMs: source.connectTimeoutMs ?? 5000,

@@ -138,6 +138,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
             path: modelPath(stage.model.uri, deps.modelRoot),
             ...(stage.model.sha256 ? { sha256: stage.model.sha256 } : {}),
             provider: stage.executionProvider,
+            ...(stage.deviceId !== undefined ? { deviceId: stage.deviceId } : {}),
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
           });
           models.push(model);

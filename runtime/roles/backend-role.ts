@@ -4,93 +4,84 @@
 // A backend group's runtime file may carry several pipelines of one namespace (a shared group):
 // the pod then runs one device backend for all their sessions, and per pipeline its own Kafka
 // transport and executor, so each pipeline's stage topics feed its own sessions and its results,
-// dead letters and downstream messages go to its own topics.
+// dead letters and downstream messages go to its own topics (hosted-pipelines.ts).
 import os from 'node:os';
-import type { RuntimeConfig } from '../../contract/runtime-config.ts';
-import { filePipelines, type HostedPipeline, type RuntimeFile } from '../../contract/runtime-file.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
+import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
 import { type RunningExecutor, startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import type { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
+import {
+  type BackendSelection,
+  fileOf,
+  type HostedStages,
+  hostedConfig,
+  selectPipelines,
+} from './hosted-pipelines.ts';
 import {
   connectTransport,
   openFrameStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
-  serveHttp,
+  serveOps,
 } from './role-parts.ts';
 
-export interface BackendSelection {
-  stages?: string[];
-  backend?: string;
-}
+export { type BackendSelection, hostedStages } from './hosted-pipelines.ts';
 
-/** The stages this backend hosts; throws naming an unknown stage or backend. */
-export function hostedStages(config: RuntimeConfig, selection: BackendSelection): string[] {
-  const known = config.stages.map((s) => s.name);
-  if (selection.stages?.length) {
-    const unknown = selection.stages.filter((s) => !known.includes(s));
-    if (unknown.length > 0)
-      throw new Error(`unknown stage(s) ${unknown.join(', ')} (stages: ${known.join(', ')})`);
-    return selection.stages;
-  }
-  if (selection.backend) {
-    const group = config.backends.find((b) => b.name === selection.backend);
-    if (!group)
-      throw new Error(`no planned backend ${selection.backend} in pipeline ${config.pipeline.name}`);
-    return group.sessions.map((s) => s.stage);
-  }
-  return known;
-}
-
-/** The config this process's stage workers see: only its stages, one backend hosting them. */
-function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
-  const hosted = config.stages.filter((s) => stages.includes(s.name));
-  const planned = new Map(config.backends.flatMap((b) => b.sessions.map((s) => [s.stage, s.rateVps])));
-  return {
-    ...config,
-    stages: hosted,
-    backends: [
-      {
-        name: 'local',
-        gpuProduct: 'local',
-        replicas: 1,
-        dutyCycleMicros: 0,
-        sessions: hosted.map((s) => ({
-          stage: s.name,
-          session: s.session,
-          batchSize: s.batchSize,
-          rateVps: planned.get(s.name) ?? 0,
-        })),
-      },
-    ],
-  };
-}
-
-/** Each pipeline the file carries with the stages this process hosts of it. */
-function selectPipelines(file: RuntimeFile, selection: BackendSelection) {
-  const pipelines = filePipelines(file);
-  if (selection.stages?.length && pipelines.length > 1) {
-    const names = pipelines.map((p) => p.runtime.pipeline.name).join(', ');
-    throw new Error(`--stages picks stages of one pipeline; this file hosts ${names}: use --backend NAME`);
-  }
-  return pipelines.map((p) => ({ ...p, stages: hostedStages(p.runtime, selection) }));
-}
-
-/** A file for one of the hosted pipelines: its config and Kafka settings in `runtime`'s place. */
-const fileOf = (file: RuntimeFile, p: HostedPipeline): RuntimeFile => {
-  const { otherPipelines: _, ...rest } = file;
-  return { ...rest, runtime: p.runtime, kafka: { ...file.kafka, settings: p.kafkaSettings } };
+type BackendDeps = RoleDeps & {
+  modelRoot?: string;
+  joinSweepMs?: number;
+  emulateDeviceLatency?: boolean;
+  /** Stand-ins for the provider check (tests); default: this machine. */
+  doctor?: Omit<DoctorOptions, 'providers'>;
 };
+
+interface ServingState {
+  modelsLoaded: boolean;
+  transports: KafkaTransport[];
+}
 
 export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean },
+  deps: BackendDeps,
 ): Promise<RunningRole> {
   const pipelines = selectPipelines(file, selection);
+  // Served from the start, so liveness holds while models load; ready once they have loaded and
+  // while every hosted pipeline's transport can deliver.
+  const state: ServingState = { modelsLoaded: false, transports: [] };
+  const http = await serveOps(listen, deps, () => ({
+    modelsLoaded: state.modelsLoaded,
+    transportConnected:
+      state.transports.length === pipelines.length && state.transports.every((t) => t.connected()),
+  }));
+  try {
+    return await startServing(file, pipelines, deps, state, http);
+  } catch (error) {
+    await http.app.close();
+    throw error;
+  }
+}
+
+async function startServing(
+  file: RuntimeFile,
+  pipelines: HostedStages[],
+  deps: BackendDeps,
+  state: ServingState,
+  http: { app: { close(): Promise<void> }; url: string },
+): Promise<RunningRole> {
+  // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
+  // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
+  // true), never runs on the CPU instead.
+  const hosted = pipelines.flatMap((p) => p.runtime.stages.filter((s) => p.stages.includes(s.name)));
+  const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
+  await requireProviders(providerNeeds(hosted), {
+    ...(deviceId !== undefined ? { deviceId } : {}),
+    ...deps.doctor,
+  });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
@@ -110,15 +101,15 @@ export async function startBackendRole(
     await preprocess.close();
     throw error;
   });
+  state.modelsLoaded = true;
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
   };
-  const transports: KafkaTransport[] = [];
   const executors: RunningExecutor[] = [];
   const stopAll = async () => {
     await Promise.all(executors.map((e) => e.stop()));
-    await Promise.all(transports.map((t) => t.close()));
+    await Promise.all(state.transports.map((t) => t.close()));
     await stageWorkers.close();
     await preprocess.close();
   };
@@ -127,15 +118,9 @@ export async function startBackendRole(
       const config = p.runtime;
       const sink = config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
       const transport = await connectTransport(fileOf(file, p), deps, sink);
-      transports.push(transport);
-      const ctx = {
-        config,
-        transport,
-        frames,
-        clock: deps.clock,
-        logger: deps.logger,
-        metrics: deps.metrics,
-      };
+      state.transports.push(transport);
+      const { clock, logger, metrics } = deps;
+      const ctx = { config, transport, frames, clock, logger, metrics };
       const workers = stageWorkers.workersOf(config.pipeline.name);
       executors.push(
         await startExecutor(ctx, { workers, consumersPerStage: p.kafkaSettings.consumersPerStage }),
@@ -152,10 +137,9 @@ export async function startBackendRole(
         .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
     }
   }, deps.joinSweepMs ?? 1000);
-  const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
   return {
     url: http.url,
-    transport: transports[0]!,
+    transport: state.transports[0]!,
     async close() {
       clearInterval(sweep);
       await http.app.close();
