@@ -28,7 +28,13 @@ let vpo: Installed;
 const results = new Map<Name, Results>();
 
 before(async () => {
-  vpo = await installVpo({ kubeconfig: env.kubeconfig, kafkaBootstrap: env.kafkaBootstrap, name: 'shared' });
+  vpo = await installVpo({
+    kubeconfig: env.kubeconfig,
+    kafkaBootstrap: env.kafkaBootstrap,
+    name: 'shared',
+    // file:// sources are read only under configured roots: the sample videos'.
+    operatorArgs: [`--ingest-file-root=${VIDEOS}`],
+  });
 });
 
 after(async () => {
