@@ -36,6 +36,11 @@ export async function applyObjects(api: KubeApi, objects: DesiredChild[]): Promi
   return applied;
 }
 
+/**
+ * A backend group's pods against the plan's replicas. The Deployment comes from the informer's
+ * cache, which may not show the namespace reconcile's latest apply yet: counted against the plan,
+ * a group that is still growing is never taken for rolled out (the load policy waits on that).
+ */
 export function availability(
   obj: KubeObject | undefined,
   name: string,
@@ -45,10 +50,12 @@ export function availability(
   const spec = obj.spec as { replicas?: number } | undefined;
   const status = obj.status as { availableReplicas?: number; observedGeneration?: number } | undefined;
   const current = (status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0);
+  const available = current ? (status?.availableReplicas ?? 0) : 0;
+  // Shrinking, the old pods still count only up to the planned number.
   return {
     name: obj.metadata.name,
-    replicas: spec?.replicas ?? 0,
-    available: current ? (status?.availableReplicas ?? 0) : 0,
+    replicas: planned,
+    available: Math.min(available, spec?.replicas ?? planned),
   };
 }
 
