@@ -36,7 +36,7 @@ export interface ModelSessionModel {
 
 /** How sampled frames (or upstream stage scores) become the model's input tensor. */
 export interface ModelSessionInput {
-  /** frames: sampled video frames; stages: the concatenation of the upstream stages' score vectors, in the order of the stage's inputs, shape [N, total] (join models). Default: "frames". */
+  /** frames: sampled video frames; stages: the concatenation of the upstream stages' score vectors, in the order of the stage's inputs, shape [N, total] (join models). Absent: inferred per stage from the pipeline's wiring (a stage reading source gets frames, a stage reading other stages gets their scores); the frame shape then defaults to the pipeline's sampling and the layout to NFCHW. */
   source?: 'frames' | 'stages';
   /** Model input name; defaults to the model's first input. */
   name?: string;
@@ -331,8 +331,10 @@ export interface VideoPipelineDeadLetter {
   maxRetries?: number;
 }
 
-/** Restricts the GPU nodes the plan may use. */
+/** Restricts the GPU nodes the plan may use, and whether the pipeline shares GPUs with the other pipelines of its namespace. */
 export interface VideoPipelinePlacement {
+  /** true: this pipeline's stages run on GPUs of their own. By default (false) the pipelines of a namespace are planned together and the residual load of their stages is packed onto shared GPUs (one backend pod may host sessions of several pipelines of the namespace; never of another namespace). Default: false. */
+  dedicatedGpus?: boolean;
   /** Node labels a GPU node must have. */
   nodeSelector?: Record<string, string>;
   /** Allow-list of GPU products (node label nvidia.com/gpu.product), in order of preference; empty means any. */
@@ -369,7 +371,7 @@ export interface VideoPipelineSpec {
   output?: VideoPipelineOutput;
   /** Where videos that failed go, with a reason. */
   deadLetter?: VideoPipelineDeadLetter;
-  /** Restricts the GPU nodes the plan may use. */
+  /** Restricts the GPU nodes the plan may use, and whether the pipeline shares GPUs with the other pipelines of its namespace. */
   placement?: VideoPipelinePlacement;
   /** Decoded frames shared between stages. */
   frameStore?: VideoPipelineFrameStore;
@@ -381,6 +383,20 @@ export interface VideoPipelineSpec {
 export interface VideoPipelineStatusTarget {
   /** Source rate in videos per second before peakFactor. */
   videosPerSecond?: string;
+}
+
+/** The plan of the pipeline's whole namespace, whose pipelines share GPUs. */
+export interface VideoPipelineStatusPlanNamespace {
+  /** Namespace. */
+  name?: string;
+  /** Pipelines planned in the namespace. */
+  pipelines?: number;
+  /** GPUs of every backend group of the namespace. */
+  gpus?: number;
+  /** GPUs the same pipelines would need if each were planned on its own. */
+  gpusAlone?: number;
+  /** Sum of the pipelines' lower bounds. */
+  lowerBoundGpus?: string;
 }
 
 /** One stage's plan. */
@@ -395,7 +411,7 @@ export interface VideoPipelineStatusPlanStage {
   rateVps: string;
   /** What the planned backends can do for this stage, in videos per second. */
   capacityVps: string;
-  /** GPU-equivalents this stage uses. */
+  /** GPUs this stage holds, on each group hosting it the group's replicas times the stage's part of the group's busy time; adds up to the pipeline's gpuShare. */
   gpuShare: string;
   /** Backend pods that host this stage. */
   replicas: number;
@@ -405,6 +421,8 @@ export interface VideoPipelineStatusPlanStage {
 
 /** One hosted session. */
 export interface VideoPipelineStatusPlanBackendSession {
+  /** The pipeline whose stage this is. */
+  pipeline?: string;
   /** Stage name. */
   stage: string;
   /** ModelSession name. */
@@ -429,7 +447,11 @@ export interface VideoPipelineStatusPlanBackend {
   occupancy: string;
   /** Device memory in MiB the hosted sessions need. */
   memoryMiB?: number;
-  /** Hosted sessions, per replica. */
+  /** true: the group runs one stage back to back at its saturated batch; false: it packs residual loads round robin within the duty cycle. */
+  saturated?: boolean;
+  /** The pipelines of the namespace whose sessions the group hosts, sorted. */
+  pipelines?: string[];
+  /** Hosted sessions, per replica, of every pipeline the group serves. */
   sessions: VideoPipelineStatusPlanBackendSession[];
 }
 
@@ -443,8 +465,16 @@ export interface VideoPipelineStatusPlanIngest {
 
 /** The plan, as the planner computed it. */
 export interface VideoPipelineStatusPlan {
-  /** GPUs the plan uses (sum of backend replicas). */
+  /** GPUs of the backend groups that host this pipeline's stages (sum of their replicas), shared groups included; see gpuShare for this pipeline's part of them. */
   gpus?: number;
+  /** This pipeline's share of the GPUs, the sum of its stages' gpuShare; over a namespace's pipelines the shares add up to namespace.gpus. */
+  gpuShare?: string;
+  /** GPUs this pipeline would need if it were planned on its own. */
+  gpusAlone?: number;
+  /** Other pipelines of the namespace that share a backend group with this one, sorted. */
+  sharedWith?: string[];
+  /** The plan of the pipeline's whole namespace, whose pipelines share GPUs. */
+  namespace?: VideoPipelineStatusPlanNamespace;
   /** The GPU product the plan uses. */
   gpuProduct?: string;
   /** Sum over stages of rate / best throughput within budget. */

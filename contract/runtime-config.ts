@@ -87,13 +87,17 @@ export interface RuntimeStage {
   output: { name?: string; labels?: string[] };
 }
 
+/** A backend group of the plan, as one pipeline sees it: the group's numbers and this pipeline's sessions on it. */
 export interface RuntimeBackend {
   name: string;
   gpuProduct: string;
   replicas: number;
   /** Each hosted session runs one batch per duty cycle. */
   dutyCycleMicros: number;
-  sessions: { stage: string; session: string; batchSize: number }[];
+  /** This pipeline's sessions on the group, per replica (the group may host other pipelines' too). */
+  sessions: { stage: string; session: string; batchSize: number; rateVps: number }[];
+  /** Every pipeline the group hosts, sorted (absent: this one alone). */
+  pipelines?: string[];
 }
 
 export interface RuntimeLimits {

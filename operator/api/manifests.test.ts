@@ -45,7 +45,8 @@ test('the sample directory loads: one pipeline, three sessions, four nodes, defa
   assert.equal(spec.source?.allowPrivateNetworks, false);
   assert.equal(spec.source?.connectTimeoutMs, 5000);
   assert.equal(spec.deadLetter?.maxRetries, 3);
-  assert.equal(m.sessions.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source, 'frames');
+  // input.source has no default: absent, it is inferred per stage from the pipeline's wiring.
+  assert.equal(m.sessions.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source, undefined);
 });
 
 test('directories are walked recursively and sorted; only manifest extensions count', () => {

@@ -84,7 +84,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         topics: admin,
         load: config.loadEpochMs > 0 ? createLoadObserver(admin, clock) : undefined,
         loadPolicy: { ...DEFAULT_LOAD_POLICY, epochMs: config.loadEpochMs || DEFAULT_LOAD_POLICY.epochMs },
-        plans: new Map(),
+        namespacePlans: new Map(),
         loadStates: new Map(),
         render: {
           image: config.image,

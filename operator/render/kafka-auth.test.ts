@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile } from '../../contract/runtime-file.ts';
-import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren } from './fixtures.test-support.ts';
 import type { RuntimeKafkaAuth } from './options.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
@@ -14,9 +13,8 @@ const kafkaAuth: RuntimeKafkaAuth = {
 };
 
 function render(auth?: RuntimeKafkaAuth) {
-  const { pipeline, sessions, plan } = samplePipeline();
   const options = { image: 'vpo:test', kafkaBootstrap: 'k:9093', ...(auth ? { kafkaAuth: auth } : {}) };
-  const { objects } = desiredChildren(pipeline, sessions, plan, options);
+  const objects = sampleChildren(options);
   const configMap = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   const file = checkRuntimeFile(JSON.parse(configMap.data['config.json']), 'config.json');
   const deployments = objects.filter((o) => o.kind === 'Deployment') as Obj[];

@@ -4,13 +4,16 @@
 //   by default), its ops port from the monitoring namespace; egress to DNS, Kafka, and the video
 //   sources on the public internet (private ranges and metadata addresses excluded, as in the
 //   ingest's own address policy).
-// - backends: the ops port from the monitoring namespace only; egress to DNS and Kafka.
+// - backends: the ops port from the monitoring namespace only; egress to DNS and Kafka. Backend
+//   groups serve several pipelines of a namespace, so one policy covers every vpo backend pod of
+//   the namespace, owned by the pipelines with backends (beside the vpo-backends Service).
 // Kafka's brokers are reached by port (their addresses come from the bootstrap list and its
 // metadata, which a policy cannot follow).
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
-import { LABELS, pipelineLabels } from './names.ts';
+import type { DesiredChild } from './desired.ts';
+import { BACKENDS_SERVICE, LABELS, MANAGED_BY, pipelineLabels } from './names.ts';
 import type { RenderOptions } from './options.ts';
-import { childMetadata } from './owner.ts';
+import { childMetadata, sharedMetadata } from './owner.ts';
 
 /** Kubernetes sets this label on every namespace. */
 const NAMESPACE_NAME = 'kubernetes.io/metadata.name';
@@ -50,25 +53,53 @@ function egress(options: NetworkPolicyOptions, publicWeb: boolean) {
   ];
 }
 
-export function networkPolicies(pipeline: VideoPipeline, options: NetworkPolicyOptions) {
-  const name = pipeline.metadata.name;
-  const namespace = pipeline.metadata.namespace ?? 'default';
-  const monitoring = options.monitoringNamespace ?? 'monitoring';
-  const ops = { from: [fromNamespace(monitoring)], ports: [tcp('ops')] };
-  const policy = (suffix: string, role: string, ingress: unknown[], publicWeb: boolean) => ({
+function policy(
+  metadata: DesiredChild['metadata'],
+  selector: Record<string, string>,
+  ingress: unknown[],
+  egressRules: unknown[],
+) {
+  return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
-    metadata: childMetadata(pipeline, `${name}-${suffix}`.slice(0, 63).replace(/-+$/, '')),
+    metadata,
     spec: {
-      podSelector: { matchLabels: { ...pipelineLabels(name), [LABELS.role]: role } },
+      podSelector: { matchLabels: selector },
       policyTypes: ['Ingress', 'Egress'],
       ingress,
-      egress: egress(options, publicWeb),
+      egress: egressRules,
     },
-  });
-  const submitters = (options.ingestFrom ?? [namespace]).map(fromNamespace);
-  return [
-    policy('ingest', 'ingest', [{ from: submitters, ports: [tcp('http')] }, ops], true),
-    policy('backends', 'backend', [ops], false),
-  ];
+  };
+}
+
+const opsFrom = (options: NetworkPolicyOptions) => ({
+  from: [fromNamespace(options.monitoringNamespace ?? 'monitoring')],
+  ports: [tcp('ops')],
+});
+
+/** A pipeline's ingest pods: submissions on the API port, scrapes on the ops port; out to the web. */
+export function ingestNetworkPolicy(pipeline: VideoPipeline, options: NetworkPolicyOptions) {
+  const name = pipeline.metadata.name;
+  const submitters = (options.ingestFrom ?? [pipeline.metadata.namespace ?? 'default']).map(fromNamespace);
+  return policy(
+    childMetadata(pipeline, `${name}-ingest`.slice(0, 63).replace(/-+$/, '')),
+    { ...pipelineLabels(name), [LABELS.role]: 'ingest' },
+    [{ from: submitters, ports: [tcp('http')] }, opsFrom(options)],
+    egress(options, true),
+  );
+}
+
+/** Every vpo backend pod of a namespace: scrapes only; out to DNS and Kafka. */
+export function backendsNetworkPolicy(
+  namespace: string,
+  owners: VideoPipeline[],
+  options: NetworkPolicyOptions,
+) {
+  const selector = { [LABELS.managedBy]: MANAGED_BY, [LABELS.role]: 'backend' };
+  return policy(
+    sharedMetadata(namespace, BACKENDS_SERVICE, owners, selector),
+    selector,
+    [opsFrom(options)],
+    egress(options, false),
+  );
 }

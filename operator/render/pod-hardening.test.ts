@@ -1,17 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren } from './fixtures.test-support.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;
 
 function pods() {
-  const { pipeline, sessions, plan } = samplePipeline();
-  const { objects } = desiredChildren(pipeline, sessions, plan, {
-    image: 'vpo:test',
-    kafkaBootstrap: 'k:9092',
-  });
+  const objects = sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k:9092' });
   return objects.filter((o) => o.kind === 'Deployment').map((d) => (d as Obj).spec.template.spec as Obj);
 }
 
@@ -34,20 +29,18 @@ test('probes and metrics use the ops port; only ingest exposes the API port', ()
 });
 
 test('network policies: ingest API from allowed namespaces, ops from monitoring, backends from nowhere else', () => {
-  const { pipeline, sessions, plan } = samplePipeline();
   const render = (extra: object) =>
-    desiredChildren(pipeline, sessions, plan, {
-      image: 'vpo:test',
-      kafkaBootstrap: 'k1:9093,k2:9093',
-      ...extra,
-    }).objects.filter((o) => o.kind === 'NetworkPolicy') as Obj[];
+    sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k1:9093,k2:9093', ...extra }).filter(
+      (o) => o.kind === 'NetworkPolicy',
+    ) as Obj[];
   const [ingest, backends] = render({ monitoringNamespace: 'prom' });
   assert.ok(ingest && backends);
   assert.equal(ingest.spec.podSelector.matchLabels['serving.vpo.dev/role'], 'ingest');
   assert.equal(backends.spec.podSelector.matchLabels['serving.vpo.dev/role'], 'backend');
+  assert.equal(backends.spec.podSelector.matchLabels['serving.vpo.dev/pipeline'], undefined);
   const from = (rule: Obj) =>
     rule.from.map((f: Obj) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']);
-  assert.deepEqual(from(ingest.spec.ingress[0]), [pipeline.metadata.namespace ?? 'default']);
+  assert.deepEqual(from(ingest.spec.ingress[0]), ['media']);
   assert.deepEqual(ingest.spec.ingress[0].ports, [{ protocol: 'TCP', port: 'http' }]);
   assert.deepEqual(from(ingest.spec.ingress[1]), ['prom']);
   assert.equal(backends.spec.ingress.length, 1);

@@ -41,6 +41,9 @@ const pipeline: VideoPipeline = {
 
 const plan: Plan = {
   gpus: 1,
+  gpuShare: 1,
+  gpusAlone: 1,
+  sharedWith: [],
   gpuProduct: 'cpu',
   lowerBoundGpus: 0.5,
   ingest: { replicas: 1 },
@@ -85,7 +88,9 @@ const plan: Plan = {
       dutyCycleMicros: 100000,
       occupancy: 0.5,
       memoryMiB: 0,
-      sessions: [{ stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
+      saturated: false,
+      pipelines: ['vc'],
+      sessions: [{ pipeline: 'vc', stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
     },
   ],
 };
@@ -203,4 +208,19 @@ test('the sampling mode, decode bounds and decoder reach the runtime, with defau
   assert.equal(config.source.decoder, 'gpu');
   // No ingestProfile and no allowance: deadlines start after 2 × the keyframe default (250 ms).
   assert.equal(config.latency.ingestAllowanceMs, 500);
+});
+
+test('input.source absent is inferred per stage: one model reading frames in one stage, scores in another', () => {
+  const bare = session('sc');
+  delete bare.spec.input.source;
+  const twice: VideoPipeline = structuredClone(pipeline);
+  twice.spec.stages[0]!.sessionRef.name = 'sc'; // the join runs the scene model on scores
+  const config = runtimeConfigFromPlan(twice, [bare, session('mo')], plan);
+  const input = Object.fromEntries(config.stages.map((s) => [s.name, s.input.source]));
+  assert.deepEqual(input, { scene: 'frames', motion: 'frames', fusion: 'stages' });
+  const explicit = session('sc');
+  assert.throws(
+    () => runtimeConfigFromPlan(twice, [explicit, session('mo')], plan),
+    /stage fusion: ModelSession sc reads frames \(input.source: frames\), but the stage's inputs are other stages/,
+  );
 });

@@ -14,6 +14,7 @@ import {
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
 import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
+import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
 
 export class RuntimeConfigError extends Error {
@@ -65,17 +66,20 @@ function topologicalOrder(stages: VideoPipelineStage[], where: string): VideoPip
 }
 
 function stageInput(
+  stage: VideoPipelineStage,
   session: ModelSession,
   sampling: RuntimeConfig['sampling'],
   where: string,
 ): RuntimeStageInput {
   const input = session.spec.input;
+  const source = stageInputSource(stage, session);
+  if (!source.ok) throw new RuntimeConfigError(source.message);
   const numbers = (values: string[] | undefined, field: string) =>
     values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
   const mean = numbers(input.mean, 'mean');
   const std = numbers(input.std, 'std');
   return {
-    source: input.source ?? 'frames',
+    source: source.source,
     ...(input.name ? { name: input.name } : {}),
     layout: input.layout ?? 'NFCHW',
     frames: input.frames ?? sampling.frames,
@@ -143,7 +147,7 @@ export function runtimeConfigFromPlan(
       (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
         ? { deviceId: session.spec.cuda.deviceId }
         : {}),
-      input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
+      input: stageInput(stage, session, sampling, `ModelSession ${stage.sessionRef.name}`),
       output: { ...(session.spec.output ?? {}) },
     };
   });
@@ -179,13 +183,20 @@ export function runtimeConfigFromPlan(
     },
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
-    backends: plan.backends.map((b) => ({
-      name: b.name,
-      gpuProduct: b.gpuProduct,
-      replicas: b.replicas,
-      dutyCycleMicros: b.dutyCycleMicros,
-      sessions: b.sessions.map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize })),
-    })),
+    // The groups hosting this pipeline's stages, each with this pipeline's sessions on it (a
+    // group may host other pipelines' too: their configs list theirs).
+    backends: plan.backends
+      .filter((b) => b.sessions.some((s) => s.pipeline === name))
+      .map((b) => ({
+        name: b.name,
+        gpuProduct: b.gpuProduct,
+        replicas: b.replicas,
+        dutyCycleMicros: b.dutyCycleMicros,
+        sessions: b.sessions
+          .filter((s) => s.pipeline === name)
+          .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),
+        ...(b.pipelines.length > 1 ? { pipelines: [...b.pipelines] } : {}),
+      })),
     limits: {
       queueCapacity,
       maxPendingJoins: options.limits?.maxPendingJoins ?? Math.max(64, 8 * queueCapacity),

@@ -109,7 +109,9 @@ export async function connectTransport(
     clock: deps.clock,
     logger: deps.logger,
     onDeadLetters: (letters) => {
-      for (const l of letters) deps.metrics.deadLettersTotal.inc({ stage: l.stage, reason: l.reason });
+      const pipeline = config.pipeline.name;
+      for (const l of letters)
+        deps.metrics.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
     },
   });
 }
