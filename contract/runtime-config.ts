@@ -68,13 +68,35 @@ export interface RuntimeStage {
   output: { name?: string; labels?: string[] };
 }
 
+export interface RuntimeBackendSession {
+  stage: string;
+  session: string;
+  /** Largest batch this session runs on this backend (the plan's batch: a cap, not a target). */
+  batchSize: number;
+  /**
+   * Videos per second one pod of this group is planned to take for this stage: the weight its
+   * consumers declare to the partition assignor (docs/kafka.md "Rates as planned").
+   */
+  rateVps: number;
+}
+
 export interface RuntimeBackend {
   name: string;
   gpuProduct: string;
   replicas: number;
-  /** Each hosted session runs one batch per duty cycle. */
+  /**
+   * Each hosted session runs at most one batch per duty cycle, round robin (runtime/batching/
+   * duty-cycle.ts); a saturated backend's cycle is its one batch, run back to back.
+   */
   dutyCycleMicros: number;
-  sessions: { stage: string; session: string; batchSize: number }[];
+  /** Planned busy share of the duty cycle (Σ ℓ(b) / duty cycle). */
+  occupancy: number;
+  /**
+   * The plan generation these settings belong to (status.plan.generation): pods report the one
+   * they run (metric vpo_plan_generation, and their consumer-group metadata).
+   */
+  planGeneration: number;
+  sessions: RuntimeBackendSession[];
 }
 
 export interface RuntimeLimits {

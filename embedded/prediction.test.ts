@@ -83,6 +83,8 @@ test('batch caps are raised to the saturated batch in stages and backends, never
         gpuProduct: 'cpu',
         replicas: 1,
         dutyCycleMicros: 1000,
+        occupancy: 0.5,
+        planGeneration: 1,
         sessions: config0Sessions(),
       },
     ],
@@ -114,5 +116,10 @@ test('batch caps are raised to the saturated batch in stages and backends, never
 });
 
 function config0Sessions() {
-  return ['scene', 'motion', 'fusion'].map((stage) => ({ stage, session: `${stage}-session`, batchSize: 4 }));
+  return ['scene', 'motion', 'fusion'].map((stage) => ({
+    stage,
+    session: `${stage}-session`,
+    batchSize: 4,
+    rateVps: 1,
+  }));
 }

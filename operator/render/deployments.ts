@@ -32,7 +32,12 @@ interface PodParts {
   resources: Record<string, unknown>;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** Digest of what the pods cannot take live from the runtime file: a change rolls them. */
+  structure: string;
 }
+
+/** Pod-template annotation holding the runtime structure digest (contract/live-settings.ts). */
+export const STRUCTURE_ANNOTATION = 'serving.vpo.dev/runtime-structure';
 
 function deployment(
   pipeline: VideoPipeline,
@@ -52,7 +57,7 @@ function deployment(
       // Never more pods than planned GPUs: replace one pod at a time without a surge.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: { [STRUCTURE_ANNOTATION]: parts.structure } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
@@ -84,6 +89,7 @@ export function backendDeployment(
   group: BackendGroupPlan,
   sessions: ModelSession[],
   options: RenderOptions,
+  structure: string,
 ) {
   const hosted = group.sessions
     .map((s) => sessions.find((m) => m.metadata.name === s.session))
@@ -103,12 +109,18 @@ export function backendDeployment(
       resources: backendResources(unique),
       nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
       tolerations: backendTolerations(options),
+      structure,
     },
     options,
   );
 }
 
-export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
+export function ingestDeployment(
+  pipeline: VideoPipeline,
+  plan: Plan,
+  options: RenderOptions,
+  structure: string,
+) {
   return deployment(
     pipeline,
     ingestName(pipeline.metadata.name),
@@ -119,6 +131,7 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
       args: [],
       env: {},
       resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY),
+      structure,
     },
     options,
   );

@@ -211,3 +211,74 @@ test('device emulation pads each batch to the profiled ℓ(b); without it batche
     `machine speed on a fake clock: ${plain.done}`,
   );
 });
+
+test('the batcher learns the measured batch latency: batches shrink until they meet the deadline', async () => {
+  // The profile promises ℓ(b) = 1 + b ms; the device really takes 10 + 10·b ms. Every request has
+  // 120 ms of slack, so the planned batch 16 (170 ms) misses; b ≤ 11 meets it. Requests that can
+  // no longer make it are dropped (deadLetter), so each decision sees fresh slack.
+  let now = 0;
+  const clock: Clock = {
+    nowMs: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+  const sizes: number[] = [];
+  let backend: Backend | undefined;
+  let submitted = 0;
+  const work: Promise<unknown>[] = [];
+  const topUp = () => {
+    while (backend && backend.queueDepth('learn') < 24 && submitted < 400) {
+      const id = `v${submitted++}`;
+      work.push(
+        backend.submit('learn', { id, deadlineMs: now + 120, scores: [[0]] }).then(
+          () => now,
+          () => -1,
+        ),
+      );
+    }
+  };
+  const model = {
+    path: 'fake.onnx',
+    provider: 'cpu' as const,
+    inputs: [{ name: 'x', shape: ['N', 1], type: 'float32' }],
+    outputs: [{ name: 'y', shape: ['N', 1], type: 'float32' }],
+    async run(feeds: Record<string, { data: Float32Array; dims: number[] }>) {
+      const b = feeds.x!.dims[0]!;
+      sizes.push(b);
+      now += 10 + 10 * b;
+      topUp();
+      return { y: { data: new Float32Array(b), dims: [b, 1] } };
+    },
+    async close() {},
+  };
+  backend = createBackend(
+    [
+      {
+        stage: 'learn',
+        model,
+        input: { source: 'stages', total: 1 },
+        plannedBatch: 16,
+        queueCapacity: 64,
+        latePolicy: 'deadLetter',
+        profile: [
+          { batchSize: 1, latencyMs: 2 },
+          { batchSize: 16, latencyMs: 17 },
+        ],
+      },
+    ],
+    { clock, preprocess },
+  );
+  topUp();
+  const loop = backend.start();
+  while (submitted < 400 || backend.queueDepth('learn') > 0) await new Promise((r) => setImmediate(r));
+  backend.stop();
+  await loop;
+  await Promise.allSettled(work);
+  assert.equal(sizes[0], 16, 'the first batch trusts the profile');
+  const late = sizes.slice(-10);
+  assert.ok(
+    late.every((b) => b <= 11 && b >= 8),
+    `after learning, batches fit the 120 ms slack (10 + 10·b ≤ 120): ${late.join(',')}`,
+  );
+});

@@ -45,15 +45,21 @@ export interface QueueEntry {
 
 const MAX_LATENCY_SAMPLES = 64;
 
+/** The settings a re-plan changes while the session runs (runtime/plan/). */
+export type SessionSettings = Pick<
+  SessionConfig,
+  'plannedBatch' | 'maxQueueDelayMs' | 'queueCapacity' | 'latePolicy'
+>;
+
 export class HostedSession {
-  readonly config: SessionConfig;
+  #config: SessionConfig;
   readonly queue: SessionQueue<QueueEntry>;
   readonly inputName: string;
   readonly outputName: string;
   #samples: LatencySample[] = [];
 
   constructor(config: SessionConfig) {
-    this.config = config;
+    this.#config = config;
     this.queue = new SessionQueue(config.stage, config.queueCapacity);
     const input = config.input.name ?? config.model.inputs[0]?.name;
     const output = config.output?.name ?? config.model.outputs[0]?.name;
@@ -67,6 +73,18 @@ export class HostedSession {
     }
     this.inputName = input;
     this.outputName = output;
+  }
+
+  get config(): SessionConfig {
+    return this.#config;
+  }
+
+  /** Takes a re-plan's settings; the next batch decision uses them. */
+  retune(settings: SessionSettings): void {
+    const { maxQueueDelayMs, ...rest } = settings;
+    const { maxQueueDelayMs: _old, ...kept } = this.#config;
+    this.#config = { ...kept, ...rest, ...(maxQueueDelayMs !== undefined ? { maxQueueDelayMs } : {}) };
+    this.queue.resize(settings.queueCapacity);
   }
 
   record(sample: LatencySample): void {

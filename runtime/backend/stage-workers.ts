@@ -12,6 +12,7 @@ import { StageError } from '../inference/errors.ts';
 import { modelPath } from '../inference/model-path.ts';
 import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
+import { backendSettings } from '../plan/backend-settings.ts';
 import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';
@@ -35,6 +36,8 @@ export interface StageWorkersDeps {
 export interface StageWorkers {
   workers: Record<string, StageWorker>;
   backends: Backend[];
+  /** Takes a re-plan's duty cycles and batch caps (same groups and sessions) into the running backends. */
+  retune(config: RuntimeConfig): void;
   /** Stops the device loops and releases the models. */
   close(): Promise<void>;
 }
@@ -90,6 +93,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   const { clock } = deps;
   const models: InferenceModel[] = [];
   const backends: Backend[] = [];
+  const groupOf = new Map<Backend, string>();
   const hosts = new Map<string, Backend[]>();
   const stageOf = new Map(config.stages.map((s) => [s.name, s]));
   try {
@@ -115,8 +119,12 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
           clock,
           preprocess: (f, s) => deps.preprocess.run(f, s),
           metrics: deps.metrics,
+          name: group.name,
         });
+        backend.retune(backendSettings(config, group));
+        deps.metrics?.plannedOccupancy.set({ backend: group.name }, group.occupancy);
         backends.push(backend);
+        groupOf.set(backend, group.name);
         for (const s of sessions) hosts.set(s.stage, [...(hosts.get(s.stage) ?? []), backend]);
       }
     }
@@ -152,6 +160,14 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   return {
     workers,
     backends,
+    retune(next) {
+      for (const backend of backends) {
+        const group = next.backends.find((g) => g.name === groupOf.get(backend));
+        if (!group) continue;
+        backend.retune(backendSettings(next, group));
+        deps.metrics?.plannedOccupancy.set({ backend: group.name }, group.occupancy);
+      }
+    },
     async close() {
       for (const b of backends) b.stop();
       await Promise.all(loops);

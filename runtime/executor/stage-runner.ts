@@ -20,7 +20,7 @@ interface Outcome {
 
 export class StageRunner {
   private readonly ctx: ExecutorContext;
-  private readonly stage: RuntimeStage;
+  private stage: RuntimeStage;
   private readonly worker: StageWorker;
   private readonly join: JoinBuffer | undefined;
   private readonly holdsOnDeath: number;
@@ -33,6 +33,15 @@ export class StageRunner {
     this.join = join;
     this.holdsOnDeath = holdsLostAt(ctx.config, stage.name);
     this.ownHolds = stage.input.source === 'frames' ? 1 : 0;
+  }
+
+  get name(): string {
+    return this.stage.name;
+  }
+
+  /** A re-plan's budgets and deadlines for this stage (same inputs and downstream stages). */
+  retune(stage: RuntimeStage): void {
+    this.stage = stage;
   }
 
   readonly handler: Handler = async (messages) => {

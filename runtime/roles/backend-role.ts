@@ -7,6 +7,7 @@ import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import { BackendPlan, type PlanSource } from './backend-plan.ts';
 import {
   connectTransport,
   openFrameStore,
@@ -38,19 +39,31 @@ export function hostedStages(config: RuntimeConfig, selection: BackendSelection)
   return known;
 }
 
-/** The config this process's stage workers see: only its stages, one backend hosting them. */
-function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
+/**
+ * The config this process's stage workers see: only its stages, one backend hosting them — its
+ * planned group (batch caps, duty cycle, rates) with `--backend`, else an unplanned one (the
+ * stages' batch sizes, plain round robin, no planned rate).
+ */
+export function hostedConfig(config: RuntimeConfig, stages: string[], backend?: string): RuntimeConfig {
   const hosted = config.stages.filter((s) => stages.includes(s.name));
+  const planned = backend === undefined ? undefined : config.backends.find((b) => b.name === backend);
   return {
     ...config,
     stages: hosted,
     backends: [
-      {
+      planned ?? {
         name: 'local',
         gpuProduct: 'local',
         replicas: 1,
         dutyCycleMicros: 0,
-        sessions: hosted.map((s) => ({ stage: s.name, session: s.session, batchSize: s.batchSize })),
+        occupancy: 0,
+        planGeneration: Math.max(0, ...config.backends.map((b) => b.planGeneration ?? 0)),
+        sessions: hosted.map((s) => ({
+          stage: s.name,
+          session: s.session,
+          batchSize: s.batchSize,
+          rateVps: 0,
+        })),
       },
     ],
   };
@@ -60,16 +73,31 @@ export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean },
+  deps: RoleDeps & {
+    modelRoot?: string;
+    joinSweepMs?: number;
+    emulateDeviceLatency?: boolean;
+    /** The mounted runtime file to follow for live re-plans (runtime/plan/). */
+    planSource?: PlanSource;
+  },
 ): Promise<RunningRole> {
   const config = file.runtime;
   const stages = hostedStages(config, selection);
+  const backend = selection.stages?.length ? undefined : selection.backend;
+  const hosted = (c: RuntimeConfig) => hostedConfig(c, stages, backend);
+  const plan = new BackendPlan(file, {
+    backend,
+    hosted,
+    podId: deps.clientId,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
-    config: hostedConfig(config, stages),
+    config: hosted(config),
     frameStore,
     preprocess,
     clock: deps.clock,
@@ -82,7 +110,7 @@ export async function startBackendRole(
     throw error;
   });
   const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
-  const transport = await connectTransport(file, deps, sink);
+  const transport = await connectTransport(file, deps, sink, (topic) => plan.declare(topic));
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
@@ -97,11 +125,21 @@ export async function startBackendRole(
       .expireJoins(deps.clock.nowMs())
       .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
   }, deps.joinSweepMs ?? 1000);
+  if (deps.planSource) {
+    plan.follow(deps.planSource, async (next) => {
+      const mine = hosted(next.runtime);
+      stageWorkers.retune(mine);
+      executor.retune(next.runtime);
+      for (const stage of mine.stages) transport.setMaxBatch(stage.topic, stage.batchSize);
+      await transport.redeclare();
+    });
+  }
   const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
   return {
     url: http.url,
     transport,
     async close() {
+      plan.close();
       clearInterval(sweep);
       await http.app.close();
       await executor.stop();

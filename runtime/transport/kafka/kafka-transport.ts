@@ -5,6 +5,7 @@
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import type { MemberDeclaration } from '../../../contract/member-metadata.ts';
 import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
@@ -34,6 +35,11 @@ export interface KafkaTransportOptions {
   holdTopics?: string[];
   clock: Clock;
   logger: Logger;
+  /**
+   * What this process's consumer of `topic` declares to its group (a backend pod's planned rate
+   * for the stage, rate-assignor.ts); undefined = even assignment (ingest, `--stages`).
+   */
+  declare?: (topic: string) => MemberDeclaration | undefined;
 }
 
 /** Kafka failed (broker unreachable, request timed out): retriable, never the message's fault. */
@@ -161,10 +167,25 @@ export class KafkaTransport implements Transport {
       publishDeadLetters: (letters) => this.publishDeadLetters(letters),
       isTransportError: (error) => error instanceof TransportError,
       onRebalance: () => this.gate?.rebalanced(),
+      ...(this.options.declare ? { declare: () => this.options.declare?.(topic) } : {}),
     });
     this.subscriptions.push(subscription);
     await subscription.start();
     return subscription;
+  }
+
+  /**
+   * After a re-plan: consumers whose declaration (rate, generation) changed rejoin their groups
+   * so partitions follow the new rates. Resolves with how many rejoined.
+   */
+  async redeclare(): Promise<number> {
+    const rejoined = await Promise.all(this.subscriptions.map((s) => s.redeclare()));
+    return rejoined.filter(Boolean).length;
+  }
+
+  /** A re-plan's chunk sizes, by topic. */
+  setMaxBatch(topic: string, maxBatch: number): void {
+    for (const s of this.subscriptions) if (s.topic === topic) s.setMaxBatch(maxBatch);
   }
 
   async close(): Promise<void> {
