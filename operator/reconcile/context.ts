@@ -1,7 +1,7 @@
 // What reconcilers are given: the API, the Kafka admin, the informers' caches, the plans this
 // operator made (so pipelines subtract each other's GPUs), load state, and the injected clock,
 // logger, metrics and event recorder. Built once by the manager.
-import type { KafkaAdmin } from '../../kafka/admin.ts';
+import type { GroupMember, KafkaAdmin } from '../../kafka/admin.ts';
 import type { Clock } from '../clock.ts';
 import type { OperatorMetrics } from '../http/metrics.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
@@ -30,6 +30,11 @@ export interface ReconcileContext {
   api: KubeApi;
   topics: TopicAdmin;
   load: LoadObserver | undefined;
+  /**
+   * Members of consumer groups with what they declared at their last join (the plan generation
+   * backend pods run); absent = not observed (status.observed.planRollout stays unset).
+   */
+  members?: (groupIds: string[]) => Promise<GroupMember[]>;
   loadPolicy: LoadPolicy;
   caches: Caches;
   /** GPUs each pipeline's current plan uses, by pipeline key. */

@@ -4,7 +4,9 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { consumerGroupName } from '../../contract/topic-names.ts';
 import { asVideoPipeline } from '../api/objects.ts';
+import { planToStatus } from '../api/status.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
@@ -15,6 +17,8 @@ import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
 import { type Planned, planFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
 import { type Check, pipelineStatus } from './pipeline-status.ts';
+import { planGeneration } from './plan-generation.ts';
+import { planRollout } from './plan-rollout.ts';
 import { loadTopics, topicSpecs } from './topics.ts';
 
 const planSignature = (p: VideoPipeline['status']) =>
@@ -103,10 +107,18 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
 
   let planned = planFor(pipeline, key, ctx.caches, ctx.plans, rateVps);
   let desired: ReturnType<typeof desiredChildren> | undefined;
+  let generation: number | undefined;
   if (planned.ok) {
     ctx.plans.set(key, { gpuProduct: planned.plan.gpuProduct, gpus: planned.plan.gpus });
+    generation = planGeneration(pipeline.status?.plan, planToStatus(planned.plan));
     try {
-      desired = desiredChildren(pipeline, sessionsOf(ctx.caches, namespace), planned.plan, ctx.render);
+      desired = desiredChildren(
+        pipeline,
+        sessionsOf(ctx.caches, namespace),
+        planned.plan,
+        ctx.render,
+        generation,
+      );
     } catch (err) {
       planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
     }
@@ -117,9 +129,13 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     : { backends: [], deleted: [] };
   for (const d of applied.deleted)
     await ctx.events.record(obj, 'Normal', 'BackendRemoved', `deleted Deployment ${d}`);
-  // Whether the plan's backends all run: the load policy holds further re-plans until they do.
+  const rollout = generation !== undefined ? await observeRollout(ctx, key, pipeline, generation) : undefined;
+  // Whether the plan's backends all run it: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
-  if (loadState && desired) loadState.rolledOut = applied.backends.every((b) => b.available >= b.replicas);
+  if (loadState && desired)
+    loadState.rolledOut =
+      applied.backends.every((b) => b.available >= b.replicas) &&
+      (rollout === undefined || rollout.current === rollout.pods);
 
   const status = pipelineStatus(
     pipeline,
@@ -132,6 +148,8 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       expectedVps: rateVps,
       loadPolicy: ctx.loadPolicy,
       latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0,
+      ...(generation !== undefined ? { planGeneration: generation } : {}),
+      ...(rollout ? { rollout } : {}),
     },
     new Date(ctx.clock.nowMs()).toISOString(),
   );
@@ -145,6 +163,24 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   }
   if (sample) ctx.metrics.observedRate.set({ pipeline: key }, sample.arrivalVps);
   return { requeueAfterMs: ctx.load ? ctx.loadPolicy.epochMs : 60_000 };
+}
+
+/** The plan generation the backend pods declared to the stages' groups; undefined when unknown. */
+async function observeRollout(
+  ctx: ReconcileContext,
+  key: string,
+  pipeline: VideoPipeline,
+  generation: number,
+) {
+  if (!ctx.members) return undefined;
+  const ns = pipeline.metadata.namespace ?? 'default';
+  const groups = pipeline.spec.stages.map((s) => consumerGroupName(ns, pipeline.metadata.name, s.name));
+  try {
+    return planRollout(await ctx.members(groups), generation);
+  } catch (err) {
+    ctx.logger.warn(`reading consumer groups of VideoPipeline ${key}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 async function recordPlanEvents(
