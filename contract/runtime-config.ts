@@ -104,7 +104,15 @@ export interface RuntimeLimits {
   queueCapacity: number;
   /** Videos a join may wait on at once; beyond it the oldest is dead-lettered (JoinTimeout). */
   maxPendingJoins: number;
+  /**
+   * Largest stage message (JSON bytes, with every upstream output it carries) a stage may pass
+   * on; a bigger one is dead-lettered as OutputTooLarge. Default DEFAULT_MAX_OUTPUT_BYTES, below
+   * Kafka's default message.max.bytes (1 MiB) with room for the record's overhead.
+   */
+  maxOutputBytes?: number;
 }
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 
 export interface RuntimeConfig {
   version: typeof RUNTIME_CONFIG_VERSION;

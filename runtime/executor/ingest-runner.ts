@@ -4,7 +4,7 @@
 // ingested becomes a dead letter (stage `ingest`) after its retries; the others go on.
 import { entryStages, frameStages } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, releaseFrames, sendDeadLetters } from './context.ts';
+import { type ExecutorContext, publishAll, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
 import { invalidMessage } from './message.ts';
 import type { VideoIngestor } from './ports.ts';
@@ -47,10 +47,15 @@ export function ingestHandler(ctx: ExecutorContext, ingestor: VideoIngestor): Ha
   return async (messages) => {
     const outcomes = await Promise.all(messages.map(ingestOne));
     const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
-    if (outputs.length > 0) await Promise.all(topics.map((t) => ctx.transport.publish(t, outputs)));
-    await sendDeadLetters(
-      ctx,
-      outcomes.flatMap((o) => (o.letter ? [o.letter] : [])),
-    );
+    const refused = await publishAll(ctx, topics, outputs);
+    const letters = outcomes.flatMap((o) => (o.letter ? [o.letter] : []));
+    for (const output of outputs) {
+      const r = refused.get(output.videoId);
+      if (!r) continue;
+      letters.push(deadLetterOf(output, INGEST_STAGE, r.reason, new Error(r.error), 1));
+      // Refused everywhere: no stage will read these frames.
+      if (r.topics === topics.length) await releaseFrames(ctx, output.frameRef, holds);
+    }
+    await sendDeadLetters(ctx, letters);
   };
 }

@@ -4,9 +4,9 @@
 // dead letters; the handler itself never throws for a bad item, so the topic keeps flowing. The
 // handler resolves only after its outputs and dead letters are published (then the transport
 // acknowledges the input: at-least-once).
-import type { RuntimeStage } from '../../contract/runtime-config.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, type RuntimeStage } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, holdsLostAt, releaseFrames, sendDeadLetters } from './context.ts';
+import { type ExecutorContext, holdsLostAt, publishAll, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
 import type { JoinBuffer } from './join.ts';
 import { invalidMessage } from './message.ts';
@@ -50,14 +50,39 @@ export class StageRunner {
     const topics = this.stage.downstream.length
       ? this.ctx.config.stages.filter((s) => this.stage.downstream.includes(s.name)).map((s) => s.topic)
       : [this.ctx.config.topics.output];
-    if (outputs.length > 0) await Promise.all(topics.map((t) => this.ctx.transport.publish(t, outputs)));
-    await sendDeadLetters(
-      this.ctx,
-      outcomes.flatMap((o) => o.letters),
-    );
+    const refused = await publishAll(this.ctx, topics, outputs);
+    const letters = outcomes.flatMap((o) => o.letters);
+    for (const output of outputs) {
+      const r = refused.get(output.videoId);
+      if (!r) continue;
+      // Refused by every topic: the video ends here, as if this stage had failed it. Refused by
+      // some only: the stages that got it go on (and release their frames); the TTL covers the rest.
+      letters.push(deadLetterOf(output, this.stage.name, r.reason, new Error(r.error), 1));
+      if (r.topics === topics.length)
+        await releaseFrames(this.ctx, output.frameRef, this.holdsOnDeath - this.ownHolds);
+    }
+    await sendDeadLetters(this.ctx, letters);
     // Frames are released only after the outputs are out: a redelivery still finds them.
     for (const output of outputs) await releaseFrames(this.ctx, output.frameRef, this.ownHolds);
+    if (this.stage.downstream.length === 0) this.completed(outputs.filter((o) => !refused.has(o.videoId)));
   };
+
+  /** End-to-end latency and SLO attainment of the videos whose results this sink published. */
+  private completed(results: StageMessage[]): void {
+    const metrics = this.ctx.metrics;
+    if (!metrics?.videosCompletedTotal || results.length === 0) return;
+    const { namespace, name } = this.ctx.config.pipeline;
+    const pipeline = `${namespace}/${name}`;
+    const nowMs = this.ctx.clock.nowMs();
+    for (const r of results) {
+      const latencyMs = Math.max(0, nowMs - r.ingestedAtMs);
+      metrics.endToEndSeconds?.observe({ pipeline }, latencyMs / 1000);
+      metrics.videosCompletedTotal.inc({
+        pipeline,
+        slo: latencyMs <= this.ctx.config.latency.sloMs ? 'met' : 'missed',
+      });
+    }
+  }
 
   /** Join timeouts: the videos that waited too long become dead letters. */
   async expireJoins(nowMs: number): Promise<void> {
@@ -108,10 +133,16 @@ export class StageRunner {
     );
     if (!result.ok)
       return this.died(message, reasonOf(result.error, 'InferenceFailed'), result.error, result.attempts);
-    return {
-      output: { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } },
-      letters: [],
-    };
+    const output = { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } };
+    const limit = this.ctx.config.limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const bytes = Buffer.byteLength(JSON.stringify(output));
+    if (bytes > limit) {
+      const error = new Error(
+        `stage '${this.stage.name}' output makes a ${bytes}-byte message, over the ${limit}-byte limit (limits.maxOutputBytes)`,
+      );
+      return this.died(message, 'OutputTooLarge', error, 1);
+    }
+    return { output, letters: [] };
   }
 
   private async died(

@@ -48,12 +48,14 @@ export async function deliverWithRetries(
         return true;
       }
       const message = messages[0]!;
+      // The error's own reason when it names one (e.g. a refused publish), else a bad message.
+      const own = (error as { reason?: unknown } | null)?.reason;
       await ctx.publishDeadLetters([
         {
           videoId: message.videoId,
           source: typeof message.source === 'string' ? message.source : '',
           stage: ctx.stage,
-          reason: 'InvalidMessage',
+          reason: typeof own === 'string' && /^[A-Z][A-Za-z]*$/.test(own) ? own : 'InvalidMessage',
           attempts: attempt,
           error: `handler failed ${attempt} times: ${text}`,
           original: message,
