@@ -66,7 +66,14 @@ export function kafkaSettingsFromConfig(
   const largestReplicas = Math.max(1, ...config.stages.map((s) => s.replicas));
   const planned = largestReplicas * consumersPerStage;
   const basePartitions = Math.max(options.minPartitions ?? 4, Math.ceil(planned * headroom), 2 * planned);
-  const { partitions, error: granularityError } = partitionsForRates(plannedPodRates(config), basePartitions);
+  const pods = plannedPods(config);
+  const { partitions, error: granularityError } = partitionsForRates(
+    pods.map((p) => p.rates),
+    basePartitions,
+    undefined,
+    undefined,
+    pods.map((p) => p.capacities),
+  );
   const largestBatch = Math.max(1, ...config.stages.map((s) => s.batchSize));
   // Worst case of one batch: the largest profiled latency of any stage, twice (a request that
   // just missed a batch waits one, then runs in the next).
@@ -96,15 +103,27 @@ export function kafkaSettingsFromConfig(
   };
 }
 
-/** Per stage, the planned rate of every backend pod hosting it (replicas × the group's session rate). */
-export function plannedPodRates(config: RuntimeConfig): number[][] {
+/**
+ * Per stage with more than one pod, the planned rate and capacity (batch per duty cycle) of every
+ * backend pod hosting it: the group's session, once per replica.
+ */
+export function plannedPods(config: RuntimeConfig): { rates: number[]; capacities: number[] }[] {
   return config.stages
-    .map((stage) =>
-      config.backends.flatMap((group) =>
+    .map((stage) => {
+      const hosted = config.backends.flatMap((group) =>
         group.sessions
           .filter((s) => s.stage === stage.name && s.rateVps > 0)
-          .flatMap((s) => Array.from({ length: group.replicas }, () => s.rateVps)),
-      ),
-    )
-    .filter((rates) => rates.length > 1);
+          .flatMap((s) =>
+            Array.from({ length: group.replicas }, () => ({
+              rate: s.rateVps,
+              capacity:
+                group.dutyCycleMicros > 0
+                  ? (s.batchSize * 1e6) / group.dutyCycleMicros
+                  : Number.POSITIVE_INFINITY,
+            })),
+          ),
+      );
+      return { rates: hosted.map((h) => h.rate), capacities: hosted.map((h) => h.capacity) };
+    })
+    .filter((p) => p.rates.length > 1);
 }

@@ -11,6 +11,11 @@ export interface MemberDeclaration {
   backend: string;
   /** Videos per second the plan gave this pod for the stage; 0 = no planned rate (even share). */
   rateVps: number;
+  /**
+   * What the pod can take for the stage (planned batch per duty cycle); 0 = unknown. Rounding to
+   * whole partitions never pushes a pod past it while another has room.
+   */
+  capacityVps?: number;
   /** status.plan.generation of the settings the pod runs. */
   planGeneration: number;
 }
@@ -28,11 +33,13 @@ export function decodeMemberDeclaration(userData: Buffer | undefined): MemberDec
     const v = JSON.parse(userData.toString('utf8')) as Record<string, unknown>;
     if (v.v !== VERSION || typeof v.pod !== 'string' || typeof v.backend !== 'string') return undefined;
     const rateVps = Number(v.rateVps);
+    const capacityVps = Number(v.capacityVps);
     const planGeneration = Number(v.planGeneration);
     return {
       pod: v.pod,
       backend: v.backend,
       rateVps: Number.isFinite(rateVps) && rateVps > 0 ? rateVps : 0,
+      ...(Number.isFinite(capacityVps) && capacityVps > 0 ? { capacityVps } : {}),
       planGeneration: Number.isInteger(planGeneration) ? planGeneration : 0,
     };
   } catch {

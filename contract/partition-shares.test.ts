@@ -71,3 +71,22 @@ test('no other choice of floors and ceilings has a smaller worst relative error 
     ),
   );
 });
+
+test('rounding never pushes a saturated pod past its capacity while another pod has room', () => {
+  // motion in the sample plan: a saturated pod (10/s, can take 10/s) and a packed one (1.57/s,
+  // can take 5 per 2.7648 s duty cycle = 1.81/s).
+  const rates = [10, 1.57];
+  const caps = [10, 1.81];
+  // Two equal rates, the second pod with room: the odd partition goes to it, not by index.
+  assert.deepEqual(apportion([10, 10], 3), [2, 1]);
+  assert.deepEqual(apportion([10, 10], 3, [10, 20]), [1, 2]);
+  // At 15 or 16 partitions no split keeps both within capacity (13/15 of 11.57 = 10.03/s; 3/16
+  // = 2.17/s): plain rounding is the fallback.
+  assert.deepEqual(apportion(rates, 15, caps), [13, 2]);
+  assert.deepEqual(apportion(rates, 16, caps), [14, 2]);
+  // The partition count is chosen so that one does: 22 = 19 + 3.
+  assert.deepEqual(partitionsForRates([rates], 8, 256, 0.05, [caps]), {
+    partitions: 22,
+    error: apportionError(rates, [19, 3]),
+  });
+});

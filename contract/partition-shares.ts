@@ -14,9 +14,16 @@ export const MAX_PARTITIONS_FOR_GRANULARITY = 256;
 /**
  * Splits `partitions` into whole counts proportional to `weights` (≥ 0), each the floor or the
  * ceiling of its quota, with the largest relative error (|count − quota| / quota) as small as
- * possible. All-zero weights split evenly (round robin).
+ * possible. With `capacities` (same units as the weights: what each pod can take), no count is
+ * rounded up past its pod's capacity while another pod has room: a saturated pod (capacity =
+ * its planned rate) is never handed more than the plan, which would grow its queue without
+ * bound. All-zero weights split evenly (round robin).
  */
-export function apportion(weights: readonly number[], partitions: number): number[] {
+export function apportion(
+  weights: readonly number[],
+  partitions: number,
+  capacities?: readonly number[],
+): number[] {
   const n = weights.length;
   if (n === 0) return [];
   const clean = weights.map((w) => (Number.isFinite(w) && w > 0 ? w : 0));
@@ -26,20 +33,50 @@ export function apportion(weights: readonly number[], partitions: number): numbe
   const counts = quotas.map((q) => Math.floor(q));
   const left = partitions - counts.reduce((a, b) => a + b, 0);
   if (left === 0) return counts;
-  // Each weight ends at the floor or the ceiling of its quota; `left` of them take the ceiling.
-  // The worst relative error is at most T when every weight below (floor error > T) is raised and
-  // no raised weight overshoots by more than T: the least such T over the 2n candidate errors.
+  const capped = quotas.map((q, i) => {
+    const c = capacities?.[i];
+    return c === undefined || !Number.isFinite(c)
+      ? Number.POSITIVE_INFINITY
+      : Math.max(Math.floor(q), Math.floor((partitions * c) / total + 1e-9));
+  });
+  const raised =
+    raiseFor(quotas, counts, left, capped) ??
+    raiseFor(
+      quotas,
+      counts,
+      left,
+      quotas.map(() => Number.POSITIVE_INFINITY),
+    )!;
+  for (const i of raised) counts[i]!++;
+  return counts;
+}
+
+/**
+ * Which `left` weights take the ceiling of their quotas. The worst relative error is at most T
+ * when every weight below (floor error > T) is raised and no raised weight overshoots by more
+ * than T or passes its cap: the least such T over the 2n candidate errors. Undefined when the
+ * caps leave no way.
+ */
+function raiseFor(
+  quotas: readonly number[],
+  counts: readonly number[],
+  left: number,
+  maxCount: readonly number[],
+): number[] | undefined {
   const live = quotas.map((_q, i) => i).filter((i) => quotas[i]! > 0);
   const under = (i: number) => (quotas[i]! - counts[i]!) / quotas[i]!;
   const over = (i: number) => (counts[i]! + 1 - quotas[i]!) / quotas[i]!;
+  const room = (i: number) => counts[i]! + 1 <= maxCount[i]!;
   const candidates = [...new Set(live.flatMap((i) => [under(i), over(i)]))].sort((a, b) => a - b);
+  const raisable = (i: number, t: number) => over(i) <= t && room(i);
   const feasible = (t: number) => {
-    const must = live.filter((i) => under(i) > t).length;
-    const can = live.filter((i) => over(i) <= t).length;
-    return must <= left && left <= can && live.every((i) => under(i) <= t || over(i) <= t);
+    const must = live.filter((i) => under(i) > t);
+    const can = live.filter((i) => raisable(i, t)).length;
+    return must.length <= left && left <= can && must.every((i) => raisable(i, t));
   };
   let lo = 0;
   let hi = candidates.length - 1;
+  if (candidates.length === 0 || !feasible(candidates[hi]!)) return undefined;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (feasible(candidates[mid]!)) hi = mid;
@@ -47,12 +84,10 @@ export function apportion(weights: readonly number[], partitions: number): numbe
   }
   const t = candidates[lo]!;
   // Raise those that must be, then, of those that may, the ones furthest below their quotas.
-  const raised = live
-    .filter((i) => over(i) <= t || under(i) > t)
+  return live
+    .filter((i) => raisable(i, t))
     .sort((a, b) => Number(under(b) > t) - Number(under(a) > t) || under(b) - under(a) || a - b)
     .slice(0, left);
-  for (const i of raised) counts[i]!++;
-  return counts;
 }
 
 /** Largest |share received − share planned| / share planned over the weights > 0. */
@@ -72,23 +107,36 @@ export function apportionError(weights: readonly number[], counts: readonly numb
 /**
  * The partition count for topics whose consumers are weighted by `rateSets` (one list of per-pod
  * planned rates per stage): the smallest count ≥ `minPartitions` whose rounding error is within
- * `targetError` for every stage, searched up to `maxPartitions`; if none is, the count with the
- * least error (the smallest such). Returns the count and its error.
+ * `targetError` for every stage and, with `capacitySets`, that leaves no pod above its capacity,
+ * searched up to `maxPartitions`; if none is, the count that comes closest (within capacity
+ * first, then the least error). Returns the count and its error.
  */
 export function partitionsForRates(
   rateSets: readonly (readonly number[])[],
   minPartitions: number,
   maxPartitions = MAX_PARTITIONS_FOR_GRANULARITY,
   targetError = TARGET_GRANULARITY_ERROR,
+  capacitySets?: readonly (readonly number[])[],
 ): { partitions: number; error: number } {
-  const errorAt = (p: number) =>
-    Math.max(0, ...rateSets.map((rates) => apportionError(rates, apportion(rates, p))));
+  const at = (p: number) => {
+    let error = 0;
+    let over = false;
+    rateSets.forEach((rates, k) => {
+      const caps = capacitySets?.[k];
+      const counts = apportion(rates, p, caps);
+      error = Math.max(error, apportionError(rates, counts));
+      const total = rates.reduce((a, r) => a + (r > 0 ? r : 0), 0);
+      if (caps) over ||= counts.some((c, i) => (c / p) * total > caps[i]! * (1 + 1e-9));
+    });
+    return { partitions: p, error, over };
+  };
   const first = Math.max(1, minPartitions);
-  let best = { partitions: first, error: errorAt(first) };
+  let best = at(first);
   for (let p = first; p <= Math.max(first, maxPartitions); p++) {
-    const error = p === first ? best.error : errorAt(p);
-    if (error <= targetError) return { partitions: p, error };
-    if (error < best.error - 1e-12) best = { partitions: p, error };
+    const here = p === first ? best : at(p);
+    if (here.error <= targetError && !here.over) return { partitions: p, error: here.error };
+    const better = Number(here.over) - Number(best.over) || here.error - best.error;
+    if (better < -1e-12) best = here;
   }
-  return best;
+  return { partitions: best.partitions, error: best.error };
 }

@@ -11,12 +11,16 @@ export interface GroupMemberRate {
   pod?: string;
   /** The pod's planned rate for the stage; absent or 0 = unknown. */
   rateVps?: number;
+  /** What the pod can take for the stage; absent = no bound known. */
+  capacityVps?: number;
 }
 
 export interface PodShare {
   pod: string;
   /** The weight used: the declared rate, or the mean declared rate for a pod that declares none. */
   weightVps: number;
+  /** The declared capacity (rounding never pushes the pod past it while another has room). */
+  capacityVps: number;
   members: string[];
 }
 
@@ -26,12 +30,13 @@ export interface PodShare {
  * `--stages` backend) still gets a fair share instead of none or all.
  */
 export function podShares(members: readonly GroupMemberRate[]): PodShare[] {
-  const pods = new Map<string, { rates: number[]; members: string[] }>();
+  const pods = new Map<string, { rates: number[]; capacities: number[]; members: string[] }>();
   for (const m of members) {
     const id = m.pod ?? `member:${m.memberId}`;
-    const pod = pods.get(id) ?? { rates: [], members: [] };
+    const pod = pods.get(id) ?? { rates: [], capacities: [], members: [] };
     pod.members.push(m.memberId);
     if (m.rateVps !== undefined && m.rateVps > 0) pod.rates.push(m.rateVps);
+    if (m.capacityVps !== undefined && m.capacityVps > 0) pod.capacities.push(m.capacityVps);
     pods.set(id, pod);
   }
   const declared = [...pods.values()].filter((p) => p.rates.length > 0).map((p) => Math.max(...p.rates));
@@ -41,13 +46,15 @@ export function podShares(members: readonly GroupMemberRate[]): PodShare[] {
     .map(([pod, p]) => ({
       pod,
       weightVps: p.rates.length > 0 ? Math.max(...p.rates) : fallback,
+      capacityVps: p.capacities.length > 0 ? Math.max(...p.capacities) : Number.POSITIVE_INFINITY,
       members: [...p.members].sort(),
     }));
 }
 
 /**
  * Partitions of every topic per member: each topic's partitions are apportioned to pods by
- * weight, in contiguous runs, then dealt round robin to the pod's members.
+ * weight (rounding within capacities), in contiguous runs, then dealt round robin to the pod's
+ * members.
  */
 export function assignByRate(
   members: readonly GroupMemberRate[],
@@ -60,6 +67,7 @@ export function assignByRate(
     const counts = apportion(
       pods.map((p) => p.weightVps),
       sorted.length,
+      pods.map((p) => p.capacityVps),
     );
     let at = 0;
     pods.forEach((pod, i) => {

@@ -54,10 +54,13 @@ export class BackendPlan {
   declare(topic: string): MemberDeclaration {
     const stage = this.#file.runtime.stages.find((s) => s.topic === topic)?.name;
     const session = this.#group.sessions.find((s) => s.stage === stage);
+    const duty = this.#group.dutyCycleMicros;
     return {
       pod: this.#options.podId,
       backend: this.#group.name,
       rateVps: session?.rateVps ?? 0,
+      // One planned batch per duty cycle is what the pod can take for the stage.
+      ...(session && duty > 0 ? { capacityVps: (session.batchSize * 1e6) / duty } : {}),
       planGeneration: this.#group.planGeneration,
     };
   }

@@ -35,7 +35,11 @@ export function rateAssignor(declare: () => MemberDeclaration | undefined): Part
         const declared = decodeMemberDeclaration(
           AssignerProtocol.MemberMetadata.decode(memberMetadata)?.userData,
         );
-        return { memberId, ...(declared ? { pod: declared.pod, rateVps: declared.rateVps } : {}) };
+        return {
+          memberId,
+          ...(declared ? { pod: declared.pod, rateVps: declared.rateVps } : {}),
+          ...(declared?.capacityVps ? { capacityVps: declared.capacityVps } : {}),
+        };
       });
       const partitionsOf = topics.map((topic) => ({
         topic,
