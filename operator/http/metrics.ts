@@ -9,6 +9,8 @@ export interface OperatorMetrics {
   plannedGpus: Gauge<'pipeline'>;
   plannedRate: Gauge<'pipeline'>;
   observedRate: Gauge<'pipeline'>;
+  /** status.plan.generation: the generation runtime pods should report (vpo_plan_generation). */
+  planGeneration: Gauge<'pipeline'>;
   leader: Gauge;
 }
 
@@ -51,6 +53,12 @@ export function createOperatorMetrics(): OperatorMetrics {
     observedRate: new Gauge({
       name: 'vpo_operator_observed_videos_per_second',
       help: 'Arrival rate on the source topic, from Kafka end offsets.',
+      labelNames: ['pipeline'],
+      registers,
+    }),
+    planGeneration: new Gauge({
+      name: 'vpo_operator_plan_generation',
+      help: 'The plan generation (status.plan.generation) runtime pods should run.',
       labelNames: ['pipeline'],
       registers,
     }),

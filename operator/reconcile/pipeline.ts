@@ -160,6 +160,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   if (planned.ok) {
     ctx.metrics.plannedGpus.set({ pipeline: key }, planned.plan.gpus);
     ctx.metrics.plannedRate.set({ pipeline: key }, rateVps);
+    if (generation !== undefined) ctx.metrics.planGeneration.set({ pipeline: key }, generation);
   }
   if (sample) ctx.metrics.observedRate.set({ pipeline: key }, sample.arrivalVps);
   return { requeueAfterMs: ctx.load ? ctx.loadPolicy.epochMs : 60_000 };
