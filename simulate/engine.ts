@@ -28,7 +28,10 @@ import { collectResults, type SimResult } from './results.ts';
 export interface SimOptions {
   durationS: number;
   arrivals: ArrivalPattern;
-  /** Offered load as a multiple of the planned load (load × peakFactor). */
+  /**
+   * Offered load as a multiple of the pipeline's load (spec.load, status.target: the plan's
+   * rates are that × peakFactor, so loadFactor = peakFactor asks whether the plan holds at its peak).
+   */
   loadFactor: number;
   seed: number;
 }
@@ -162,7 +165,7 @@ export function simulate(model: SimModel, options: SimOptions): SimResult {
     sessions: p.sessions.map((id) => sessions[id]!),
   }));
   const processes = model.pipelines.map((p) =>
-    arrivalProcess(options.arrivals, p.plannedVps * options.loadFactor, random),
+    arrivalProcess(options.arrivals, p.targetVps * options.loadFactor, random),
   );
   // An arrival event fires when the video's messages reach its entry stages (after ingest and
   // one hop, constant per pipeline, so arrival order is kept): one event per video, not two.

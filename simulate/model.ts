@@ -44,7 +44,7 @@ export interface SimPipeline {
   sloMs: number;
   /** The planned source rate (load × peakFactor): what the GPUs were sized for. */
   plannedVps: number;
-  /** The load before peakFactor (the pipeline's target). */
+  /** The pipeline's load (spec.load, before peakFactor: status.target): load factor 1 offers it. */
   targetVps: number;
   ingestMs: number;
   hopMs: number;

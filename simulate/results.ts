@@ -32,8 +32,10 @@ export interface PipelineSimulation {
   p99Ms: number;
   /** Completed videos per second of the run. */
   throughputVps: number;
-  /** The offered rate: planned load × load factor. */
+  /** The offered rate: the pipeline's load (status.target) × the load factor. */
   targetVps: number;
+  /** What the plan was sized for: load × peakFactor. */
+  plannedVps: number;
   deadlineMisses: number;
   backends: BackendSimulation[];
 }
@@ -98,7 +100,8 @@ export function collectResults(model: SimModel, run: Run): SimResult {
         p50Ms: round(percentile(sorted, 0.5), 1),
         p99Ms: round(percentile(sorted, 0.99), 1),
         throughputVps: round(p.completed / seconds, 3),
-        targetVps: round(pipeline.plannedVps * run.loadFactor, 3),
+        targetVps: round(pipeline.targetVps * run.loadFactor, 3),
+        plannedVps: round(pipeline.plannedVps, 3),
         deadlineMisses: misses,
         backends: groups.map((g) => {
           const sessions = g.pods

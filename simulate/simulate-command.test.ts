@@ -48,8 +48,12 @@ test('-o json prints the plan and the simulation of every pipeline (API.md shape
   for (const field of ['videos', 'sloAttainment', 'p50Ms', 'p99Ms', 'throughputVps', 'targetVps', 'backends'])
     assert.ok(field in p!.simulation, field);
   assert.equal(p!.simulation.backends.length, 2);
-  assert.equal(p!.simulation.sloAttainment, 1, 'at half its peak the sample holds');
-  assert.ok(Math.abs((p!.simulation.targetVps as number) - 5.787) < 0.01, 'half of 5.79 × 2');
+  assert.equal(p!.simulation.sloAttainment, 1, 'at its load (half its planned peak) the sample holds');
+  assert.ok(Math.abs((p!.simulation.targetVps as number) - 5.787) < 0.01, 'the load: 500 000 videos a day');
+  assert.ok(
+    Math.abs((p!.simulation.plannedVps as number) - 11.574) < 0.01,
+    'planned for that × peakFactor 2',
+  );
 });
 
 test('the table names the run and the figures a capacity planner reads', async () => {
@@ -64,7 +68,7 @@ test('the table names the run and the figures a capacity planner reads', async (
     '7',
   );
   assert.equal(code, 0);
-  assert.match(stdout, /^simulated 30 s, bursty arrivals at 1× the planned load, seed 7/);
+  assert.match(stdout, /^simulated 30 s, bursty arrivals at 1× each pipeline's load, seed 7/);
   assert.match(stdout, /SLO attainment \d+\.\d\d%\s+p50 [\d.]+ ms\s+p99 [\d.]+ ms/);
   assert.match(stdout, /BACKEND\s+REPLICAS\s+PLANNED_OCCUPANCY\s+UTILISATION\s+BATCH_FILL/);
 });

@@ -1,7 +1,8 @@
 // `vpo simulate -f PATH [-f PATH…] [--nodes NODES.yaml] [--duration-s 600]
 // [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [-o table|json]`: plans the
 // manifests as `vpo plan` does, then runs the plan in a discrete-event simulation offered X times
-// the planned load (docs/API.md). Exit 0 when every input parsed (an infeasible plan is reported,
+// each pipeline's load (spec.load, the TARGET the plan serves; X = peakFactor is the planned
+// peak) (docs/API.md). Exit 0 when every input parsed (an infeasible plan is reported,
 // not simulated), 1 on bad input or arguments, with one line naming what is wrong.
 import { parseArgs } from 'node:util';
 import { loadManifests, ManifestError, readDocuments } from '../operator/api/manifests.ts';

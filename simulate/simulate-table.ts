@@ -13,7 +13,7 @@ export function renderSimulationTable(
   run: { durationS: number; arrivals: string; loadFactor: number; seed: number },
 ): string {
   const lines: string[] = [
-    `simulated ${run.durationS} s, ${run.arrivals} arrivals at ${formatDecimal(run.loadFactor)}× the planned load, seed ${run.seed}`,
+    `simulated ${run.durationS} s, ${run.arrivals} arrivals at ${formatDecimal(run.loadFactor)}× each pipeline's load, seed ${run.seed}`,
     '',
   ];
   for (const r of results) {
@@ -25,7 +25,7 @@ export function renderSimulationTable(
       continue;
     }
     lines.push(
-      `  plan: ${status.plan.gpus} GPU(s) of ${status.plan.gpuProduct}; SLO p99 ${r.sloMs} ms`,
+      `  plan: ${status.plan.gpus} GPU(s) of ${status.plan.gpuProduct} for ${formatDecimal(simulation.plannedVps)} videos/s (load × peakFactor); SLO p99 ${r.sloMs} ms`,
       `  videos ${simulation.videos}, completed ${simulation.completed}, dead-lettered ${simulation.failed}`,
       `  SLO attainment ${pct(simulation.sloAttainment)}   p50 ${simulation.p50Ms} ms   p99 ${simulation.p99Ms} ms`,
       `  throughput ${formatDecimal(simulation.throughputVps)} of ${formatDecimal(simulation.targetVps)} videos/s offered; ${simulation.deadlineMisses} stage deadline misses`,
