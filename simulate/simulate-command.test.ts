@@ -23,16 +23,7 @@ async function run(...args: string[]) {
 }
 
 test('-o json prints the plan and the simulation of every pipeline (API.md shape)', async () => {
-  const { code, stdout, stderr } = await run(
-    '-f',
-    sample,
-    '--duration-s',
-    '60',
-    '--load-factor',
-    '0.5',
-    '-o',
-    'json',
-  );
+  const { code, stdout, stderr } = await run('-f', sample, '--duration-s', '60', '-o', 'json');
   assert.equal(code, 0, stderr);
   const out = JSON.parse(stdout) as Record<string, unknown>[];
   assert.equal(out.length, 1);
