@@ -94,6 +94,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
           tolerations: config.tolerations,
           ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
+          ...(config.ingestFileRoots.length > 0 ? { ingestFileRoots: config.ingestFileRoots } : {}),
         },
         events: createEventRecorder(api, clock, logger, config.identity),
         clock,

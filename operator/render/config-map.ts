@@ -19,10 +19,10 @@ export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
   planGeneration = 1,
 ) {
-  return renderRuntimeFile({
+  const file = renderRuntimeFile({
     pipeline,
     sessions,
     plan,
@@ -36,13 +36,16 @@ export function runtimeFileOf(
     frameStoreRoot: FRAME_DIR,
     runtimeOptions: { planGeneration },
   });
+  const fileRoots = options.ingestFileRoots ?? [];
+  if (fileRoots.length > 0) file.runtime.source.fileRoots = [...fileRoots];
+  return file;
 }
 
 export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
   planGeneration = 1,
 ) {
   return configMapOf(pipeline, runtimeFileOf(pipeline, sessions, plan, options, planGeneration));

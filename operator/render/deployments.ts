@@ -11,8 +11,8 @@ import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
   backendTolerations,
+  containerPorts,
   containerSecurityContext,
-  HTTP_PORT,
   podSecurityContext,
   probes,
   runtimeArgs,
@@ -70,7 +70,7 @@ function deployment(
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: runtimeArgs(parts.role, parts.args),
               env: runtimeEnv(options, parts.env),
-              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
               securityContext: containerSecurityContext,

@@ -11,6 +11,8 @@ export interface RenderOptions {
   frameStoreClaim?: string;
   /** PersistentVolumeClaim with the models, mounted at /models; absent = baked into the image. */
   modelClaim?: string;
+  /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
+  ingestFileRoots?: string[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 

@@ -6,7 +6,10 @@ import type { RenderOptions, Toleration } from './options.ts';
 export const CONFIG_DIR = '/etc/vpo';
 export const CONFIG_PATH = `${CONFIG_DIR}/config.json`;
 export const FRAME_DIR = '/var/lib/vpo/frames';
+/** The ingest API (POST /v1/videos), port name `http`. */
 export const HTTP_PORT = 8080;
+/** /healthz, /readyz, /metrics on every runtime pod, port name `ops`: probes and Prometheus only. */
+export const OPS_PORT = 9090;
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -42,13 +45,22 @@ export function runtimeArgs(role: 'ingest' | 'backend', extra: string[]): string
     '--host',
     '0.0.0.0',
     '--port',
-    String(HTTP_PORT),
+    String(OPS_PORT),
+    ...(role === 'ingest' ? ['--api-port', String(HTTP_PORT)] : []),
     ...extra,
   ];
 }
 
+/** Ops first (the port probes and Prometheus use), then the ingest API. */
+export function containerPorts(role: 'ingest' | 'backend') {
+  return [
+    { name: 'ops', containerPort: OPS_PORT, protocol: 'TCP' },
+    ...(role === 'ingest' ? [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }] : []),
+  ];
+}
+
 export function probes(): Record<string, unknown> {
-  const http = (path: string) => ({ httpGet: { path, port: 'http' } });
+  const http = (path: string) => ({ httpGet: { path, port: 'ops' } });
   return {
     livenessProbe: { ...http('/healthz'), periodSeconds: 10, failureThreshold: 3 },
     readinessProbe: { ...http('/readyz'), periodSeconds: 5, failureThreshold: 2 },

@@ -1,6 +1,8 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]`: one runtime role as it runs in a pod, connected to the
-// others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
+// [--api-port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]`:
+// one runtime role as it runs in a pod, connected to the others through Kafka, serving /healthz,
+// /readyz, /metrics on --port (default 9090) and, for ingest, POST /v1/videos on --api-port
+// (default 8080; with a bearer token when the file names source.httpTokenEnv).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
 // --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
 // so a cluster of fake GPUs behaves like real ones: each batch is padded to the profiled ℓ(b) of
@@ -21,10 +23,20 @@ import type { RunningRole } from '../roles/role-parts.ts';
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Ends the process now (a shutdown that overran its grace). */
+  exit?: (code: number) => never;
 }
 
+/**
+ * How long a stop may take before the process exits anyway. kafkajs clients can keep retrying
+ * after a broker restart instead of closing; offsets are committed only after outputs are
+ * produced, so exiting loses nothing: what was not committed is delivered again. Below the pod's
+ * default 30 s grace period, so the pod ends on our terms, with the reason in its log.
+ */
+export const STOP_GRACE_MS = 20_000;
+
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -34,7 +46,10 @@ function parse(argv: string[]) {
       config: { type: 'string' },
       stages: { type: 'string' },
       backend: { type: 'string' },
-      port: { type: 'string', default: '8080' },
+      /** Ops: /healthz, /readyz, /metrics. */
+      port: { type: 'string', default: '9090' },
+      /** Ingest: POST /v1/videos, on its own port. */
+      'api-port': { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'model-root': { type: 'string' },
       /** Overrides the file's frameStore.root (the pod passes its volume's mount path). */
@@ -47,14 +62,19 @@ function parse(argv: string[]) {
   if (values.role !== 'ingest' && values.role !== 'backend')
     throw new Error('--role must be ingest or backend');
   if (!values.config) throw new Error('--config FILE is required');
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be a TCP port, got ${values.port}`);
+  const tcpPort = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`--${flag} must be a TCP port, got ${text}`);
+    return n;
+  };
+  const port = tcpPort('port', values.port);
+  const apiPort = tcpPort('api-port', values['api-port']);
   const stages = values.stages
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return { ...values, role: values.role, config: values.config, port, stages };
+  return { ...values, role: values.role, config: values.config, port, apiPort, stages };
 }
 
 export function readRuntimeFile(file: string): RuntimeFile {
@@ -63,7 +83,11 @@ export function readRuntimeFile(file: string): RuntimeFile {
 
 export async function runtimeCommand(
   argv: string[],
-  io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
+  io: Io = {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    exit: (code) => process.exit(code),
+  },
   stopSignal: Promise<void> = new Promise((resolve) => {
     process.once('SIGTERM', () => resolve());
     process.once('SIGINT', () => resolve());
@@ -88,6 +112,14 @@ export async function runtimeCommand(
     return 1;
   }
   const logger = lineLogger(io.err);
+  const tokenEnv = file.runtime.source.httpTokenEnv;
+  const apiToken = tokenEnv ? process.env[tokenEnv] : undefined;
+  if (args.role === 'ingest' && file.runtime.source.httpEnabled && tokenEnv && !apiToken) {
+    io.err(
+      `vpo runtime: source.httpTokenEnv: the environment variable ${tokenEnv} is not set (the ingest API token)\n`,
+    );
+    return 1;
+  }
   const passwordEnv = file.kafka.sasl?.passwordEnv;
   const sslEnv = file.kafka.sslEnv ?? {};
   const tls = Object.fromEntries(
@@ -106,8 +138,9 @@ export async function runtimeCommand(
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
+    ...(apiToken !== undefined ? { apiToken } : {}),
   };
-  const listen = { host: args.host, port: args.port };
+  const listen = { host: args.host, port: args.port, apiPort: args.apiPort };
   let role: RunningRole;
   try {
     role =
@@ -133,8 +166,24 @@ export async function runtimeCommand(
     return 1;
   }
   io.out(`vpo runtime: ${args.role} ready on ${role.url}\n`);
+  if (role.apiUrl) io.out(`vpo runtime: ${args.role} api on ${role.apiUrl}\n`);
   await stopSignal;
-  await role.close();
+  let grace: NodeJS.Timeout | undefined;
+  const overran = new Promise<true>((resolve) => {
+    grace = setTimeout(() => resolve(true), STOP_GRACE_MS);
+  });
+  const late = await Promise.race([role.close().then(() => false as const), overran]);
+  clearTimeout(grace);
+  if (late) {
+    io.err(
+      `vpo runtime: the ${args.role} role did not stop within ${STOP_GRACE_MS} ms (Kafka clients still closing); exiting: uncommitted work is delivered again\n`,
+    );
+    io.exit?.(1);
+    return 1;
+  }
   io.out(`vpo runtime: ${args.role} stopped\n`);
+  // kafkajs may leave a crashed consumer's restart timer behind after a lost broker, which would
+  // keep the process alive with nothing left to do.
+  io.exit?.(0);
   return 0;
 }

@@ -8,6 +8,7 @@ import type { RuntimeMetrics } from '../metrics.ts';
 import {
   type DeadLetter,
   PublishRejectedError,
+  type PublishRejection,
   type StageMessage,
   type Transport,
 } from '../transport/transport.ts';
@@ -69,7 +70,7 @@ export function holdsLostAt(config: RuntimeConfig, stageName: string): number {
 }
 
 /** Messages a publish refused for good, by videoId: their reason and the transport's words. */
-export type Refused = Map<string, { reason: string; error: string; topics: number }>;
+export type Refused = Map<string, { reason: PublishRejection; error: string; topics: number }>;
 
 /**
  * Publishes `messages` to every topic; what a topic refuses for good (PublishRejectedError) is

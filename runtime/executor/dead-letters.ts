@@ -1,13 +1,13 @@
-// Turns a failure into a dead-letter record: the reason is the error's own `reason` when it is one
-// CamelCase word (IngestError, StageError), else the caller's fallback for that step.
+// Turns a failure into a dead-letter record: the reason is the error's own `reason` when it is a
+// dead-letter reason (runtime/errors.ts; read by shape, because errors from worker threads arrive
+// as plain objects), else the caller's fallback for that step.
+import { type DeadLetterReason, isDeadLetterReason } from '../../contract/dead-letter-reasons.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
 
-const reasonPattern = /^[A-Z][A-Za-z]*$/;
-
-export function reasonOf(error: unknown, fallback: string): string {
+export function reasonOf(error: unknown, fallback: DeadLetterReason): DeadLetterReason {
   const reason =
     typeof error === 'object' && error !== null ? (error as { reason?: unknown }).reason : undefined;
-  return typeof reason === 'string' && reasonPattern.test(reason) ? reason : fallback;
+  return isDeadLetterReason(reason) ? reason : fallback;
 }
 
 export function errorText(error: unknown): string {
@@ -17,7 +17,7 @@ export function errorText(error: unknown): string {
 export function deadLetterOf(
   message: Partial<StageMessage> | undefined,
   stage: string,
-  reason: string,
+  reason: DeadLetterReason,
   error: unknown,
   attempts: number,
   original: unknown = message,

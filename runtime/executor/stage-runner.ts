@@ -4,6 +4,7 @@
 // dead letters; the handler itself never throws for a bad item, so the topic keeps flowing. The
 // handler resolves only after its outputs and dead letters are published (then the transport
 // acknowledges the input: at-least-once).
+import type { DeadLetterReason } from '../../contract/dead-letter-reasons.ts';
 import { DEFAULT_MAX_OUTPUT_BYTES, type RuntimeStage } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
 import { type ExecutorContext, holdsLostAt, publishAll, releaseFrames, sendDeadLetters } from './context.ts';
@@ -147,7 +148,7 @@ export class StageRunner {
 
   private async died(
     message: StageMessage,
-    reason: string,
+    reason: DeadLetterReason,
     error: unknown,
     attempts: number,
   ): Promise<Outcome> {

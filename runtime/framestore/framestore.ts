@@ -3,6 +3,8 @@
 // (one per stage that will read it), `release` drops one; the entry is deleted when the last
 // holder has released it, or by `sweep` once older than the TTL (frames nobody released).
 
+import type { FrameStoreReason } from '../../contract/dead-letter-reasons.ts';
+import { RuntimeError } from '../errors.ts';
 export interface FrameMeta {
   frames: number;
   width: number;
@@ -29,15 +31,17 @@ export interface FrameStore {
   sizeBytes(): Promise<number>;
 }
 
-export type FrameStoreErrorCode = 'InvalidRef' | 'RefNotFound' | 'InvalidFrames' | 'Corrupt';
+export type FrameStoreErrorCode = FrameStoreReason;
 
-export class FrameStoreError extends Error {
-  readonly code: FrameStoreErrorCode;
-
-  constructor(code: FrameStoreErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+/** Frames that cannot be read: bad input for the item that refers to them, never retried. */
+export class FrameStoreError extends RuntimeError<FrameStoreReason> {
+  constructor(code: FrameStoreReason, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
     this.name = 'FrameStoreError';
-    this.code = code;
+  }
+
+  get code(): FrameStoreReason {
+    return this.reason;
   }
 }
 

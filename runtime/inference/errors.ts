@@ -1,29 +1,21 @@
-// Errors a stage reports for one item. `reason` is the dead-letter reason (conventions.md).
-// No onnxruntime import here: preprocessing, batching and the backend throw these too.
+// Errors a stage reports for one item, and the model that cannot be loaded. No onnxruntime import
+// here: preprocessing, batching and the backend throw these too.
+import type { StageReason } from '../../contract/dead-letter-reasons.ts';
+import { RuntimeError, type RuntimeErrorOptions } from '../errors.ts';
 
-export type StageErrorReason = 'InputMismatch' | 'InferenceFailed' | 'DeadlineExceeded';
+export type StageErrorReason = StageReason;
 
-export class StageError extends Error {
-  readonly reason: StageErrorReason;
-  /** Whether trying the same item again may succeed (a transient failure, not bad input). */
-  readonly retriable: boolean;
-
-  constructor(
-    reason: StageErrorReason,
-    message: string,
-    options: { cause?: unknown; retriable?: boolean } = {},
-  ) {
-    super(message, { cause: options.cause });
+export class StageError extends RuntimeError<StageReason> {
+  constructor(reason: StageReason, message: string, options: RuntimeErrorOptions = {}) {
+    super(reason, message, options);
     this.name = 'StageError';
-    this.reason = reason;
-    this.retriable = options.retriable ?? false;
   }
 }
 
 /** Loading a model failed: missing file, checksum mismatch, provider unavailable. */
-export class ModelLoadError extends Error {
+export class ModelLoadError extends RuntimeError<'ModelUnavailable'> {
   constructor(message: string, options: { cause?: unknown } = {}) {
-    super(message, options);
+    super('ModelUnavailable', message, options);
     this.name = 'ModelLoadError';
   }
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createForbiddenAddresses, isForbiddenAddress } from './address.ts';
+import { createAddressPolicy, embeddedIpv4 } from './address.ts';
 import { createLimiter, LimiterFullError } from './limiter.ts';
 
 test('loopback, private, link-local, metadata and unique-local addresses are forbidden', () => {
-  const list = createForbiddenAddresses();
+  const policy = createAddressPolicy({ allowPrivateNetworks: false });
   const forbidden = [
     '127.0.0.1',
     '127.9.9.9',
@@ -27,10 +27,61 @@ test('loopback, private, link-local, metadata and unique-local addresses are for
     '64:ff9b::a9fe:a9fe',
     'not-an-ip',
   ];
-  for (const address of forbidden) assert.equal(isForbiddenAddress(list, address), true, address);
+  for (const address of forbidden) assert.equal(policy.forbids(address), true, address);
   for (const address of ['8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8']) {
-    assert.equal(isForbiddenAddress(list, address), false, address);
+    assert.equal(policy.forbids(address), false, address);
   }
+});
+
+test('IPv6 forms that embed an IPv4 address are judged by it', () => {
+  const policy = createAddressPolicy({ allowPrivateNetworks: false });
+  const forbidden = [
+    '::127.0.0.1', // IPv4-compatible (::/96)
+    '::7f00:1',
+    '::a9fe:a9fe',
+    '::10.0.0.1',
+    '2002:7f00:1::', // 6to4 of 127.0.0.1
+    '2002:a9fe:a9fe::1', // 6to4 of 169.254.169.254
+    '2002:c0a8:101::', // 6to4 of 192.168.1.1
+    '64:ff9b::127.0.0.1', // NAT64 well-known prefix
+    '64:ff9b::a00:1',
+    '64:ff9b:1::808:808', // local-use NAT64: refused outright
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2', // Teredo
+  ];
+  for (const address of forbidden) assert.equal(policy.forbids(address), true, address);
+  for (const address of ['::8.8.8.8', '2002:808:808::', '64:ff9b::8.8.8.8', '2001:4860:4860::8888']) {
+    assert.equal(policy.forbids(address), false, address);
+  }
+  assert.equal(embeddedIpv4('2002:c0a8:101::1'), '192.168.1.1');
+  assert.equal(embeddedIpv4('::ffff:1.2.3.4'), '1.2.3.4');
+  assert.equal(embeddedIpv4('64:ff9b::102:304'), '1.2.3.4');
+  assert.equal(embeddedIpv4('::1'), undefined);
+  assert.equal(embeddedIpv4('2606:4700::1111'), undefined);
+});
+
+test('allowPrivateNetworks opens private ranges but never the metadata addresses', () => {
+  const policy = createAddressPolicy({ allowPrivateNetworks: true });
+  for (const address of [
+    '10.1.2.3',
+    '192.168.1.1',
+    '127.0.0.1',
+    'fd12::1',
+    '::ffff:10.0.0.1',
+    '2002:a00:1::',
+  ])
+    assert.equal(policy.forbids(address), false, address);
+  for (const address of [
+    '169.254.169.254',
+    '169.254.170.2',
+    '100.100.100.200',
+    'fd00:ec2::254',
+    '::ffff:169.254.169.254',
+    '::a9fe:a9fe',
+    '2002:a9fe:a9fe::',
+    '64:ff9b::169.254.169.254',
+    'fe80::1',
+  ])
+    assert.equal(policy.forbids(address), true, address);
 });
 
 test('the limiter runs at most max tasks at once and refuses waiters beyond its queue', async () => {

@@ -1,30 +1,16 @@
-// Typed ingest failures. Each carries a reason from docs/conventions.md that becomes the
-// dead-letter reason; `retriable` tells the caller whether another attempt can help.
+// Typed ingest failures: the reason becomes the dead-letter reason; only fetch failures are worth
+// another attempt.
+import type { IngestReason } from '../../contract/dead-letter-reasons.ts';
+import { RuntimeError } from '../errors.ts';
 
-export type IngestReason =
-  | 'SchemeNotAllowed'
-  | 'ForbiddenAddress'
-  | 'FetchFailed'
-  | 'FetchTimeout'
-  | 'NotFound'
-  | 'TooLarge'
-  | 'TooLong'
-  | 'EmptyVideo'
-  | 'NotAVideo'
-  | 'DecodeFailed'
-  | 'InvalidMessage';
+export type { IngestReason };
 
 const retriableReasons: ReadonlySet<IngestReason> = new Set(['FetchFailed', 'FetchTimeout']);
 
-export class IngestError extends Error {
-  readonly reason: IngestReason;
-  readonly retriable: boolean;
-
+export class IngestError extends RuntimeError<IngestReason> {
   constructor(reason: IngestReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(reason, message, { ...options, retriable: retriableReasons.has(reason) });
     this.name = 'IngestError';
-    this.reason = reason;
-    this.retriable = retriableReasons.has(reason);
   }
 }
 

@@ -9,10 +9,9 @@ import dns from 'node:dns';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type net from 'node:net';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { isForbiddenAddress } from './address.ts';
+import type { AddressPolicy } from './address.ts';
 import { IngestError } from './errors.ts';
 
 export interface HttpFetchOptions {
@@ -22,11 +21,11 @@ export interface HttpFetchOptions {
   readTimeoutMs: number;
   /** Whole download, so a server dripping one byte per read timeout cannot hold a slot forever. */
   totalTimeoutMs: number;
-  allowPrivateNetworks: boolean;
   /** Lower-case schemes without the colon, e.g. `https`. */
   allowedSchemes: ReadonlySet<string>;
   maxRedirects: number;
-  forbidden: net.BlockList;
+  /** Which addresses may be connected to (private networks allowed or not; never metadata). */
+  addresses: AddressPolicy;
   /** DNS lookup, injectable so tests can resolve names to chosen addresses. */
   lookup?: typeof dns.lookup;
 }
@@ -42,8 +41,8 @@ function checkedLookup(options: HttpFetchOptions) {
   return (hostname: string, lookupOptions: LookupOptions, callback: LookupCallback): void => {
     lookup(hostname, { ...lookupOptions, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const bad = addresses.find((a) => isForbiddenAddress(options.forbidden, a.address));
-      if (bad && !options.allowPrivateNetworks) {
+      const bad = addresses.find((a) => options.addresses.forbids(a.address));
+      if (bad) {
         return callback(
           new IngestError('ForbiddenAddress', `${hostname} resolves to forbidden address ${bad.address}`),
           [],
@@ -66,7 +65,7 @@ function checkUrl(url: URL, options: HttpFetchOptions): void {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   // IP literals never reach `lookup`, so they are checked here.
   if (/^[\d.]+$/.test(host) || host.includes(':')) {
-    if (!options.allowPrivateNetworks && isForbiddenAddress(options.forbidden, host)) {
+    if (options.addresses.forbids(host)) {
       throw new IngestError('ForbiddenAddress', `address ${host} is not allowed`);
     }
   }

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
-import { createForbiddenAddresses } from './address.ts';
+import { createAddressPolicy } from './address.ts';
 import { probeLocalVideo } from './container.ts';
 import type { ResizeMode } from './decode.ts';
 import { decodeFrames } from './decode.ts';
@@ -43,6 +43,8 @@ export interface IngestOptions {
   resize?: ResizeMode;
   /** Where downloads are kept while decoding (deleted afterwards). */
   tempDir?: string;
+  /** Where file:// sources may be read; undefined = anywhere, [] = nowhere (fetch-file.ts). */
+  fileRoots?: string[];
   ffmpegPath?: string;
   ffprobePath?: string;
 }
@@ -141,14 +143,14 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
     throw new RangeError(`invalid sampling ${JSON.stringify(o.sampling)}`);
   }
   const allowed = new Set(o.allowedUriSchemes.map((s) => s.toLowerCase()));
-  const forbidden = createForbiddenAddresses();
+  const addresses = createAddressPolicy({ allowPrivateNetworks: o.allowPrivateNetworks });
   const downloads = createLimiter(o.downloadConcurrency, o.maxPendingIngests);
   const decodes = createLimiter(o.decodeConcurrency, o.maxPendingIngests);
   const tempRoot = o.tempDir ?? os.tmpdir();
   const clock = deps.clock ?? Date.now;
 
   const fetchToLocal = async (url: URL, workDir: string) => {
-    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes);
+    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
@@ -157,10 +159,9 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
         connectTimeoutMs: o.connectTimeoutMs,
         readTimeoutMs: o.readTimeoutMs,
         totalTimeoutMs: o.totalFetchTimeoutMs,
-        allowPrivateNetworks: o.allowPrivateNetworks,
         allowedSchemes: allowed,
         maxRedirects: o.maxRedirects,
-        forbidden,
+        addresses,
         lookup: deps.lookup,
       });
     });

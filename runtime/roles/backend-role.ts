@@ -7,6 +7,7 @@ import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
+import type { Transport } from '../transport/transport.ts';
 import { BackendPlan, type PlanSource } from './backend-plan.ts';
 import {
   connectTransport,
@@ -14,7 +15,7 @@ import {
   type RoleDeps,
   type RoleListen,
   type RunningRole,
-  serveHttp,
+  serveOps,
 } from './role-parts.ts';
 
 export interface BackendSelection {
@@ -69,17 +70,26 @@ export function hostedConfig(config: RuntimeConfig, stages: string[], backend?: 
   };
 }
 
+type BackendDeps = RoleDeps & {
+  modelRoot?: string;
+  joinSweepMs?: number;
+  emulateDeviceLatency?: boolean;
+  /** The mounted runtime file to follow for live re-plans (runtime/plan/). */
+  planSource?: PlanSource;
+};
+
+/** This pod's stages, how its config is cut from a runtime file, and the plan it follows. */
+interface Hosting {
+  stages: string[];
+  hosted(config: RuntimeConfig): RuntimeConfig;
+  plan: BackendPlan;
+}
+
 export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
-  deps: RoleDeps & {
-    modelRoot?: string;
-    joinSweepMs?: number;
-    emulateDeviceLatency?: boolean;
-    /** The mounted runtime file to follow for live re-plans (runtime/plan/). */
-    planSource?: PlanSource;
-  },
+  deps: BackendDeps,
 ): Promise<RunningRole> {
   const config = file.runtime;
   const stages = hostedStages(config, selection);
@@ -92,6 +102,30 @@ export async function startBackendRole(
     metrics: deps.metrics,
     logger: deps.logger,
   });
+  // Served from the start, so liveness holds while models load; ready once they have loaded and
+  // while the transport can deliver.
+  const state: { modelsLoaded: boolean; transport?: Transport } = { modelsLoaded: false };
+  const http = await serveOps(listen, deps, () => ({
+    modelsLoaded: state.modelsLoaded,
+    transportConnected: state.transport?.connected() ?? false,
+  }));
+  try {
+    return await startServing(file, config, { stages, hosted, plan }, deps, state, http);
+  } catch (error) {
+    plan.close();
+    await http.app.close();
+    throw error;
+  }
+}
+
+async function startServing(
+  file: RuntimeFile,
+  config: RuntimeConfig,
+  { stages, hosted, plan }: Hosting,
+  deps: BackendDeps,
+  state: { modelsLoaded: boolean; transport?: Transport },
+  http: { app: { close(): Promise<void> }; url: string },
+): Promise<RunningRole> {
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
@@ -109,8 +143,16 @@ export async function startBackendRole(
     await preprocess.close();
     throw error;
   });
+  state.modelsLoaded = true;
   const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
-  const transport = await connectTransport(file, deps, sink, (topic) => plan.declare(topic));
+  const transport = await connectTransport(file, deps, sink, (topic) => plan.declare(topic)).catch(
+    async (error: unknown) => {
+      await stageWorkers.close();
+      await preprocess.close();
+      throw error;
+    },
+  );
+  state.transport = transport;
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
@@ -134,7 +176,6 @@ export async function startBackendRole(
       await transport.redeclare();
     });
   }
-  const http = await serveHttp(listen, deps, () => ({ modelsLoaded: true, transportConnected: true }));
   return {
     url: http.url,
     transport,

@@ -130,3 +130,25 @@ test('publish after close rejects instead of hanging', async () => {
   await t.close();
   await assert.rejects(t.publish('a', [msg('1')]), /closed/);
 });
+
+test('a dead letter that cannot be published is reported, not swallowed', async () => {
+  const errors: string[] = [];
+  const t = new InProcTransport({
+    capacityPerTopic: 1,
+    maxDeliveries: 1,
+    logger: { error: (m) => errors.push(m) },
+  });
+  // Nobody reads dead letters: the first fills the channel, the second waits for space.
+  await t.subscribe('a', 'stage-x', async () => {
+    throw new Error('boom');
+  });
+  await t.publish('a', [msg('p1')]);
+  await t.publish('a', [msg('p2')]);
+  await settle();
+  await t.close();
+  await settle();
+  assert.ok(
+    errors.some((e) => /1 failed message\(s\) lost: their dead letters failed: transport closed/.test(e)),
+    errors.join('\n'),
+  );
+});

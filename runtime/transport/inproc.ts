@@ -64,6 +64,8 @@ class Consumer<T> implements Subscription {
   private readonly handler: BatchHandler<T>;
   private readonly maxBatch: number;
   private readonly onPoison: (items: T[], error: unknown) => Promise<void>;
+  /** Reports poison messages whose dead letters could not be published (they are lost). */
+  private readonly onLost: (count: number, error: unknown) => void;
   private readonly maxDeliveries: number;
 
   constructor(
@@ -71,12 +73,14 @@ class Consumer<T> implements Subscription {
     handler: BatchHandler<T>,
     maxBatch: number,
     onPoison: (items: T[], error: unknown) => Promise<void>,
+    onLost: (count: number, error: unknown) => void,
     maxDeliveries: number,
   ) {
     this.queue = queue;
     this.handler = handler;
     this.maxBatch = maxBatch;
     this.onPoison = onPoison;
+    this.onLost = onLost;
     this.maxDeliveries = maxDeliveries;
     this.done = this.pump();
   }
@@ -115,7 +119,7 @@ class Consumer<T> implements Subscription {
           await this.onPoison(
             poison.map((p) => p.item),
             error,
-          ).catch(() => {});
+          ).catch((failure: unknown) => this.onLost(poison.length, failure));
       } finally {
         this.queue.inFlight -= batch.length;
         this.queue.notify();
@@ -173,6 +177,7 @@ export class InProcTransport implements Transport {
   private readonly consumers: Consumer<unknown>[] = [];
   private readonly maxDeliveries: number;
   private readonly options: InProcOptions;
+  private closed = false;
 
   constructor(options: InProcOptions) {
     this.options = options;
@@ -238,7 +243,11 @@ export class InProcTransport implements Transport {
     onPoison: (items: T[], error: unknown) => Promise<void>,
   ): Subscription {
     if (!(maxBatch >= 1)) throw new Error('maxBatch must be at least 1');
-    const consumer = new Consumer<T>(queue, handler, maxBatch, onPoison, this.maxDeliveries);
+    const lost = (count: number, error: unknown) => {
+      const text = error instanceof Error ? error.message : String(error);
+      this.options.logger?.error(`${count} failed message(s) lost: their dead letters failed: ${text}`);
+    };
+    const consumer = new Consumer<T>(queue, handler, maxBatch, onPoison, lost, this.maxDeliveries);
     this.consumers.push(consumer as Consumer<unknown>);
     return consumer;
   }
@@ -248,7 +257,12 @@ export class InProcTransport implements Transport {
     return this.topics.get(topic)?.depth() ?? 0;
   }
 
+  connected(): boolean {
+    return !this.closed;
+  }
+
   async close(): Promise<void> {
+    this.closed = true;
     for (const channel of this.topics.values()) channel.close();
     this.deadLetters.close();
     await Promise.all(this.consumers.map((c) => c.close()));

@@ -2,6 +2,7 @@
 // one process (`vpo run`); the Kafka implementation (runtime/transport/kafka/) is the only
 // importer of the Kafka client. Delivery is at-least-once: a handler's returned promise resolves
 // only after everything it produced is durably sent, and only then is the input acknowledged.
+import type { DeadLetterReason, PublishReason } from '../../contract/dead-letter-reasons.ts';
 
 /** A message between stages: small JSON, frames travel by reference (never pixels). */
 export interface StageMessage {
@@ -22,7 +23,7 @@ export interface DeadLetter {
   videoId: string;
   source: string;
   stage: string;
-  reason: string;
+  reason: DeadLetterReason;
   attempts: number;
   error: string;
   /** The original message, when there was one. */
@@ -30,7 +31,7 @@ export interface DeadLetter {
 }
 
 /** Why the transport refused a message for good (a dead-letter reason). */
-export type PublishRejection = 'OutputTooLarge' | 'InvalidTopic' | 'NotAuthorized' | 'PublishRejected';
+export type PublishRejection = PublishReason;
 
 /**
  * Some messages of a publish were refused for good (too large for the topic, an invalid topic,
@@ -81,5 +82,7 @@ export interface Transport {
     handler: Handler,
     options?: { maxBatch?: number },
   ): Promise<Subscription>;
+  /** Whether messages can flow now (broker reachable, producer and consumers running); /readyz. */
+  connected(): boolean;
   close(): Promise<void>;
 }

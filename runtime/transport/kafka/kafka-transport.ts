@@ -6,8 +6,10 @@
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
 import type { MemberDeclaration } from '../../../contract/member-metadata.ts';
+import { type BrokerProbe, startBrokerProbe } from '../../../kafka/broker-probe.ts';
 import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
+import { RuntimeError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
 import {
   type DeadLetter,
@@ -48,12 +50,30 @@ export interface KafkaTransportOptions {
    * for the stage, rate-assignor.ts); undefined = even assignment (ingest, `--stages`).
    */
   declare?: (topic: string) => MemberDeclaration | undefined;
+  /** Dead letters the transport decided on itself (undecodable records, conflicting ids): metrics. */
+  onDeadLetters?: (letters: DeadLetter[]) => void;
+  /** How often readiness asks the broker whether it answers, ms (default 5000). */
+  brokerProbeMs?: number;
 }
 
 /** Kafka failed (broker unreachable, request timed out): retriable, never the message's fault. */
-export class TransportError extends Error {
-  readonly retriable = true;
-  readonly reason = 'TransportUnavailable';
+export class TransportError extends RuntimeError<'TransportUnavailable'> {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('TransportUnavailable', message, { ...options, retriable: true });
+    this.name = 'TransportError';
+  }
+}
+
+function duplicateId(m: StageMessage): DeadLetter {
+  return {
+    videoId: m.videoId,
+    source: m.source,
+    stage: 'output',
+    reason: 'DuplicateVideoId',
+    attempts: 1,
+    error: `another video's result already holds videoId ${m.videoId}; this one (${m.source}) is not published`,
+    original: { videoId: m.videoId, source: m.source, ingestedAtMs: m.ingestedAtMs },
+  };
 }
 
 export class KafkaTransport implements Transport {
@@ -62,6 +82,8 @@ export class KafkaTransport implements Transport {
   private readonly producer: Producer;
   private readonly subscriptions: KafkaSubscription[] = [];
   private gate: OutputGate | undefined;
+  private probe: BrokerProbe | undefined;
+  private producerConnected = false;
 
   private constructor(options: KafkaTransportOptions) {
     this.options = options;
@@ -82,7 +104,19 @@ export class KafkaTransport implements Transport {
 
   static async connect(options: KafkaTransportOptions): Promise<KafkaTransport> {
     const transport = new KafkaTransport(options);
-    await transport.producer.connect();
+    const { producer } = transport;
+    producer.on(producer.events.CONNECT, () => {
+      transport.producerConnected = true;
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      transport.producerConnected = false;
+    });
+    await producer.connect();
+    transport.probe = startBrokerProbe(transport.kafka, {
+      intervalMs: options.brokerProbeMs ?? 5000,
+      timeoutMs: options.brokerProbeMs ?? 5000,
+      nowMs: () => options.clock.nowMs(),
+    });
     if (options.gateOutput) {
       transport.gate = new OutputGate({
         kafka: transport.kafka,
@@ -176,7 +210,11 @@ export class KafkaTransport implements Transport {
   async publish(topic: string, messages: StageMessage[]): Promise<void> {
     let admitted = messages;
     const gate = this.gate && topic === this.gate.topic ? this.gate : undefined;
-    if (gate) admitted = await gate.admit(messages);
+    if (gate) {
+      const verdict = await gate.admit(messages);
+      admitted = verdict.admitted;
+      if (verdict.conflicts.length > 0) await this.ownDeadLetters(verdict.conflicts.map(duplicateId));
+    }
     try {
       await this.send(topic, admitted.map(encodeMessage));
       gate?.settle(admitted, true);
@@ -210,6 +248,12 @@ export class KafkaTransport implements Transport {
   /** Puts videos on the source topic in the form users produce (docs/API.md). */
   async publishVideos(topic: string, videos: SourceVideo[]): Promise<void> {
     await this.send(topic, videos.map(encodeSourceVideo));
+  }
+
+  /** Dead letters the transport itself decided on (not handed to it): published and reported. */
+  private async ownDeadLetters(letters: DeadLetter[]): Promise<void> {
+    await this.publishDeadLetters(letters);
+    this.options.onDeadLetters?.(letters);
   }
 
   /**
@@ -263,7 +307,7 @@ export class KafkaTransport implements Transport {
       retry: this.options.retry,
       clock: this.options.clock,
       logger: this.options.logger,
-      publishDeadLetters: (letters) => this.publishDeadLetters(letters),
+      publishDeadLetters: (letters) => this.ownDeadLetters(letters),
       isTransportError: (error) => error instanceof TransportError,
       onRebalance: () => this.gate?.rebalanced(),
       ...(this.options.declare ? { declare: () => this.options.declare?.(topic) } : {}),
@@ -287,8 +331,21 @@ export class KafkaTransport implements Transport {
     for (const s of this.subscriptions) if (s.topic === topic) s.setMaxBatch(maxBatch);
   }
 
+  connected(): boolean {
+    return (
+      this.producerConnected &&
+      (this.probe?.reachable() ?? false) &&
+      this.subscriptions.every((s) => s.healthy)
+    );
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.subscriptions.map((s) => s.close().catch(() => {})));
+    await this.probe?.close().catch((e: Error) => this.options.logger.warn(`broker probe: ${e.message}`));
+    await Promise.all(
+      this.subscriptions.map((s) =>
+        s.close().catch((e: Error) => this.options.logger.warn(`closing a subscription: ${e.message}`)),
+      ),
+    );
     await this.gate?.close();
     await this.producer.disconnect();
   }

@@ -76,6 +76,12 @@ export class KafkaSubscription implements Subscription {
   private userPaused = false;
   private commitChain: Promise<void> = Promise.resolve();
   private running = false;
+  private crashed = false;
+
+  /** Consuming: started, not stopped, not crashed for good. */
+  get healthy(): boolean {
+    return this.running && !this.crashed;
+  }
 
   constructor(topic: string, group: string, handler: Handler, maxBatch: number, deps: SubscriptionDeps) {
     this.topic = topic;
@@ -109,6 +115,11 @@ export class KafkaSubscription implements Subscription {
             ],
           }
         : {}),
+    });
+    // A crash kafkajs does not restart from leaves the consumer dead: the process is not ready.
+    this.consumer.on(this.consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.crashed = true;
+      deps.logger.error(`${this.topic}: consumer crashed: ${event.payload.error.message}`);
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       // A new generation: whatever was not committed is delivered again from the committed
@@ -188,10 +199,18 @@ export class KafkaSubscription implements Subscription {
 
   private closing: Promise<void> | undefined;
 
+  /** A heartbeat refused while the group rebalances is routine; anything else is reported. */
+  private heartbeatFailed(error: Error): void {
+    if (/rebalanc/i.test(`${error.name} ${error.message}`)) return;
+    this.deps.logger.warn(`${this.topic}: heartbeat: ${error.message}`);
+  }
+
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.running = false;
-      await this.consumer.stop().catch(() => {});
+      await this.consumer
+        .stop()
+        .catch((e: Error) => this.deps.logger.warn(`${this.topic}: stop: ${e.message}`));
       await this.commitChain;
       await this.consumer.disconnect();
     })();
@@ -218,7 +237,7 @@ export class KafkaSubscription implements Subscription {
     const offsets = this.offsetsOf(batch.partition);
     const limit = this.deps.settings.consumer.maxInFlightMessages;
     const beat = setInterval(
-      () => heartbeat().catch(() => {}),
+      () => heartbeat().catch((e: Error) => this.heartbeatFailed(e)),
       this.deps.settings.consumer.heartbeatIntervalMs,
     );
     try {
@@ -277,7 +296,7 @@ export class KafkaSubscription implements Subscription {
         offsets.processed(Number(last.offset));
         resolveOffset(last.offset);
         this.scheduleCommit();
-        await heartbeat().catch(() => {});
+        await heartbeat().catch((e: Error) => this.heartbeatFailed(e));
       }
     } finally {
       clearInterval(beat);
