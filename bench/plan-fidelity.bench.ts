@@ -89,6 +89,11 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
     modelRoot: sampleDir,
     runtimeOptions: { executionProvider: 'cpu' },
   });
+  // Local sources: the sample videos are readable as file:// URIs, and the bench names its videos.
+  file.runtime.source.fileRoots = [path.join(repoRoot, 'samples/videos')];
+  if (!file.runtime.source.allowedUriSchemes.includes('file'))
+    file.runtime.source.allowedUriSchemes.push('file');
+  file.runtime.source.clientVideoIds = true;
   const filePath = path.join(workDir, 'runtime.json');
   await writeFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
   const log: string[] = [];
@@ -188,7 +193,7 @@ async function measure(r: Run): Promise<BenchFigure[]> {
       const uri = pathToFileURL(path.join(dir, files[n % files.length]!)).href;
       submitted.push({ id, atMs: Date.now() });
       inflight.push(
-        submitVideo(r.ingest[n % r.ingest.length]!.url, id, uri).catch(
+        submitVideo(r.ingest[n % r.ingest.length]!.apiUrl!, id, uri).catch(
           (e: Error) => void r.log.push(e.message),
         ),
       );
