@@ -55,6 +55,40 @@ function samplePlan(namespace: string) {
   return { pipeline, sessions, plan: outcome.plan, loadVps: targetVideosPerSecond(pipeline), peakFactor };
 }
 
+/** Mean decode time (ingest), and per stage mean batch, queue delay and batch time (backends). */
+async function whereTimeGoes(roles: RoleProcess[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const role of roles) {
+    const text = await (await fetch(`${role.url}/metrics`)).text();
+    const value = (name: string, stage?: string) => {
+      const line = text
+        .split('\n')
+        .find(
+          (l) => l.startsWith(name) && (stage ? l.includes(`stage="${stage}"`) : true) && !l.startsWith('#'),
+        );
+      const m = line ? / ([\d.e+-]+)$/.exec(line) : null;
+      return m ? Number(m[1]) : 0;
+    };
+    const mean = (name: string, stage?: string) => {
+      const count = value(`${name}_count`, stage);
+      return count > 0 ? value(`${name}_sum`, stage) / count : 0;
+    };
+    const decodes = value('vpo_decode_seconds_count');
+    if (decodes > 0)
+      out.push(
+        `${role.url} ingest: ${decodes} videos, decode ${(1000 * mean('vpo_decode_seconds')).toFixed(0)} ms`,
+      );
+    const stages = new Set(
+      [...text.matchAll(/vpo_batch_size_count\{[^}]*stage="([^"]+)"/g)].map((m) => m[1]!),
+    );
+    for (const stage of stages)
+      out.push(
+        `${role.url} ${stage}: batch ${mean('vpo_batch_size', stage).toFixed(1)}, queue ${(1000 * mean('vpo_queue_delay_seconds', stage)).toFixed(0)} ms, batch time ${(1000 * mean('vpo_inference_seconds', stage)).toFixed(0)} ms`,
+      );
+  }
+  return out;
+}
+
 async function counters(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out = new Map<string, number>();
@@ -267,6 +301,8 @@ async function measure(r: Run): Promise<BenchFigure[]> {
     );
     for (const e of errors)
       process.stderr.write(`  ${e.pod} ${e.stage}: ${e.observedVps}/s vs planned ${e.plannedVps}/s\n`);
+    const diagnostics = await whereTimeGoes([...r.ingest, ...r.pods.map((p) => p.process)]);
+    for (const d of diagnostics) process.stderr.write(`  ${d}\n`);
     for (const line of r.log.slice(0, 10)) process.stderr.write(`  log: ${line}\n`);
     return [
       {
@@ -284,6 +320,7 @@ async function measure(r: Run): Promise<BenchFigure[]> {
         p99Ms: p(0.99),
         sloMs: slo,
         deadLetters: dead.size,
+        diagnostics,
       },
       {
         name: 'plan-fidelity.throughputOverTarget',
