@@ -11,6 +11,7 @@ import { StageError } from '../inference/errors.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { stagesToTensor } from '../preprocess/frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
+import type { PreprocessTarget } from '../preprocess/worker-pool.ts';
 import type { StageOutput } from './decode-output.ts';
 import {
   type BackendItem,
@@ -24,8 +25,11 @@ import { QueueFullError } from './session-queue.ts';
 
 export interface BackendDeps {
   clock: Clock;
-  /** Frames → one item's tensor; a worker pool's run() in production. */
-  preprocess(frames: Frames, spec: FrameInputSpec): Promise<Float32Array>;
+  /**
+   * Frames → one item's tensor; a worker pool's run() in production. With a target (a slot of
+   * the session's shared slab) the tensor is written there and returned as a view of it.
+   */
+  preprocess(frames: Frames, spec: FrameInputSpec, target?: PreprocessTarget): Promise<Float32Array>;
   metrics?: RuntimeMetrics;
   /** The planned duty cycle, ms (0 or absent: plain round robin, e.g. a backend with no plan). */
   dutyCycleMs?: number;
@@ -61,6 +65,14 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
   let dutyCycleMs = deps.dutyCycleMs ?? 0;
   let cycle: CycleState = initialCycle(sessions.length, clock.nowMs());
   let wake = new AbortController();
+  // Arrivals only interrupt a loop that sleeps (aborting allocates); one that is deciding sees
+  // `poked` and decides again instead of sleeping.
+  let sleeping = false;
+  let poked = false;
+  const poke = () => {
+    poked = true;
+    if (sleeping) wake.abort();
+  };
 
   const sessionOf = (stage: string) => {
     const s = byStage.get(stage);
@@ -83,7 +95,21 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
     },
   };
 
-  function tensorFor(session: HostedSession, item: BackendItem): Promise<Float32Array> {
+  /** The item's tensor, and the slab slot it was written into (released when both settle). */
+  function tensorFor(
+    session: HostedSession,
+    item: BackendItem,
+  ): { tensor: Promise<Float32Array>; slot?: number } {
+    const spec = session.config.input;
+    if (spec.source === 'frames' && item.frames) {
+      const slot = session.slab?.acquire();
+      const target = slot === undefined ? undefined : session.slab!.target(slot);
+      return { tensor: deps.preprocess(item.frames, spec, target), ...(slot === undefined ? {} : { slot }) };
+    }
+    return { tensor: plainTensor(session, item) };
+  }
+
+  function plainTensor(session: HostedSession, item: BackendItem): Promise<Float32Array> {
     const spec = session.config.input;
     if (spec.source === 'stages') {
       if (!item.scores)
@@ -101,12 +127,29 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
   function submit(stage: string, item: BackendItem): Promise<StageOutput> {
     const session = sessionOf(stage);
     if (!session.queue.canAccept()) return Promise.reject(new QueueFullError(stage, session.queue.capacity));
-    return new Promise<StageOutput>((resolve, reject) => {
+    return new Promise<StageOutput>((resolveOut, rejectOut) => {
+      const { tensor, slot } = tensorFor(session, item);
+      // The slot goes back once the item is settled and nothing writes to it any more.
+      const release = () => {
+        if (slot !== undefined)
+          void tensor.then(
+            () => session.slab?.release(slot),
+            () => session.slab?.release(slot),
+          );
+      };
+      const resolve = (output: StageOutput) => {
+        release();
+        resolveOut(output);
+      };
+      const reject = (err: Error) => {
+        release();
+        rejectOut(err);
+      };
       const entry: QueueEntry = {
         item,
         deadlineMs: item.deadlineMs,
         enqueuedAtMs: clock.nowMs(),
-        tensor: tensorFor(session, item),
+        tensor,
         resolve,
         reject,
       };
@@ -119,7 +162,7 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
         }
       });
       depth(session);
-      wake.abort();
+      poke();
     });
   }
 
@@ -172,24 +215,23 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
       dutyCycleMs = settings.dutyCycleMs;
       for (const [stage, s] of Object.entries(settings.sessions)) byStage.get(stage)?.retune(s);
       metrics?.dutyCycleSeconds.set({ backend: backendName }, dutyCycleMs / 1000);
-      wake.abort();
+      poke();
     },
     async start() {
       if (running) throw new Error('backend already started');
       running = true;
       metrics?.dutyCycleSeconds.set({ backend: backendName }, dutyCycleMs / 1000);
       while (running) {
+        poked = false;
         const waitMs = await step();
-        if (waitMs === 0 || !running) continue;
+        if (waitMs === 0 || !running || poked) continue;
         const signal = wake.signal;
-        if (!signal.aborted) {
-          // Sleep until the policy's next decision time, or until an item arrives.
-          await (waitMs === undefined
-            ? new Promise<void>((resolve) =>
-                signal.addEventListener('abort', () => resolve(), { once: true }),
-              )
-            : clock.sleep(waitMs, signal));
-        }
+        // Sleep until the policy's next decision time, or until an item arrives.
+        sleeping = true;
+        await (waitMs === undefined
+          ? new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))
+          : clock.sleep(waitMs, signal));
+        sleeping = false;
         if (wake.signal.aborted) wake = new AbortController();
       }
     },

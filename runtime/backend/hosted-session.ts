@@ -3,9 +3,10 @@
 import type { LatePolicy } from '../batching/choose-batch.ts';
 import { fitLatency, type LatencyFit, type LatencySample, recordLatency } from '../batching/latency-fit.ts';
 import type { InferenceModel } from '../inference/onnx-model.ts';
-import type { Frames, InputSpec } from '../preprocess/input-spec.ts';
+import { type Frames, type InputSpec, itemDims } from '../preprocess/input-spec.ts';
 import type { StageOutput } from './decode-output.ts';
 import { SessionQueue } from './session-queue.ts';
+import { TensorSlab } from './tensor-slab.ts';
 
 export interface SessionConfig {
   stage: string;
@@ -56,6 +57,13 @@ export class HostedSession {
   readonly queue: SessionQueue<QueueEntry>;
   readonly inputName: string;
   readonly outputName: string;
+  /**
+   * Shared memory the preprocessing workers write frame items into (tensor-slab.ts): room for a
+   * full queue, the running batch and the ring's slack; absent for score inputs.
+   */
+  readonly slab: TensorSlab | undefined;
+  /** Where a batch whose items are not side by side in the slab is assembled (reused). */
+  readonly scratch: { data?: Float32Array } = {};
   #samples: LatencySample[] = [];
 
   constructor(config: SessionConfig) {
@@ -73,6 +81,14 @@ export class HostedSession {
     }
     this.inputName = input;
     this.outputName = output;
+    const spec = config.input;
+    this.slab =
+      spec.source === 'frames'
+        ? TensorSlab.create(
+            itemDims(spec).reduce((a, b) => a * b, 1),
+            2 * (config.queueCapacity + config.plannedBatch),
+          )
+        : undefined;
   }
 
   get config(): SessionConfig {

@@ -117,7 +117,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
         }
         const backend = createBackend(sessions, {
           clock,
-          preprocess: (f, s) => deps.preprocess.run(f, s),
+          preprocess: (f, s, target) => deps.preprocess.run(f, s, target),
           metrics: deps.metrics,
           name: group.name,
         });

@@ -42,11 +42,18 @@ function channelTables(spec: FrameInputSpec): [Float32Array, Float32Array, Float
   return [table(0), table(1), table(2)];
 }
 
-export function framesToTensor(frames: Frames, spec: FrameInputSpec): Float32Array {
+/**
+ * One item's tensor, written into `into` when given (a slot of a shared batch buffer: the tensor
+ * then needs no copy to join its batch), else into a new array.
+ */
+export function framesToTensor(frames: Frames, spec: FrameInputSpec, into?: Float32Array): Float32Array {
   check(frames, spec);
   const [total, h, w] = frames.dims;
   const plane = h * w;
-  const out = new Float32Array(spec.frames * 3 * plane);
+  const size = spec.frames * 3 * plane;
+  if (into && into.length !== size)
+    throw new Error(`preprocess target holds ${into.length} values, the item needs ${size}`);
+  const out = into ?? new Float32Array(size);
   const [r, g, b] = channelTables(spec);
   const src = frames.data;
   pickFrames(total, spec.frames).forEach((frame, k) => {
