@@ -6,6 +6,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { consumerGroupName } from '../../contract/topic-names.ts';
 import { asVideoPipeline } from '../api/objects.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
@@ -20,6 +21,7 @@ import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
 import { plannedFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
 import { type Check, pipelineStatus } from './pipeline-status.ts';
+import { planRollout } from './plan-rollout.ts';
 import { loadTopics, topicSpecs } from './topics.ts';
 
 /** How soon to look again while the namespace has not planned this pipeline yet. */
@@ -116,9 +118,17 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   if (!found) return { requeueAfterMs: AWAIT_PLAN_MS };
   let planned: Planned = found;
   let desired: ReturnType<typeof desiredChildren> | undefined;
+  let generation: number | undefined;
   if (planned.ok) {
+    generation = ctx.namespacePlans.get(namespace)?.generations.get(name);
     try {
-      desired = desiredChildren(pipeline, sessionsOf(ctx.caches, namespace), planned.plan, ctx.render);
+      desired = desiredChildren(
+        pipeline,
+        sessionsOf(ctx.caches, namespace),
+        planned.plan,
+        ctx.render,
+        generation,
+      );
     } catch (err) {
       planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
     }
@@ -142,9 +152,13 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     const failure = failures.get(b.name);
     return failure ? { ...b, failure } : b;
   });
-  // Whether the plan's backends all run: the load policy holds further re-plans until they do.
+  const rollout = generation !== undefined ? await observeRollout(ctx, key, pipeline, generation) : undefined;
+  // Whether the plan's backends all run it: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
-  if (loadState && planned.ok) loadState.rolledOut = backends.every((b) => b.available >= b.replicas);
+  if (loadState && planned.ok)
+    loadState.rolledOut =
+      backends.every((b) => b.available >= b.replicas) &&
+      (rollout === undefined || rollout.current === rollout.pods);
 
   const status = pipelineStatus(
     pipeline,
@@ -157,6 +171,8 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       expectedVps: rateVps,
       loadPolicy: ctx.loadPolicy,
       latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0,
+      ...(generation !== undefined ? { planGeneration: generation } : {}),
+      ...(rollout ? { rollout } : {}),
     },
     new Date(ctx.clock.nowMs()).toISOString(),
   );
@@ -168,9 +184,28 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     ctx.metrics.plannedGpus.set({ pipeline: key }, planned.plan.gpus);
     ctx.metrics.plannedGpuShare.set({ pipeline: key }, planned.plan.gpuShare);
     ctx.metrics.plannedRate.set({ pipeline: key }, rateVps);
+    if (generation !== undefined) ctx.metrics.planGeneration.set({ pipeline: key }, generation);
   }
   if (sample) ctx.metrics.observedRate.set({ pipeline: key }, sample.arrivalVps);
   return { requeueAfterMs: current ? (ctx.load ? ctx.loadPolicy.epochMs : 60_000) : AWAIT_PLAN_MS };
+}
+
+/** The plan generation the backend pods declared to the stages' groups; undefined when unknown. */
+async function observeRollout(
+  ctx: ReconcileContext,
+  key: string,
+  pipeline: VideoPipeline,
+  generation: number,
+) {
+  if (!ctx.members) return undefined;
+  const ns = pipeline.metadata.namespace ?? 'default';
+  const groups = pipeline.spec.stages.map((s) => consumerGroupName(ns, pipeline.metadata.name, s.name));
+  try {
+    return planRollout(await ctx.members(groups), generation);
+  } catch (err) {
+    ctx.logger.warn(`reading consumer groups of VideoPipeline ${key}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 async function recordPlanEvents(

@@ -36,7 +36,12 @@ export interface PodParts {
   configMap: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** Digest of what the pods cannot take live from the runtime file: a change rolls them. */
+  structure: string;
 }
+
+/** Pod-template annotation holding the runtime structure digest (contract/live-settings.ts). */
+export const STRUCTURE_ANNOTATION = 'serving.vpo.dev/runtime-structure';
 
 export function deployment(
   metadata: ObjectMeta & { namespace: string },
@@ -54,7 +59,7 @@ export function deployment(
       // Never more pods than planned GPUs: replace one pod at a time without a surge.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels: parts.podLabels },
+        metadata: { labels: parts.podLabels, annotations: { [STRUCTURE_ANNOTATION]: parts.structure } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
@@ -84,7 +89,12 @@ export function deployment(
   };
 }
 
-export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
+export function ingestDeployment(
+  pipeline: VideoPipeline,
+  plan: Plan,
+  options: RenderOptions,
+  structure: string,
+) {
   const selector = { [LABELS.role]: 'ingest' };
   return deployment(
     childMetadata(pipeline, ingestName(pipeline.metadata.name), selector),
@@ -101,6 +111,7 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
           pipeline.spec.sampling.frames * pipeline.spec.sampling.width * pipeline.spec.sampling.height,
       }),
       configMap: configMapName(pipeline.metadata.name),
+      structure,
     },
     options,
   );

@@ -3,8 +3,9 @@
 // Services. Its backends are the namespace's (backend-group.ts): a group may serve several
 // pipelines. Pure and deterministic: desired(x) deep-equals desired(x).
 import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { structureDigest } from '../../contract/live-settings.ts';
 import type { Plan } from '../planner/types.ts';
-import { configMap } from './config-map.ts';
+import { configMapOf, runtimeFileOf } from './config-map.ts';
 import { ingestDeployment } from './deployments.ts';
 import { ingestNetworkPolicy } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
@@ -23,10 +24,13 @@ export function desiredChildren(
   sessions: ModelSession[],
   plan: Plan,
   options: RenderOptions,
+  planGeneration = 1,
 ): DesiredChild[] {
+  const file = runtimeFileOf(pipeline, sessions, plan, options, planGeneration);
+  // The ingest pods carry the digest of what they cannot take live (contract/live-settings.ts).
   return [
-    configMap(pipeline, sessions, plan, options),
-    ingestDeployment(pipeline, plan, options),
+    configMapOf(pipeline, file),
+    ingestDeployment(pipeline, plan, options, structureDigest(file, undefined)),
     ...services(pipeline),
     ...(options.networkPolicies === false ? [] : [ingestNetworkPolicy(pipeline, options)]),
   ];
