@@ -6,6 +6,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { consumerGroupName } from '../../contract/topic-names.ts';
 import { asVideoPipeline } from '../api/objects.ts';
 import { formatDecimal } from '../api/quantity.ts';
@@ -13,7 +14,8 @@ import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
-import { desiredChildren } from '../render/desired.ts';
+import { runtimeFileOf } from '../render/config-map.ts';
+import { type DesiredChild, pipelineChildren } from '../render/desired.ts';
 import { backendName } from '../render/names.ts';
 import { backendStartFailures } from './backend-failures.ts';
 import { applyObjects, availability } from './children.ts';
@@ -69,15 +71,11 @@ async function ensureTopics(
   ctx: ReconcileContext,
   obj: KubeObject,
   pipeline: VideoPipeline,
-  planned: Planned,
+  file: RuntimeFile | undefined,
 ): Promise<Check | undefined> {
-  if (!planned.ok) return undefined;
+  if (!file) return undefined;
   try {
-    const specs = topicSpecs(
-      pipeline,
-      sessionsOf(ctx.caches, pipeline.metadata.namespace ?? 'default'),
-      planned.plan,
-    );
+    const specs = topicSpecs(pipeline, file);
     const changes = await ctx.topics.ensureTopics(specs);
     for (const c of changes) {
       await ctx.events.record(
@@ -117,23 +115,22 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   if (!current) ctx.enqueueNamespaces([namespace]);
   if (!found) return { requeueAfterMs: AWAIT_PLAN_MS };
   let planned: Planned = found;
-  let desired: ReturnType<typeof desiredChildren> | undefined;
+  let desired: DesiredChild[] | undefined;
+  let file: RuntimeFile | undefined;
   let generation: number | undefined;
   if (planned.ok) {
     generation = ctx.namespacePlans.get(namespace)?.generations.get(name);
     try {
-      desired = desiredChildren(
-        pipeline,
-        sessionsOf(ctx.caches, namespace),
-        planned.plan,
-        ctx.render,
-        generation,
-      );
+      // Rendered once: the ConfigMap, the ingest pods' digest and the topics all come from it.
+      const sessions = sessionsOf(ctx.caches, namespace);
+      file = runtimeFileOf(pipeline, sessions, planned.plan, ctx.render, generation);
+      desired = pipelineChildren(pipeline, planned.plan, file, ctx.render);
     } catch (err) {
       planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
+      file = undefined;
     }
   }
-  const topics = await ensureTopics(ctx, obj, pipeline, planned);
+  const topics = await ensureTopics(ctx, obj, pipeline, file);
   if (desired) await applyObjects(ctx.api, desired);
   // The backend groups are the namespace's; their availability is read from the informer.
   const available = planned.ok

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { runtimeFileOf } from '../render/config-map.ts';
 import { samplePipeline } from '../render/fixtures.test-support.ts';
 import { topicSpecs } from './topics.ts';
 
 test('topics are created with headroom and grow only once the consumers outnumber the partitions', () => {
   const { pipeline, sessions, plan } = samplePipeline();
-  const specs = topicSpecs(pipeline, sessions, plan);
+  const options = { kafkaBootstrap: 'k:9092' };
+  const specs = topicSpecs(pipeline, runtimeFileOf(pipeline, sessions, plan, options));
   const replicas = Math.max(...plan.stages.map((s) => s.replicas));
   assert.equal(specs.length, pipeline.spec.stages.length + 3, 'source, stages, output, dead letters');
   for (const spec of specs) {
@@ -21,6 +23,6 @@ test('topics are created with headroom and grow only once the consumers outnumbe
     stages: plan.stages.map((s) => ({ ...s, replicas: 2 * s.replicas })),
     backends: plan.backends.map((b) => ({ ...b, replicas: 2 * b.replicas })),
   };
-  const grown = topicSpecs(pipeline, sessions, doubled)[0]!;
+  const grown = topicSpecs(pipeline, runtimeFileOf(pipeline, sessions, doubled, options))[0]!;
   assert.ok(grown.growBelow! <= specs[0]!.partitions, 'twice the plan fits the first partitions');
 });

@@ -4,6 +4,7 @@
 // pipelines. Pure and deterministic: desired(x) deep-equals desired(x).
 import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { structureDigest } from '../../contract/live-settings.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMapOf, runtimeFileOf } from './config-map.ts';
 import { ingestDeployment } from './deployments.ts';
@@ -18,15 +19,13 @@ export interface DesiredChild {
   [k: string]: unknown;
 }
 
-/** In apply order: config first, then ingest and services. */
-export function desiredChildren(
+/** In apply order: config first, then ingest and services; from the runtime file rendered once. */
+export function pipelineChildren(
   pipeline: VideoPipeline,
-  sessions: ModelSession[],
   plan: Plan,
+  file: RuntimeFile,
   options: RenderOptions,
-  planGeneration = 1,
 ): DesiredChild[] {
-  const file = runtimeFileOf(pipeline, sessions, plan, options, planGeneration);
   // The ingest pods carry the digest of what they cannot take live (contract/live-settings.ts).
   return [
     configMapOf(pipeline, file),
@@ -34,4 +33,20 @@ export function desiredChildren(
     ...services(pipeline),
     ...(options.networkPolicies === false ? [] : [ingestNetworkPolicy(pipeline, options)]),
   ];
+}
+
+/** pipelineChildren with the runtime file rendered from the plan here. */
+export function desiredChildren(
+  pipeline: VideoPipeline,
+  sessions: ModelSession[],
+  plan: Plan,
+  options: RenderOptions,
+  planGeneration = 1,
+): DesiredChild[] {
+  return pipelineChildren(
+    pipeline,
+    plan,
+    runtimeFileOf(pipeline, sessions, plan, options, planGeneration),
+    options,
+  );
 }
