@@ -50,7 +50,8 @@ export const STRUCTURE_ANNOTATION = 'serving.vpo.dev/runtime-structure';
 export const SCAN_EXCEPTIONS: Record<string, string> = {
   'checkov.io/skip1':
     'CKV_K8S_11=No CPU limit: CFS quotas throttle decode and inference below the planned rates; requests reserve the planned CPUs',
-  'checkov.io/skip2': 'CKV_K8S_43=The operator runs the image it is given (--image); the chart pins a digest with image.digest',
+  'checkov.io/skip2':
+    'CKV_K8S_43=The operator runs the image it is given (--image); the chart pins a digest with image.digest',
   'checkov.io/skip3': 'CKV_K8S_15=IfNotPresent suits immutable release tags and digests',
 };
 
