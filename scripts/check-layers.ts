@@ -1,6 +1,7 @@
 // Checks the architecture's import rules (docs/architecture.md): the control plane (operator/) and
 // the data plane (runtime/) share only the contract package; neither imports the embedded wiring;
-// the contract and the Kafka adapter import neither plane; each client library has its importers.
+// the contract and the adapters (Kafka, object store) import neither plane; each client library
+// has its importers.
 // Tests and test support are exempt. `node scripts/check-layers.ts [ROOT]` prints every violation
 // as FILE: IMPORT (why) and exits 1 when there is one.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -19,12 +20,17 @@ const rules: Rule[] = [
   { from: 'runtime', forbidden: ['operator', 'embedded'], why: 'the data plane shares only contract/' },
   {
     from: 'contract',
-    forbidden: ['operator', 'runtime', 'embedded', 'kafka'],
+    forbidden: ['operator', 'runtime', 'embedded', 'kafka', 'objectstore'],
     why: 'the contract imports neither plane',
   },
   {
     from: 'kafka',
     forbidden: ['operator', 'runtime', 'embedded', 'contract'],
+    why: 'an adapter owns no policy',
+  },
+  {
+    from: 'objectstore',
+    forbidden: ['operator', 'runtime', 'embedded', 'contract', 'kafka'],
     why: 'an adapter owns no policy',
   },
 ];
@@ -34,9 +40,10 @@ const libraryOwners: Record<string, string[]> = {
   kafkajs: ['kafka/', 'runtime/transport/kafka/'],
   'onnxruntime-node': ['runtime/inference/onnx-model.ts'],
   '@kubernetes/client-node': ['operator/kube/client.ts'],
+  '@aws-sdk/client-s3': ['objectstore/s3-client.ts'],
 };
 
-const productFolders = ['bin', 'contract', 'kafka', 'operator', 'runtime', 'embedded'];
+const productFolders = ['bin', 'contract', 'kafka', 'objectstore', 'operator', 'runtime', 'embedded'];
 
 export function isTestFile(file: string): boolean {
   return /\.test\.ts$|\.test-support\.ts$|(^|\/)test-support\//.test(file);
