@@ -20,7 +20,13 @@ export const INGEST_REASONS = [
 export const STAGE_REASONS = ['InputMismatch', 'InferenceFailed', 'DeadlineExceeded'] as const;
 
 /** The frames an item refers to could not be read. */
-export const FRAME_STORE_REASONS = ['InvalidRef', 'RefNotFound', 'InvalidFrames', 'Corrupt'] as const;
+export const FRAME_STORE_REASONS = [
+  'InvalidRef',
+  'RefNotFound',
+  'InvalidFrames',
+  'Corrupt',
+  'FrameStoreUnavailable',
+] as const;
 
 /** The pipeline around the stages: joins that never completed. */
 export const FLOW_REASONS = ['JoinTimeout'] as const;

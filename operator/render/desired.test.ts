@@ -85,7 +85,7 @@ test('ingest Deployment, metrics and ingest Services, and the runtime config Con
     plan.backends.map((b) => b.name),
   );
   assert.deepEqual(file.kafka.brokers, options.kafkaBootstrap.split(','));
-  assert.equal(file.frameStore.root, '/var/lib/vpo/frames');
+  assert.deepEqual(file.frameStore, { root: '/var/lib/vpo/frames' });
   assert.equal(file.kafka.createTopics, false);
 });
 
