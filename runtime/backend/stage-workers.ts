@@ -10,6 +10,7 @@ import type { StageWorker } from '../executor/ports.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { StageError } from '../inference/errors.ts';
 import { modelPath } from '../inference/model-path.ts';
+import type { ModelSource } from '../inference/model-source.ts';
 import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import type { PreprocessPool } from '../preprocess/worker-pool.ts';
@@ -25,6 +26,8 @@ export interface StageWorkersDeps {
   clock: Clock;
   metrics?: RuntimeMetrics;
   modelRoot?: string;
+  /** Where a model is on this machine (fetched first if remote); default: file:// under modelRoot. */
+  resolveModel?: ModelSource;
   /** Backends at most per planned group (local devices). */
   maxBackends: number;
   intraOpThreads?: number;
@@ -102,7 +105,9 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
           const stage = stageOf.get(hosted.stage);
           if (!stage) throw new Error(`backend ${group.name} hosts unknown stage '${hosted.stage}'`);
           const model = await loadModel({
-            path: modelPath(stage.model.uri, deps.modelRoot),
+            path: deps.resolveModel
+              ? await deps.resolveModel(stage.model)
+              : modelPath(stage.model.uri, deps.modelRoot),
             ...(stage.model.sha256 ? { sha256: stage.model.sha256 } : {}),
             provider: stage.executionProvider,
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),

@@ -1,5 +1,6 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]`: one runtime role as it runs in a pod, connected to the
+// [--host ADDR] [--model-root DIR] [--model-cache DIR] [--frame-store DIR] [--emulate-device-latency]`:
+// one runtime role as it runs in a pod, connected to the
 // others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
 // --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
@@ -34,7 +35,7 @@ interface Io {
 export const STOP_GRACE_MS = 20_000;
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--frame-store DIR] [--emulate-device-latency]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -47,7 +48,9 @@ function parse(argv: string[]) {
       port: { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'model-root': { type: 'string' },
-      /** Overrides the file's frameStore.root (the pod passes its volume's mount path). */
+      /** Backend: where s3:// and http(s):// models are fetched to (the pod's cache volume). */
+      'model-cache': { type: 'string' },
+      /** Overrides a dir frame store's root (the pod passes its volume's mount path). */
       'frame-store': { type: 'string' },
       /** Backend: pad each batch to the planned device's profiled latency (tests, benchmarks). */
       'emulate-device-latency': { type: 'boolean', default: false },
@@ -93,7 +96,11 @@ export async function runtimeCommand(
   try {
     args = parse(argv);
     file = readRuntimeFile(args.config);
-    if (args['frame-store']) file = { ...file, frameStore: { root: args['frame-store'] } };
+    if (args['frame-store']) {
+      if (file.frameStore.kind === 's3')
+        throw new Error(`--frame-store is for a dir frame store; ${args.config} names an s3 one`);
+      file = { ...file, frameStore: { root: args['frame-store'] } };
+    }
   } catch (error) {
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
     return 1;
@@ -108,6 +115,9 @@ export async function runtimeCommand(
       return value ? [[k, value]] : [];
     }),
   );
+  const s3Env = file.objectStore?.credentialsEnv;
+  const s3AccessKeyId = s3Env ? process.env[s3Env.accessKeyId] : undefined;
+  const s3SecretAccessKey = s3Env ? process.env[s3Env.secretAccessKey] : undefined;
   const deps = {
     clock: systemClock,
     logger,
@@ -117,6 +127,9 @@ export async function runtimeCommand(
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
+    ...(s3AccessKeyId && s3SecretAccessKey
+      ? { s3Credentials: { accessKeyId: s3AccessKeyId, secretAccessKey: s3SecretAccessKey } }
+      : {}),
   };
   const listen = { host: args.host, port: args.port };
   let role: RunningRole;
@@ -134,6 +147,7 @@ export async function runtimeCommand(
             {
               ...deps,
               ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}),
+              ...(args['model-cache'] ? { modelCacheDir: args['model-cache'] } : {}),
               ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
             },
           );

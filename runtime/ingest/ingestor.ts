@@ -1,4 +1,4 @@
-// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, read its
+// Ingest: fetch a video (file://, http(s):// or s3://) under size, time and address limits, read its
 // duration and streams from the container header (ffprobe only when that cannot), decode it
 // once with ffmpeg into `sampling.frames` RGB24 frames, store them and return the frame ref.
 // Downloads and decodes each have their own concurrency limit, so slow servers never hold the
@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import type { ObjectStore } from '../../objectstore/s3-client.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { createAddressPolicy } from './address.ts';
@@ -17,11 +18,12 @@ import { decodeFrames } from './decode.ts';
 import { IngestError } from './errors.ts';
 import { openFileVideo } from './fetch-file.ts';
 import { fetchHttpToFile } from './fetch-http.ts';
+import { fetchS3ToFile } from './fetch-s3.ts';
 import { createLimiter } from './limiter.ts';
 
 export interface IngestOptions {
   sampling: { frames: number; width: number; height: number };
-  /** Lower-case schemes without the colon; `file`, `http` and `https` are supported. */
+  /** Lower-case schemes without the colon; `file`, `http`, `https` and `s3` are supported. */
   allowedUriSchemes: string[];
   maxVideoBytes: number;
   allowPrivateNetworks?: boolean;
@@ -54,6 +56,8 @@ export interface IngestDeps {
   clock?: () => number;
   /** DNS lookup, for tests that resolve names to chosen addresses. */
   lookup?: typeof import('node:dns').lookup;
+  /** The pipeline's object store, for s3:// URIs (absent: s3:// is refused). */
+  objectStore?: ObjectStore;
 }
 
 export interface IngestRequest {
@@ -116,7 +120,9 @@ const defaults = {
   ffprobePath: 'ffprobe',
 };
 
-function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
+const SUPPORTED_SCHEMES = ['file', 'http', 'https', 's3'];
+
+function parseUri(uri: string, allowed: ReadonlySet<string>, objectStore: boolean): URL {
   let url: URL;
   try {
     url = new URL(uri);
@@ -128,9 +134,11 @@ function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
   const scheme = url.protocol.replace(/:$/, '');
   if (!allowed.has(scheme))
     throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not in allowedUriSchemes`);
-  if (!['file', 'http', 'https'].includes(scheme)) {
+  if (!SUPPORTED_SCHEMES.includes(scheme)) {
     throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not supported by this ingestor`);
   }
+  if (scheme === 's3' && !objectStore)
+    throw new IngestError('SchemeNotAllowed', 's3:// needs an object store, and this pipeline has none');
   return url;
 }
 
@@ -152,6 +160,13 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
+      if (url.protocol === 's3:' && deps.objectStore)
+        return fetchS3ToFile(url.href, dest, {
+          store: deps.objectStore,
+          maxVideoBytes: o.maxVideoBytes,
+          readTimeoutMs: o.readTimeoutMs,
+          totalTimeoutMs: o.totalFetchTimeoutMs,
+        });
       return fetchHttpToFile(url, dest, {
         maxVideoBytes: o.maxVideoBytes,
         connectTimeoutMs: o.connectTimeoutMs,
@@ -219,7 +234,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       const consumers = request.consumers ?? 1;
       if (!Number.isInteger(consumers) || consumers < 1)
         throw new RangeError(`consumers must be >= 1, got ${consumers}`);
-      const url = parseUri(request.uri, allowed);
+      const url = parseUri(request.uri, allowed, deps.objectStore !== undefined);
       const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
       try {
         const local = await fetchToLocal(url, workDir);

@@ -2,15 +2,18 @@
 // planned backend group `--backend`, or every stage), consumes their topics through Kafka, runs
 // batched inference, and publishes onward, to the output topic for a sink (DESIGN.md "Parts").
 import os from 'node:os';
+import path from 'node:path';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { startExecutor } from '../executor/executor.ts';
+import { createModelSource } from '../inference/model-source.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import type { Transport } from '../transport/transport.ts';
 import {
   connectTransport,
   openFrameStore,
+  openObjectStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
@@ -57,7 +60,13 @@ function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
   };
 }
 
-type BackendDeps = RoleDeps & { modelRoot?: string; joinSweepMs?: number; emulateDeviceLatency?: boolean };
+type BackendDeps = RoleDeps & {
+  modelRoot?: string;
+  /** Where s3:// and http(s):// models are fetched to (once per pod); default a temp folder. */
+  modelCacheDir?: string;
+  joinSweepMs?: number;
+  emulateDeviceLatency?: boolean;
+};
 
 export async function startBackendRole(
   file: RuntimeFile,
@@ -90,9 +99,15 @@ async function startServing(
   state: { modelsLoaded: boolean; transport?: Transport },
   http: { app: { close(): Promise<void> }; url: string },
 ): Promise<RunningRole> {
-  const frameStore = await openFrameStore(file, deps);
+  const objectStore = openObjectStore(file, deps);
+  const frameStore = await openFrameStore(file, deps, objectStore);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
+  const resolveModel = createModelSource({
+    ...(modelRoot ? { modelRoot } : {}),
+    cacheDir: deps.modelCacheDir ?? path.join(os.tmpdir(), 'vpo-models'),
+    ...(objectStore ? { objectStore } : {}),
+  });
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
     config: hostedConfig(config, stages),
@@ -101,10 +116,12 @@ async function startServing(
     clock: deps.clock,
     metrics: deps.metrics,
     ...(modelRoot ? { modelRoot } : {}),
+    resolveModel,
     maxBackends: 1,
     ...(deps.emulateDeviceLatency ? { emulateDeviceLatency: true } : {}),
   }).catch(async (error: unknown) => {
     await preprocess.close();
+    objectStore?.close();
     throw error;
   });
   state.modelsLoaded = true;
@@ -139,6 +156,7 @@ async function startServing(
       await transport.close();
       await stageWorkers.close();
       await preprocess.close();
+      objectStore?.close();
     },
   };
 }

@@ -14,6 +14,7 @@ import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 import {
   connectTransport,
   openFrameStore,
+  openObjectStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
@@ -26,7 +27,8 @@ export async function startIngestRole(
   deps: RoleDeps,
 ): Promise<RunningRole> {
   const config = file.runtime;
-  const frameStore = await openFrameStore(file, deps);
+  const objectStore = openObjectStore(file, deps);
+  const frameStore = await openFrameStore(file, deps, objectStore);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-ingest-'));
   const decodeConcurrency = Math.max(
     1,
@@ -36,6 +38,7 @@ export async function startIngestRole(
     frameStore,
     metrics: deps.metrics,
     clock: () => deps.clock.nowMs(),
+    ...(objectStore ? { objectStore } : {}),
   });
   const videoIngestor: VideoIngestor = {
     ingest: async (request) => {
@@ -77,6 +80,7 @@ export async function startIngestRole(
       await http.app.close();
       await executor.stop();
       await transport.close();
+      objectStore?.close();
       await rm(tempDir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,7 @@ import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import type { KafkaConnection } from '../../kafka/connection.ts';
+import { createS3ObjectStore, type ObjectStore } from '../../objectstore/s3-client.ts';
 import type { Clock } from '../clock.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { openFrameStore as openStore } from '../framestore/open.ts';
@@ -24,6 +25,8 @@ export interface RoleDeps {
   saslPassword?: string;
   /** PEM material named by kafka.sslEnv (read once from the environment by the CLI). */
   tls?: { ca?: string; cert?: string; key?: string };
+  /** Object-store credentials named by objectStore.credentialsEnv (read once by the CLI). */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   clientId: string;
 }
 
@@ -91,10 +94,31 @@ export async function connectTransport(
   });
 }
 
-export function openFrameStore(file: RuntimeFile, deps: RoleDeps): Promise<FrameStore> {
+/** The runtime file's object store, or undefined when it names none. */
+export function openObjectStore(file: RuntimeFile, deps: RoleDeps): ObjectStore | undefined {
+  const spec = file.objectStore;
+  if (!spec) return undefined;
+  if (spec.credentialsEnv && !deps.s3Credentials)
+    throw new Error(
+      `objectStore.credentialsEnv: the environment variables ${spec.credentialsEnv.accessKeyId} and ${spec.credentialsEnv.secretAccessKey} are not both set`,
+    );
+  return createS3ObjectStore({
+    region: spec.region,
+    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(spec.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(deps.s3Credentials ? { credentials: deps.s3Credentials } : {}),
+  });
+}
+
+export function openFrameStore(
+  file: RuntimeFile,
+  deps: RoleDeps,
+  objectStore: ObjectStore | undefined,
+): Promise<FrameStore> {
   return openStore(file.frameStore, file.runtime.frameStore.ttlSeconds, {
     metrics: deps.metrics,
     clock: () => deps.clock.nowMs(),
+    ...(objectStore ? { objectStore } : {}),
   });
 }
 
