@@ -3,6 +3,12 @@
 // Secrets: kafka-config.ts) and passed in. Nothing else reads the environment.
 import { hostname } from 'node:os';
 import { KAFKA_SECRET_FLAGS, type OperatorKafkaAuth, parseKafkaAuth } from './kafka-config.ts';
+import {
+  OBJECT_STORE_FLAGS,
+  OBJECT_STORE_SWITCHES,
+  type OperatorObjectStore,
+  parseObjectStore,
+} from './object-store-config.ts';
 import type { Toleration } from './render/options.ts';
 import { parseToleration } from './tolerations.ts';
 
@@ -25,6 +31,8 @@ export interface OperatorConfig {
   port: number;
   image: string;
   frameStoreClaim: string | undefined;
+  /** The S3-compatible object store: runtime pods' default, frame-store bucket, model checks. */
+  objectStore: OperatorObjectStore;
   modelClaim: string | undefined;
   workers: number;
   resyncMs: number;
@@ -40,14 +48,19 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
-                    [--frame-store-claim PVC] [--model-claim PVC]
+                    [--frame-store-claim PVC | --frame-store-bucket BUCKET] [--model-claim PVC]
+                    [--s3-endpoint URL] [--s3-region REGION] [--s3-force-path-style]
+                    [--s3-credentials-secret SECRET] [--model-check-max-bytes N]
+                    [--model-check-timeout-ms N]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
   Kafka TLS/SASL of the operator: VPO_KAFKA_TLS=true, VPO_KAFKA_TLS_CA/_CERT/_KEY (PEM),
-  VPO_KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD; runtime pods read the Secrets named by the flags.`;
+  VPO_KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD; runtime pods read the Secrets named by the flags.
+  Object store of the operator (model checks): VPO_S3_ACCESS_KEY_ID/_SECRET_ACCESS_KEY; runtime
+  pods read the Secret named by --s3-credentials-secret (keys accessKeyId, secretAccessKey).`;
 
-const flags = new Set(['--leader-elect']);
+const flags = new Set<string>(['--leader-elect', ...OBJECT_STORE_SWITCHES]);
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
   const values = new Map<string, string>();
@@ -83,6 +96,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--frame-store-claim',
     '--model-claim',
     ...KAFKA_SECRET_FLAGS,
+    ...OBJECT_STORE_FLAGS,
+    ...OBJECT_STORE_SWITCHES,
   ]);
   for (const k of values.keys()) if (!known.has(k)) throw new ConfigError(`unknown option ${k}`);
   const int = (name: string, fallback: number, min: number) => {
@@ -97,12 +112,16 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   if (!kafkaBootstrap) throw new ConfigError('--kafka-bootstrap (or KAFKA_BOOTSTRAP) is required');
   let kafkaAuth: OperatorKafkaAuth;
   let tolerations: Toleration[];
+  let objectStore: OperatorObjectStore;
   try {
     kafkaAuth = parseKafkaAuth(values, env);
+    objectStore = parseObjectStore(values, env);
     tolerations = tolerationArgs.map(parseToleration);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  if (values.has('--frame-store-claim') && objectStore.frameStoreBucket !== undefined)
+    throw new ConfigError('--frame-store-claim and --frame-store-bucket: choose one default frame store');
   const namespace = values.get('--namespace');
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
@@ -125,6 +144,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     port: int('--port', 8081, 0),
     image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
     frameStoreClaim: values.get('--frame-store-claim'),
+    objectStore,
     modelClaim: values.get('--model-claim'),
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),

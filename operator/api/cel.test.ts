@@ -84,9 +84,14 @@ const variants: Variant[] = [
   vp('zero fanOut', 'spec.stages[0].fanOut', /positive quantity/, (o) => {
     o.spec.stages[0].fanOut = '0';
   }),
-  vp('s3 frame store without a bucket', 'spec.frameStore', /frameStore.s3 \(the bucket\) is required/, (o) => {
-    o.spec.frameStore = { kind: 's3' };
-  }),
+  vp(
+    's3 frame store without a bucket',
+    'spec.frameStore',
+    /frameStore.s3 \(the bucket\) is required/,
+    (o) => {
+      o.spec.frameStore = { kind: 's3' };
+    },
+  ),
   vp('claim frame store without a claim', 'spec.frameStore', /persistentVolumeClaim is required/, (o) => {
     o.spec.frameStore = { kind: 'persistentVolumeClaim' };
   }),

@@ -10,6 +10,8 @@ import type { BackendAvailability } from './pipeline-status.ts';
 
 export interface AppliedChildren {
   backends: BackendAvailability[];
+  /** The ingest Deployment's availability (undefined when none was applied). */
+  ingest?: BackendAvailability;
   deleted: string[];
 }
 
@@ -32,6 +34,7 @@ export async function applyChildren(
   backendNames: string[],
 ): Promise<AppliedChildren> {
   const backends: BackendAvailability[] = [];
+  let ingest: BackendAvailability | undefined;
   for (const obj of objects) {
     const where = `${obj.kind} ${namespace}/${obj.metadata.name}`;
     const applied = await api.apply(pathOfObject(obj), obj, FIELD_MANAGER).catch((err: Error) => {
@@ -39,6 +42,8 @@ export async function applyChildren(
     });
     if (obj.kind === 'Deployment' && backendNames.includes(obj.metadata.name))
       backends.push(availability(applied));
+    else if (obj.kind === 'Deployment' && obj.metadata.labels?.[LABELS.role] === 'ingest')
+      ingest = availability(applied);
   }
   const selector = encodeURIComponent(`${LABELS.role}=backend`);
   const existing = await api.list(`${collectionPath(DEPLOYMENTS, namespace)}?labelSelector=${selector}`);
@@ -51,5 +56,5 @@ export async function applyChildren(
     await api.delete(objectPath(DEPLOYMENTS, namespace, d.metadata.name));
     deleted.push(d.metadata.name);
   }
-  return { backends, deleted };
+  return { backends, ...(ingest ? { ingest } : {}), deleted };
 }

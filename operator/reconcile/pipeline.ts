@@ -9,7 +9,7 @@ import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
-import { desiredChildren } from '../render/desired.ts';
+import { desiredChildren, FrameStoreNotSharedError } from '../render/desired.ts';
 import { applyChildren } from './children.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
@@ -108,13 +108,14 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     try {
       desired = desiredChildren(pipeline, sessionsOf(ctx.caches, namespace), planned.plan, ctx.render);
     } catch (err) {
-      planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
+      const reason = err instanceof FrameStoreNotSharedError ? 'FrameStoreNotShared' : 'InvalidConfig';
+      planned = { ok: false, reason, message: (err as Error).message };
     }
   }
   const topics = await ensureTopics(ctx, obj, pipeline, planned);
   const applied = desired
     ? await applyChildren(ctx.api, namespace, obj.metadata.uid ?? '', desired.objects, desired.backendNames)
-    : { backends: [], deleted: [] };
+    : { backends: [], ingest: undefined, deleted: [] };
   for (const d of applied.deleted)
     await ctx.events.record(obj, 'Normal', 'BackendRemoved', `deleted Deployment ${d}`);
   // Whether the plan's backends all run: the load policy holds further re-plans until they do.
@@ -127,6 +128,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       planned,
       topics,
       backends: applied.backends,
+      ...(applied.ingest ? { ingest: applied.ingest } : {}),
       load: sample,
       targetVps,
       expectedVps: rateVps,

@@ -12,13 +12,15 @@ import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
 import { FRAME_DIR } from './pod.ts';
 import { renderRuntimeFile } from './runtime-file.ts';
+import { runtimeFrameStore } from './storage.ts';
 
 export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'storage'>,
 ) {
+  const storage = options.storage;
   return renderRuntimeFile({
     pipeline,
     sessions,
@@ -31,6 +33,8 @@ export function runtimeFileOf(
       ...runtimeFileKafkaAuth(options.kafkaAuth),
     },
     frameStoreRoot: FRAME_DIR,
+    ...(storage ? { frameStore: runtimeFrameStore(storage, FRAME_DIR) } : {}),
+    ...(storage?.objectStore ? { objectStore: storage.objectStore.connection } : {}),
   });
 }
 
@@ -38,7 +42,7 @@ export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'storage'>,
 ) {
   const file = runtimeFileOf(pipeline, sessions, plan, options);
   return {

@@ -5,7 +5,7 @@ import { desiredChildren } from './desired.ts';
 import { samplePipeline } from './fixtures.test-support.ts';
 import { childName } from './names.ts';
 
-const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092' };
+const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092', frameStoreClaim: 'frames' };
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;

@@ -6,6 +6,12 @@ import { configMap } from './config-map.ts';
 import { backendDeployment, ingestDeployment } from './deployments.ts';
 import type { RenderOptions } from './options.ts';
 import { services } from './services.ts';
+import { pipelineStorage } from './storage.ts';
+
+/** The pipeline's pods would not share a frame store (Planned=False, FrameStoreNotShared). */
+export class FrameStoreNotSharedError extends Error {
+  override name = 'FrameStoreNotSharedError';
+}
 
 export interface DesiredChild {
   apiVersion: string;
@@ -24,8 +30,11 @@ export function desiredChildren(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: RenderOptions,
+  renderOptions: RenderOptions,
 ): DesiredChildren {
+  const resolved = pipelineStorage(pipeline, renderOptions);
+  if (!resolved.ok) throw new FrameStoreNotSharedError(resolved.message);
+  const options: RenderOptions = { ...renderOptions, storage: resolved.storage };
   const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
   const objects: DesiredChild[] = [
     configMap(pipeline, sessions, plan, options),

@@ -15,7 +15,12 @@ const kafkaAuth: RuntimeKafkaAuth = {
 
 function render(auth?: RuntimeKafkaAuth) {
   const { pipeline, sessions, plan } = samplePipeline();
-  const options = { image: 'vpo:test', kafkaBootstrap: 'k:9093', ...(auth ? { kafkaAuth: auth } : {}) };
+  const options = {
+    image: 'vpo:test',
+    kafkaBootstrap: 'k:9093',
+    frameStoreClaim: 'frames',
+    ...(auth ? { kafkaAuth: auth } : {}),
+  };
   const { objects } = desiredChildren(pipeline, sessions, plan, options);
   const configMap = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   const file = checkRuntimeFile(JSON.parse(configMap.data['config.json']), 'config.json');

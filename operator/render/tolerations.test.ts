@@ -12,7 +12,12 @@ const gpu = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
 function deployments(tolerations?: Toleration[]) {
   const { pipeline, sessions, plan } = samplePipeline();
-  const options = { image: 'vpo:test', kafkaBootstrap: 'k:9092', ...(tolerations ? { tolerations } : {}) };
+  const options = {
+    image: 'vpo:test',
+    kafkaBootstrap: 'k:9092',
+    frameStoreClaim: 'frames',
+    ...(tolerations ? { tolerations } : {}),
+  };
   const objects = desiredChildren(pipeline, sessions, plan, options).objects as Obj[];
   const of = (role: string) =>
     objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels[LABELS.role] === role);
