@@ -13,6 +13,7 @@ import {
   backendTolerations,
   containerSecurityContext,
   HTTP_PORT,
+  modelClaims,
   podSecurityContext,
   probes,
   runtimeArgs,
@@ -32,6 +33,8 @@ interface PodParts {
   resources: Record<string, unknown>;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** Claims of the hosted sessions' pvc:// models, mounted read-only. */
+  modelClaims?: string[];
 }
 
 function deployment(
@@ -69,10 +72,10 @@ function deployment(
               ...probes(),
               resources: parts.resources,
               securityContext: containerSecurityContext,
-              volumeMounts: volumeMounts(options, parts.role),
+              volumeMounts: volumeMounts(options, parts.role, parts.modelClaims),
             },
           ],
-          volumes: volumes(configMapName(pipeline.metadata.name), options, parts.role),
+          volumes: volumes(configMapName(pipeline.metadata.name), options, parts.role, parts.modelClaims),
         },
       },
     },
@@ -103,6 +106,7 @@ export function backendDeployment(
       resources: backendResources(unique),
       nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
       tolerations: backendTolerations(options),
+      modelClaims: modelClaims(unique.map((m) => m.spec.model.uri)),
     },
     options,
   );

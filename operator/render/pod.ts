@@ -8,6 +8,14 @@ export const CONFIG_PATH = `${CONFIG_DIR}/config.json`;
 export const FRAME_DIR = '/var/lib/vpo/frames';
 /** Backend pods' cache of fetched models (s3://, http(s)://): an emptyDir, so once per pod. */
 export const MODEL_CACHE_DIR = '/var/cache/vpo/models';
+/** Where the claims of pvc://<claim>/<path> models are mounted (read-only), one folder per claim. */
+export const MODEL_CLAIMS_DIR = '/var/lib/vpo/model-claims';
+
+/** The claims named by pvc:// model URIs, sorted and unique (their volumes are model-claim-<i>). */
+export function modelClaims(uris: string[]): string[] {
+  const claims = uris.flatMap((u) => /^pvc:\/\/([^/]+)\//.exec(u)?.[1] ?? []);
+  return [...new Set(claims)].sort();
+}
 export const HTTP_PORT = 8080;
 
 export const podSecurityContext = {
@@ -45,7 +53,7 @@ export function runtimeArgs(
     '--config',
     CONFIG_PATH,
     ...(s3 ? [] : ['--frame-store', FRAME_DIR]),
-    ...(role === 'backend' ? ['--model-cache', MODEL_CACHE_DIR] : []),
+    ...(role === 'backend' ? ['--model-cache', MODEL_CACHE_DIR, '--model-claims', MODEL_CLAIMS_DIR] : []),
     '--host',
     '0.0.0.0',
     '--port',
@@ -76,6 +84,7 @@ export function volumes(
   configMap: string,
   options: RenderOptions,
   role: 'ingest' | 'backend' = 'backend',
+  claims: string[] = [],
 ): Record<string, unknown>[] {
   const frames = framesVolume(options);
   const models = options.modelClaim
@@ -86,6 +95,10 @@ export function volumes(
     ...(frames ? [frames] : []),
     ...models,
     ...(role === 'backend' ? [{ name: 'model-cache', emptyDir: {} }] : []),
+    ...claims.map((claimName, i) => ({
+      name: `model-claim-${i}`,
+      persistentVolumeClaim: { claimName, readOnly: true },
+    })),
     { name: 'tmp', emptyDir: {} },
   ];
 }
@@ -93,12 +106,18 @@ export function volumes(
 export function volumeMounts(
   options: RenderOptions,
   role: 'ingest' | 'backend' = 'backend',
+  claims: string[] = [],
 ): Record<string, unknown>[] {
   return [
     { name: 'config', mountPath: CONFIG_DIR, readOnly: true },
     ...(framesVolume(options) ? [{ name: 'frames', mountPath: FRAME_DIR }] : []),
     ...(options.modelClaim ? [{ name: 'models', mountPath: '/models', readOnly: true }] : []),
     ...(role === 'backend' ? [{ name: 'model-cache', mountPath: MODEL_CACHE_DIR }] : []),
+    ...claims.map((claim, i) => ({
+      name: `model-claim-${i}`,
+      mountPath: `${MODEL_CLAIMS_DIR}/${claim}`,
+      readOnly: true,
+    })),
     { name: 'tmp', mountPath: '/tmp' },
   ];
 }

@@ -127,3 +127,33 @@ test('the operator’s default object store with its per-namespace Secret; a cla
     assert.ok(spec.containers[0].args.includes('--frame-store'));
   }
 });
+
+test('pvc:// models: the backends hosting them mount each claim read-only where the runtime looks', () => {
+  const { pipeline, sessions, plan } = samplePipeline();
+  const withClaims = sessions.map((s) =>
+    s.metadata.name === 'scene-classifier'
+      ? { ...s, spec: { ...s.spec, model: { uri: 'pvc://models-rwx/v1/scene.onnx' } } }
+      : s,
+  );
+  const { objects } = desiredChildren(pipeline, withClaims, plan, { ...base, frameStoreClaim: 'frames' });
+  const hosting = (objects as Obj[]).filter(
+    (o) =>
+      o.kind === 'Deployment' && o.spec.template.spec.volumes.some((v: Obj) => v.name === 'model-claim-0'),
+  );
+  assert.ok(hosting.length >= 1, 'the group hosting scene mounts the claim');
+  for (const d of hosting) {
+    const spec = d.spec.template.spec;
+    assert.deepEqual(spec.volumes.find((v: Obj) => v.name === 'model-claim-0').persistentVolumeClaim, {
+      claimName: 'models-rwx',
+      readOnly: true,
+    });
+    const mount = spec.containers[0].volumeMounts.find((m: Obj) => m.name === 'model-claim-0');
+    assert.deepEqual(mount, {
+      name: 'model-claim-0',
+      mountPath: '/var/lib/vpo/model-claims/models-rwx',
+      readOnly: true,
+    });
+    const args: string[] = spec.containers[0].args;
+    assert.equal(args[args.indexOf('--model-claims') + 1], '/var/lib/vpo/model-claims');
+  }
+});

@@ -1,5 +1,5 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR] [--model-cache DIR] [--frame-store DIR] [--emulate-device-latency]`:
+// [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]`:
 // one runtime role as it runs in a pod, connected to the
 // others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
@@ -35,7 +35,7 @@ interface Io {
 export const STOP_GRACE_MS = 20_000;
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--frame-store DIR] [--emulate-device-latency]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -50,6 +50,8 @@ function parse(argv: string[]) {
       'model-root': { type: 'string' },
       /** Backend: where s3:// and http(s):// models are fetched to (the pod's cache volume). */
       'model-cache': { type: 'string' },
+      /** Backend: where the claims of pvc:// models are mounted (one folder per claim). */
+      'model-claims': { type: 'string' },
       /** Overrides a dir frame store's root (the pod passes its volume's mount path). */
       'frame-store': { type: 'string' },
       /** Backend: pad each batch to the planned device's profiled latency (tests, benchmarks). */
@@ -148,6 +150,7 @@ export async function runtimeCommand(
               ...deps,
               ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}),
               ...(args['model-cache'] ? { modelCacheDir: args['model-cache'] } : {}),
+              ...(args['model-claims'] ? { modelClaimsDir: args['model-claims'] } : {}),
               ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
             },
           );

@@ -88,7 +88,7 @@ test('a wrong sha256, a missing object, a 404 and s3:// without a store are clea
     [
       'scheme',
       resolve({ uri: 'ftp://example.com/m.onnx' }),
-      /only file:\/\/, s3:\/\/ and http\(s\):\/\/ open here/,
+      /only file:\/\/, pvc:\/\/, s3:\/\/ and http\(s\):\/\/ open here/,
     ],
   ];
   for (const [name, run, why] of cases) {

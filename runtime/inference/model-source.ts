@@ -1,6 +1,7 @@
 // Where a session's model is on this machine, fetching it first when it is remote (the KServe
 // storage-initializer pattern, done by the backend before it loads its models): `file://` opens
-// in place (model-path.ts); `s3://` (through the pipeline's object store) and `http(s)://` are
+// in place (model-path.ts); `pvc://<claim>/<path>` opens in place from the claim's mount (the
+// operator mounts each claim read-only at `<claimsDir>/<claim>`); `s3://` (through the pipeline's object store) and `http(s)://` are
 // downloaded once per pod into the model cache (an emptyDir in a cluster), size-limited while the
 // bytes arrive, and renamed into place only when complete and its sha256 matches, so a cached
 // file is always a whole, verified model. A later start of the container in the same pod (or a
@@ -27,6 +28,8 @@ export interface ModelSourceOptions {
   modelRoot?: string;
   /** Where remote models are kept for the life of the pod. */
   cacheDir: string;
+  /** Where the claims of pvc:// models are mounted, one folder per claim. */
+  claimsDir?: string;
   /** For s3:// models. */
   objectStore?: ObjectStore;
   /** Largest model accepted, bytes (default 2 GiB, the protobuf limit of one ONNX file). */
@@ -97,15 +100,29 @@ async function downloadHttp(uri: string, dest: string, maxBytes: number, timeout
   });
 }
 
+/** `pvc://<claim>/<path>` → the file under the claim's mount; never outside it. */
+export function claimPath(uri: string, claimsDir: string | undefined): string {
+  const match = /^pvc:\/\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)\/(.+)$/.exec(uri);
+  if (!match) throw new ModelLoadError(`model uri ${JSON.stringify(uri)} is not pvc://<claim>/<path>`);
+  if (!claimsDir)
+    throw new ModelLoadError(`model ${uri}: no claims folder (--model-claims) to find the claim in`);
+  const root = path.resolve(claimsDir, match[1]!);
+  const file = path.resolve(root, match[3]!);
+  if (!file.startsWith(`${root}${path.sep}`))
+    throw new ModelLoadError(`model ${uri}: the path leaves the claim`);
+  return file;
+}
+
 export function createModelSource(options: ModelSourceOptions): ModelSource {
   const maxBytes = options.maxModelBytes ?? DEFAULT_MAX_MODEL_BYTES;
   const timeoutMs = options.fetchTimeoutMs ?? 30 * 60_000;
   return async (model) => {
     const scheme = /^([a-z0-9+.-]+):/i.exec(model.uri)?.[1]?.toLowerCase();
     if (scheme === 'file') return modelPath(model.uri, options.modelRoot);
+    if (scheme === 'pvc') return claimPath(model.uri, options.claimsDir);
     if (scheme !== 's3' && scheme !== 'http' && scheme !== 'https')
       throw new ModelLoadError(
-        `model uri ${JSON.stringify(model.uri)}: only file://, s3:// and http(s):// open here`,
+        `model uri ${JSON.stringify(model.uri)}: only file://, pvc://, s3:// and http(s):// open here`,
       );
     if (scheme === 's3' && !options.objectStore)
       throw new ModelLoadError(

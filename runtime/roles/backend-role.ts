@@ -64,6 +64,8 @@ type BackendDeps = RoleDeps & {
   modelRoot?: string;
   /** Where s3:// and http(s):// models are fetched to (once per pod); default a temp folder. */
   modelCacheDir?: string;
+  /** Where the claims of pvc:// models are mounted, one folder per claim. */
+  modelClaimsDir?: string;
   joinSweepMs?: number;
   emulateDeviceLatency?: boolean;
 };
@@ -106,6 +108,7 @@ async function startServing(
   const resolveModel = createModelSource({
     ...(modelRoot ? { modelRoot } : {}),
     cacheDir: deps.modelCacheDir ?? path.join(os.tmpdir(), 'vpo-models'),
+    ...(deps.modelClaimsDir ? { claimsDir: deps.modelClaimsDir } : {}),
     ...(objectStore ? { objectStore } : {}),
   });
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
