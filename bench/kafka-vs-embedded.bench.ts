@@ -74,8 +74,9 @@ async function runEmbedded(repeat: number): Promise<Measured> {
   const mark = (ids: string[]) => {
     for (const id of ids) if (!finished.has(id)) finished.set(id, performance.now());
   };
+  const source = { ...local.config.source, fileRoots: [path.join(repoRoot, 'samples/videos')] };
   const embedded = await startEmbeddedPipeline({
-    config: local.config,
+    config: { ...local.config, source },
     modelRoot: sampleDir,
     devices: Math.max(1, os.availableParallelism()),
     clock: systemClock,
@@ -111,7 +112,7 @@ async function runKafka(bootstrap: string, repeat: number): Promise<Measured> {
     // Let the consumer groups settle before timing (the embedded mode has no such start-up).
     await new Promise((r) => setTimeout(r, 3000));
     const videos = await sampleVideos(repeat, 'kafka');
-    return await measure(videos, (v) => submitVideo(roles.ingest.url, v.id, v.uri), finished, 600_000);
+    return await measure(videos, (v) => submitVideo(roles.ingest.apiUrl!, v.id, v.uri), finished, 600_000);
   } finally {
     for (const r of readers) await r.close();
     await roles.stop();

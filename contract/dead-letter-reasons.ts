@@ -28,8 +28,8 @@ export const FRAME_STORE_REASONS = [
   'FrameStoreUnavailable',
 ] as const;
 
-/** The pipeline around the stages: joins that never completed. */
-export const FLOW_REASONS = ['JoinTimeout'] as const;
+/** The pipeline around the stages: joins that never completed; a result for an id another video holds. */
+export const FLOW_REASONS = ['JoinTimeout', 'DuplicateVideoId'] as const;
 
 export const DEAD_LETTER_REASONS = [
   ...INGEST_REASONS,

@@ -21,7 +21,17 @@ export interface RuntimeSourceConfig {
   maxDurationSeconds: number;
   /** Downloads in flight at once per ingest worker. */
   downloadConcurrency: number;
+  /** Serve POST /v1/videos. */
   httpEnabled: boolean;
+  /**
+   * Directories file:// sources may be read from (local runs: `vpo run --videos`); absent or
+   * empty = file:// is refused, whatever allowedUriSchemes says.
+   */
+  fileRoots?: string[];
+  /** POST /v1/videos needs `Authorization: Bearer <token>`; the process reads it from this variable. */
+  httpTokenEnv?: string;
+  /** Callers may choose videoIds on POST /v1/videos (default: the server assigns them). */
+  clientVideoIds?: boolean;
 }
 
 export interface RuntimeStageInput {

@@ -43,7 +43,7 @@ before(async () => {
     kubeconfig: env.kubeconfig,
     kafkaBootstrap: env.kafkaBootstrap,
     name: 'closedloop',
-    operatorArgs: ['--load-epoch-ms=10000'],
+    operatorArgs: ['--load-epoch-ms=10000', `--ingest-file-root=${join(ROOT, 'samples', 'videos')}`],
     emulateDevice: true,
   });
 });

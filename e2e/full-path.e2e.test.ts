@@ -38,6 +38,8 @@ before(async () => {
     kubeconfig: env.kubeconfig,
     kafkaBootstrap: env.kafkaBootstrap,
     name: 'fullpath',
+    // A development cluster's nodes see the sample videos on a host path.
+    operatorArgs: [`--ingest-file-root=${VIDEOS}`],
   });
 });
 
@@ -127,12 +129,14 @@ test('helm install → kubectl apply → scheduled pods run → labels on the ou
     produced.map((v) => sourceMessage(v.videoId, v.file)),
   );
   const ingest = running.find((r) => r.labels['serving.vpo.dev/role'] === 'ingest');
-  const response = await fetch(`${ingest?.url}/v1/videos`, {
+  // The ingest API on its own port; the server assigns the video's id.
+  const response = await fetch(`${ingest?.apiUrl}/v1/videos`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ videoId: posted!.videoId, uri: pathToFileURL(join(VIDEOS, posted!.file)).href }),
+    body: JSON.stringify({ uri: pathToFileURL(join(VIDEOS, posted!.file)).href }),
   });
-  assert.equal(response.status, 202, await response.text());
+  assert.equal(response.status, 202);
+  posted!.videoId = ((await response.json()) as { videoId: string }).videoId;
 
   const all = [posted!, ...produced];
   const done = () => all.every((v) => results!.items.some((r) => r.videoId === v.videoId));

@@ -143,8 +143,14 @@ test('redelivered and duplicated inputs give exactly one result per video', { ti
   const results = await collect<StageMessage>(kafkaBootstrap, config.topics.output);
   const ids = Array.from({ length: 20 }, (_, i) => `dup-${i}`);
   const fusion = config.stages[2]!;
-  const complete = (id: string) =>
-    encodeMessage(ingested(id, { scene: { scores: [1] }, motion: { scores: [0] } }));
+  // A redelivery carries the same video: the same source and ingest time.
+  const videos = new Map(
+    [...ids, 'last'].map((id) => [
+      id,
+      encodeMessage(ingested(id, { scene: { scores: [1] }, motion: { scores: [0] } })),
+    ]),
+  );
+  const complete = (id: string) => videos.get(id)!;
   let backend = await startTestBackend(kafkaBootstrap, config, { fusion: labelWorker() });
   try {
     // Every video three times over: twice in a row, then again after a restart (a new process
@@ -196,6 +202,44 @@ test('join state is rebuilt after a restart; a join that waits too long is JoinT
     assert.equal(timeout?.reason, 'JoinTimeout');
     assert.equal(timeout?.stage, 'fusion');
     assert.match(timeout?.error ?? '', /motion/);
+  } finally {
+    await results.stop();
+    await letters.stop();
+    await backend.stop();
+  }
+});
+
+test('a result for an id another video already holds is a DuplicateVideoId dead letter, not lost', {
+  timeout: 90_000,
+}, async () => {
+  const config = testConfig();
+  await createTopics(kafkaBootstrap, config, 2);
+  const results = await collect<StageMessage>(kafkaBootstrap, config.topics.output);
+  const letters = await collect<DeadLetter>(kafkaBootstrap, config.topics.deadLetter);
+  const fusion = config.stages[2]!;
+  const outputs = { scene: { scores: [1] }, motion: { scores: [0] } };
+  const first = { ...ingested('claimed', outputs), source: 'https://videos.example/first.mp4' };
+  // Another video under the same id (a caller chose it), and a redelivery of the first.
+  const second = {
+    ...first,
+    source: 'https://videos.example/second.mp4',
+    ingestedAtMs: first.ingestedAtMs + 1,
+  };
+  const backend = await startTestBackend(kafkaBootstrap, config, { fusion: labelWorker() });
+  try {
+    await produceRaw(kafkaBootstrap, fusion.topic, [encodeMessage(first)]);
+    await results.until((r) => r.length >= 1, 30_000, 'the first result');
+    await produceRaw(kafkaBootstrap, fusion.topic, [encodeMessage(second), encodeMessage(first)]);
+    await letters.until((l) => l.some((d) => d.reason === 'DuplicateVideoId'), 30_000, 'the conflict');
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.deepEqual(
+      results.items.map((r) => r.source),
+      ['https://videos.example/first.mp4'],
+    );
+    const conflict = letters.items.filter((l) => l.reason === 'DuplicateVideoId');
+    assert.equal(conflict.length, 1);
+    assert.equal(conflict[0]?.source, 'https://videos.example/second.mp4');
+    assert.equal(backend.transport.duplicatesDropped, 1);
   } finally {
     await results.stop();
     await letters.stop();

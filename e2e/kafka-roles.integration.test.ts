@@ -45,9 +45,9 @@ test('ingest and backend processes run the sample pipeline through Kafka', { tim
       assert.match(await (await fetch(`${role.url}/metrics`)).text(), /vpo_dead_letters_total/);
     }
     for (const e of chosen)
-      await submitVideo(roles.ingest.url, e.file, pathToFileURL(path.join(videos, e.file)).href);
-    await submitVideo(roles.ingest.url, 'junk', pathToFileURL(junk).href);
-    const bad = await fetch(`${roles.ingest.url}/v1/videos`, {
+      await submitVideo(roles.ingest.apiUrl!, e.file, pathToFileURL(path.join(videos, e.file)).href);
+    await submitVideo(roles.ingest.apiUrl!, 'junk', pathToFileURL(junk).href);
+    const bad = await fetch(`${roles.ingest.apiUrl}/v1/videos`, {
       method: 'POST',
       body: '{"uri": 5}',
       headers: { 'content-type': 'application/json' },

@@ -79,6 +79,22 @@ function probeCandidates(files: string[]): string[] {
     .map((x) => x.f);
 }
 
+/**
+ * `vpo run` reads exactly the video files it was given: file:// for those and nothing else,
+ * whatever the pipeline's allowedUriSchemes say for a cluster.
+ */
+function readingLocalFiles(config: RuntimeConfig, files: string[]): RuntimeConfig {
+  const schemes = config.source.allowedUriSchemes;
+  return {
+    ...config,
+    source: {
+      ...config.source,
+      allowedUriSchemes: schemes.includes('file') ? schemes : [...schemes, 'file'],
+      fileRoots: files.map((f) => path.resolve(f)),
+    },
+  };
+}
+
 async function probeIngest(config: RuntimeConfig, files: string[], concurrency: number, notes: string[]) {
   for (const file of probeCandidates(files)) {
     try {
@@ -211,7 +227,7 @@ export async function runCommand(
       remeasure: args.profile,
       measure: (s) => measureSession(s, args.modelRoot, args.provider),
       // Decode concurrency is sized to the local cores (embedded/pipeline.ts).
-      probeIngest: (config) => probeIngest(config, files, devices, probeNotes),
+      probeIngest: (config) => probeIngest(readingLocalFiles(config, files), files, devices, probeNotes),
     });
   } catch (error) {
     io.err(`vpo run: ${(error as Error).message}\n`);
@@ -235,7 +251,7 @@ export async function runCommand(
   const startMs = clock.nowMs();
   try {
     const embedded = await startEmbeddedPipeline({
-      config: local.config,
+      config: readingLocalFiles(local.config, files),
       modelRoot: args.modelRoot,
       devices,
       clock,

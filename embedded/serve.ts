@@ -1,7 +1,7 @@
 // The HTTP side of the embedded mode (`vpo run --port N`): the same app every runtime role serves
 // (/healthz, /readyz, /metrics), on loopback only, since `vpo run` is a local tool.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../runtime/http/server.ts';
+import { buildOpsApp } from '../runtime/http/server.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
 
 export interface EmbeddedServer {
@@ -18,7 +18,7 @@ export async function serveEmbedded(
   host = '127.0.0.1',
 ): Promise<EmbeddedServer> {
   let up = false;
-  const app: FastifyInstance = await buildApp({
+  const app: FastifyInstance = await buildOpsApp({
     metrics,
     readiness: () => ({ modelsLoaded: up, transportConnected: up }),
   });

@@ -34,6 +34,12 @@ export interface OperatorConfig {
   /** The S3-compatible object store: runtime pods' default, frame-store bucket, model checks. */
   objectStore: OperatorObjectStore;
   modelClaim: string | undefined;
+  /**
+   * Directories ingest pods may read file:// sources from (`--ingest-file-root`, repeatable): for
+   * development clusters whose nodes see the videos on a host path. Empty (the default) refuses
+   * file:// however a pipeline lists its schemes.
+   */
+  ingestFileRoots: string[];
   workers: number;
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
@@ -49,9 +55,9 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
                     [--frame-store-claim PVC | --frame-store-bucket BUCKET] [--model-claim PVC]
-                    [--s3-endpoint URL] [--s3-region REGION] [--s3-force-path-style]
-                    [--s3-credentials-secret SECRET] [--model-check-max-bytes N]
-                    [--model-check-timeout-ms N]
+                    [--ingest-file-root DIR]... [--s3-endpoint URL] [--s3-region REGION]
+                    [--s3-force-path-style] [--s3-credentials-secret SECRET]
+                    [--model-check-max-bytes N] [--model-check-timeout-ms N]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -65,6 +71,7 @@ const flags = new Set<string>(['--leader-elect', ...OBJECT_STORE_SWITCHES]);
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
   const values = new Map<string, string>();
   const tolerationArgs: string[] = [];
+  const fileRoots: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -77,7 +84,11 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
     if (value === undefined) throw new ConfigError(`${name} needs a value`);
     if (name === '--toleration') tolerationArgs.push(value);
-    else values.set(name, value);
+    else if (name === '--ingest-file-root') {
+      if (!value.startsWith('/'))
+        throw new ConfigError(`--ingest-file-root must be an absolute path, got ${value}`);
+      fileRoots.push(value);
+    } else values.set(name, value);
   }
   const known = new Set([
     '--kubeconfig',
@@ -146,6 +157,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     frameStoreClaim: values.get('--frame-store-claim'),
     objectStore,
     modelClaim: values.get('--model-claim'),
+    ingestFileRoots: fileRoots,
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),
     loadEpochMs,

@@ -49,7 +49,12 @@ export async function sampleLocalPlan(namespace: string) {
   return { pipeline, sessions, local };
 }
 
-export async function writeSampleRuntimeFile(bootstrap: string, workDir: string, namespace: string) {
+export async function writeSampleRuntimeFile(
+  bootstrap: string,
+  workDir: string,
+  namespace: string,
+  fileRoots: string[] = [path.join(repoRoot, 'samples/videos'), workDir],
+) {
   const { pipeline, sessions, local } = await sampleLocalPlan(namespace);
   const file: RuntimeFile = renderRuntimeFile({
     pipeline,
@@ -60,13 +65,22 @@ export async function writeSampleRuntimeFile(bootstrap: string, workDir: string,
     modelRoot: sampleDir,
     runtimeOptions: { executionProvider: 'cpu' },
   });
+  // A local demo: the sample videos and the work directory are readable as file:// sources, and
+  // callers name their videos (clusters refuse both by default).
+  file.runtime.source.fileRoots = fileRoots;
+  if (!file.runtime.source.allowedUriSchemes.includes('file'))
+    file.runtime.source.allowedUriSchemes.push('file');
+  file.runtime.source.clientVideoIds = true;
   const filePath = path.join(workDir, 'runtime.json');
   await writeFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
   return { file, filePath, local };
 }
 
 export interface RoleProcess {
+  /** The ops server: /healthz, /readyz, /metrics. */
   url: string;
+  /** The ingest API (POST /v1/videos), for the ingest role. */
+  apiUrl?: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
@@ -75,7 +89,7 @@ export interface RoleProcess {
 export function startRole(args: string[], log: (line: string) => void): Promise<RoleProcess> {
   const child = spawn(
     process.execPath,
-    [path.join(repoRoot, 'bin/vpo.ts'), 'runtime', ...args, '--port', '0'],
+    [path.join(repoRoot, 'bin/vpo.ts'), 'runtime', ...args, '--port', '0', '--api-port', '0'],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -84,12 +98,17 @@ export function startRole(args: string[], log: (line: string) => void): Promise<
     for (const line of d.toString().split('\n')) if (line) log(line);
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let out = '';
   return new Promise((resolve, reject) => {
     child.stdout?.on('data', (d: Buffer) => {
-      const m = /ready on (\S+)/.exec(d.toString());
-      if (m)
+      out += d.toString();
+      // The ingest prints its API address right after "ready on".
+      const m = /ready on (\S+)\n/.exec(out);
+      const api = /api on (\S+)\n/.exec(out);
+      if (m && (api || !args.includes('ingest')))
         resolve({
           url: m[1]!,
+          ...(api ? { apiUrl: api[1]! } : {}),
           child,
           async stop() {
             if (child.exitCode === null) child.kill('SIGTERM');

@@ -44,7 +44,7 @@ const bootstrap = process.env.KAFKA_BOOTSTRAP ?? broker!.bootstrap;
 log(`kafka: ${bootstrap}${broker ? ' (started for this run)' : ''}`);
 const workDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-kafka-demo-'));
 const namespace = `demo-${path.basename(workDir).slice(-6).toLowerCase()}`;
-const { file, filePath } = await writeSampleRuntimeFile(bootstrap, workDir, namespace);
+const { file, filePath } = await writeSampleRuntimeFile(bootstrap, workDir, namespace, [videoDir, workDir]);
 log(`runtime file: ${filePath}`);
 const roles = await startRoles(file, filePath, log);
 log(`ingest: ${roles.ingest.url}; backends: ${roles.backends.length}`);
@@ -82,7 +82,7 @@ for (let r = 0; r < Number(values.repeat); r++) {
   for (const f of files) {
     const videoId = `${path.basename(f).replace(/[^A-Za-z0-9._-]/g, '_')}${r > 0 ? `-${r}` : ''}`;
     submittedAt.set(videoId, { file: f, atMs: Date.now() });
-    await submitVideo(roles.ingest.url, videoId, pathToFileURL(path.join(videoDir, f)).href);
+    await submitVideo(roles.ingest.apiUrl!, videoId, pathToFileURL(path.join(videoDir, f)).href);
   }
 }
 const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;

@@ -49,6 +49,8 @@ export interface PodRun {
   node: string;
   /** http://127.0.0.1:<port> for the first containerPort. */
   url: string | undefined;
+  /** The same for the containerPort named `http` (the ingest API), when declared. */
+  apiUrl?: string;
   args: string[];
   logFile: string;
   exit?: { code: number | null; signal: string | null; logTail: string };
@@ -296,6 +298,7 @@ export class KubeletStandIn {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     const first = container.ports?.[0]?.containerPort;
+    const api = container.ports?.find((p) => p.name === 'http')?.containerPort;
     const run: Running = {
       namespace: pod.metadata.namespace,
       name: pod.metadata.name,
@@ -303,6 +306,7 @@ export class KubeletStandIn {
       labels: pod.metadata.labels ?? {},
       node: pod.spec.nodeName ?? '',
       url: first !== undefined ? `http://127.0.0.1:${ports[first]}` : undefined,
+      ...(api !== undefined ? { apiUrl: `http://127.0.0.1:${ports[api]}` } : {}),
       args: launch.args,
       logFile,
       child,

@@ -1,7 +1,7 @@
 // How the kubelet stand-in turns a scheduled Pod's container into a local process (pure): the
 // image's entrypoint replaced by a local command, Kubernetes' command/args rules and $(VAR)
 // expansion, the pod's env, and every path under a volumeMount remapped to the host directory
-// that stands in for the volume; a declared containerPort given as `--port N` is remapped to a
+// that stands in for the volume; a declared containerPort given as `--port N` (or `--api-port N`) is remapped to a
 // free host port, and `0.0.0.0` to loopback (the pod's network is this machine's loopback).
 
 export interface PodContainer {
@@ -14,7 +14,7 @@ export interface PodContainer {
     value?: string;
     valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
   }[];
-  ports?: { containerPort: number }[];
+  ports?: { containerPort: number; name?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
 }
 
@@ -70,11 +70,14 @@ function remapToken(token: string, mounts: Record<string, string>): string {
   return remapPath(token, mounts);
 }
 
+const portFlags = ['--port', '--api-port'];
+
 function remapPorts(args: string[], ports: Record<number, number>): string[] {
   const host = (v: string) => (ports[Number(v)] !== undefined ? String(ports[Number(v)]) : v);
   return args.map((arg, i) => {
-    if (arg.startsWith('--port=')) return `--port=${host(arg.slice('--port='.length))}`;
-    return i > 0 && args[i - 1] === '--port' ? host(arg) : arg;
+    const flag = portFlags.find((f) => arg.startsWith(`${f}=`));
+    if (flag) return `${flag}=${host(arg.slice(flag.length + 1))}`;
+    return i > 0 && portFlags.includes(args[i - 1]!) ? host(arg) : arg;
   });
 }
 

@@ -105,6 +105,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
           ...(storeConfig.frameStoreBucket ? { frameStoreBucket: storeConfig.frameStoreBucket } : {}),
           ...(storeConfig.runtime ? { objectStore: storeConfig.runtime } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
+          ...(config.ingestFileRoots.length > 0 ? { ingestFileRoots: config.ingestFileRoots } : {}),
         },
         models,
         events: createEventRecorder(api, clock, logger, config.identity),

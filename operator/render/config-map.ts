@@ -18,10 +18,10 @@ export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'storage'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots' | 'storage'>,
 ) {
   const storage = options.storage;
-  return renderRuntimeFile({
+  const file = renderRuntimeFile({
     pipeline,
     sessions,
     plan,
@@ -36,13 +36,16 @@ export function runtimeFileOf(
     ...(storage ? { frameStore: runtimeFrameStore(storage, FRAME_DIR) } : {}),
     ...(storage?.objectStore ? { objectStore: storage.objectStore.connection } : {}),
   });
+  const fileRoots = options.ingestFileRoots ?? [];
+  if (fileRoots.length > 0) file.runtime.source.fileRoots = [...fileRoots];
+  return file;
 }
 
 export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'storage'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots' | 'storage'>,
 ) {
   const file = runtimeFileOf(pipeline, sessions, plan, options);
   return {

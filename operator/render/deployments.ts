@@ -11,8 +11,8 @@ import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
   backendTolerations,
+  containerPorts,
   containerSecurityContext,
-  HTTP_PORT,
   modelClaims,
   podSecurityContext,
   probes,
@@ -68,7 +68,7 @@ function deployment(
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: runtimeArgs(parts.role, parts.args, options),
               env: runtimeEnv(options, parts.env),
-              ports: [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }],
+              ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
               securityContext: containerSecurityContext,

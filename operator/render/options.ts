@@ -17,6 +17,8 @@ export interface RenderOptions {
   objectStore?: DefaultObjectStore;
   /** PersistentVolumeClaim with the models, mounted at /models; absent = baked into the image. */
   modelClaim?: string;
+  /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
+  ingestFileRoots?: string[];
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
   /** One pipeline's resolved storage (storage.ts): set by desiredChildren for its pods. */
   storage?: PipelineStorage;

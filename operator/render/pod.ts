@@ -16,7 +16,11 @@ export function modelClaims(uris: string[]): string[] {
   const claims = uris.flatMap((u) => /^pvc:\/\/([^/]+)\//.exec(u)?.[1] ?? []);
   return [...new Set(claims)].sort();
 }
+
+/** The ingest API (POST /v1/videos), port name `http`. */
 export const HTTP_PORT = 8080;
+/** /healthz, /readyz, /metrics on every runtime pod, port name `ops`: probes and Prometheus only. */
+export const OPS_PORT = 9090;
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -57,13 +61,22 @@ export function runtimeArgs(
     '--host',
     '0.0.0.0',
     '--port',
-    String(HTTP_PORT),
+    String(OPS_PORT),
+    ...(role === 'ingest' ? ['--api-port', String(HTTP_PORT)] : []),
     ...extra,
   ];
 }
 
+/** Ops first (the port probes and Prometheus use), then the ingest API. */
+export function containerPorts(role: 'ingest' | 'backend') {
+  return [
+    { name: 'ops', containerPort: OPS_PORT, protocol: 'TCP' },
+    ...(role === 'ingest' ? [{ name: 'http', containerPort: HTTP_PORT, protocol: 'TCP' }] : []),
+  ];
+}
+
 export function probes(): Record<string, unknown> {
-  const http = (path: string) => ({ httpGet: { path, port: 'http' } });
+  const http = (path: string) => ({ httpGet: { path, port: 'ops' } });
   return {
     livenessProbe: { ...http('/healthz'), periodSeconds: 10, failureThreshold: 3 },
     readinessProbe: { ...http('/readyz'), periodSeconds: 5, failureThreshold: 2 },

@@ -150,7 +150,7 @@ export function runtimeConfigFromPlan(
       deadLetter: spec.deadLetter?.kafkaTopic ?? `${prefix}.dead`,
     },
     source: {
-      allowedUriSchemes: [...(source.allowedUriSchemes ?? ['https', 'file'])],
+      allowedUriSchemes: [...(source.allowedUriSchemes ?? ['https'])],
       maxVideoBytes: source.maxVideoBytes ?? 512 * 2 ** 20,
       allowPrivateNetworks: source.allowPrivateNetworks ?? false,
       connectTimeoutMs: source.connectTimeoutMs ?? 5000,

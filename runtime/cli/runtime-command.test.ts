@@ -37,7 +37,7 @@ test('an s3 runtime file: --frame-store is refused, and missing credential varia
   const file = path.join(dir, 's3.json');
   const runtime = {
     version: 1,
-    runtime: { stages: [], frameStore: { ttlSeconds: 60 } },
+    runtime: { stages: [], source: {}, frameStore: { ttlSeconds: 60 } },
     kafka: { brokers: ['127.0.0.1:1'], createTopics: false, settings: { partitions: 1 } },
     frameStore: { kind: 's3', bucket: 'frames', prefix: 'p/' },
     objectStore: {

@@ -1,7 +1,9 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]`:
-// one runtime role as it runs in a pod, connected to the
-// others through Kafka, serving /healthz, /readyz, /metrics (and POST /v1/videos for ingest).
+// [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR]
+// [--frame-store DIR] [--emulate-device-latency]`: one runtime role as it runs in a pod, connected
+// to the others through Kafka, serving /healthz, /readyz, /metrics on --port (default 9090) and,
+// for ingest, POST /v1/videos on --api-port (default 8080; with a bearer token when the file names
+// source.httpTokenEnv).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
 // --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
 // so a cluster of fake GPUs behaves like real ones: each batch is padded to the profiled ℓ(b) of
@@ -35,7 +37,7 @@ interface Io {
 export const STOP_GRACE_MS = 20_000;
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -45,7 +47,10 @@ function parse(argv: string[]) {
       config: { type: 'string' },
       stages: { type: 'string' },
       backend: { type: 'string' },
-      port: { type: 'string', default: '8080' },
+      /** Ops: /healthz, /readyz, /metrics. */
+      port: { type: 'string', default: '9090' },
+      /** Ingest: POST /v1/videos, on its own port. */
+      'api-port': { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'model-root': { type: 'string' },
       /** Backend: where s3:// and http(s):// models are fetched to (the pod's cache volume). */
@@ -62,14 +67,19 @@ function parse(argv: string[]) {
   if (values.role !== 'ingest' && values.role !== 'backend')
     throw new Error('--role must be ingest or backend');
   if (!values.config) throw new Error('--config FILE is required');
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be a TCP port, got ${values.port}`);
+  const tcpPort = (flag: string, text: string) => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 0 || n > 65535)
+      throw new Error(`--${flag} must be a TCP port, got ${text}`);
+    return n;
+  };
+  const port = tcpPort('port', values.port);
+  const apiPort = tcpPort('api-port', values['api-port']);
   const stages = values.stages
     ?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  return { ...values, role: values.role, config: values.config, port, stages };
+  return { ...values, role: values.role, config: values.config, port, apiPort, stages };
 }
 
 export function readRuntimeFile(file: string): RuntimeFile {
@@ -108,6 +118,14 @@ export async function runtimeCommand(
     return 1;
   }
   const logger = lineLogger(io.err);
+  const tokenEnv = file.runtime.source.httpTokenEnv;
+  const apiToken = tokenEnv ? process.env[tokenEnv] : undefined;
+  if (args.role === 'ingest' && file.runtime.source.httpEnabled && tokenEnv && !apiToken) {
+    io.err(
+      `vpo runtime: source.httpTokenEnv: the environment variable ${tokenEnv} is not set (the ingest API token)\n`,
+    );
+    return 1;
+  }
   const passwordEnv = file.kafka.sasl?.passwordEnv;
   const sslEnv = file.kafka.sslEnv ?? {};
   const tls = Object.fromEntries(
@@ -132,8 +150,9 @@ export async function runtimeCommand(
     ...(s3AccessKeyId && s3SecretAccessKey
       ? { s3Credentials: { accessKeyId: s3AccessKeyId, secretAccessKey: s3SecretAccessKey } }
       : {}),
+    ...(apiToken !== undefined ? { apiToken } : {}),
   };
-  const listen = { host: args.host, port: args.port };
+  const listen = { host: args.host, port: args.port, apiPort: args.apiPort };
   let role: RunningRole;
   try {
     role =
@@ -159,6 +178,7 @@ export async function runtimeCommand(
     return 1;
   }
   io.out(`vpo runtime: ${args.role} ready on ${role.url}\n`);
+  if (role.apiUrl) io.out(`vpo runtime: ${args.role} api on ${role.apiUrl}\n`);
   await stopSignal;
   let grace: NodeJS.Timeout | undefined;
   const overran = new Promise<true>((resolve) => {

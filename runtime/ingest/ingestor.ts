@@ -45,6 +45,8 @@ export interface IngestOptions {
   resize?: ResizeMode;
   /** Where downloads are kept while decoding (deleted afterwards). */
   tempDir?: string;
+  /** Where file:// sources may be read; undefined = anywhere, [] = nowhere (fetch-file.ts). */
+  fileRoots?: string[];
   ffmpegPath?: string;
   ffprobePath?: string;
 }
@@ -156,7 +158,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const clock = deps.clock ?? Date.now;
 
   const fetchToLocal = async (url: URL, workDir: string) => {
-    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes);
+    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });

@@ -20,5 +20,6 @@ export function ingestOptionsFromConfig(
     downloadConcurrency: source.downloadConcurrency,
     decodeConcurrency,
     tempDir,
+    fileRoots: source.fileRoots ?? [],
   };
 }

@@ -17,7 +17,7 @@ import {
   type RoleDeps,
   type RoleListen,
   type RunningRole,
-  serveHttp,
+  serveOps,
 } from './role-parts.ts';
 
 export interface BackendSelection {
@@ -81,7 +81,7 @@ export async function startBackendRole(
   // Served from the start, so liveness holds while models load; ready once they have loaded and
   // while the transport can deliver.
   const state: { modelsLoaded: boolean; transport?: Transport } = { modelsLoaded: false };
-  const http = await serveHttp(listen, deps, () => ({
+  const http = await serveOps(listen, deps, () => ({
     modelsLoaded: state.modelsLoaded,
     transportConnected: state.transport?.connected() ?? false,
   }));

@@ -18,7 +18,8 @@ import {
   type RoleDeps,
   type RoleListen,
   type RunningRole,
-  serveHttp,
+  serveApi,
+  serveOps,
 } from './role-parts.ts';
 
 export async function startIngestRole(
@@ -58,25 +59,30 @@ export async function startIngestRole(
       frameStore.sweep(deps.clock.nowMs()).catch((e: Error) => deps.logger.warn(`frame sweep: ${e.message}`)),
     60_000,
   );
+  const fileRoots = config.source.fileRoots ?? [];
   const videos = {
-    allowedUriSchemes: config.source.allowedUriSchemes,
+    // file:// only where a root is configured (local runs); never for a cluster's callers.
+    allowedUriSchemes: config.source.allowedUriSchemes.filter((s) => s !== 'file' || fileRoots.length > 0),
+    clientVideoIds: config.source.clientVideoIds ?? false,
     newVideoId: () => randomUUID(),
     // The same form users produce to the source topic (docs/API.md): one format there.
     submit: (video: { videoId: string; uri: string }) =>
       transport.publishVideos(config.topics.source, [{ videoId: video.videoId, uri: video.uri }]),
   };
-  const http = await serveHttp(
+  const http = await serveOps(
     listen,
     deps,
     // The ingest loads no model; it is ready while the transport can deliver.
     () => ({ modelsLoaded: true, transportConnected: transport.connected() }),
-    config.source.httpEnabled ? videos : undefined,
   );
+  const api = config.source.httpEnabled ? await serveApi(listen, deps, videos) : undefined;
   return {
     url: http.url,
+    ...(api ? { apiUrl: api.url } : {}),
     transport,
     async close() {
       clearInterval(sweep);
+      await api?.app.close();
       await http.app.close();
       await executor.stop();
       await transport.close();

@@ -12,7 +12,7 @@ import type { FrameStore } from '../framestore/framestore.ts';
 import { openFrameStore as openStore } from '../framestore/open.ts';
 import type { Readiness } from '../http/routes/health.ts';
 import type { VideoSubmitter } from '../http/routes/videos.ts';
-import { buildApp } from '../http/server.ts';
+import { buildApiApp, buildOpsApp } from '../http/server.ts';
 import type { Logger } from '../logger.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
@@ -28,17 +28,23 @@ export interface RoleDeps {
   /** Object-store credentials named by objectStore.credentialsEnv (read once by the CLI). */
   s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   clientId: string;
+  /** The ingest API's bearer token (read once from source.httpTokenEnv by the CLI). */
+  apiToken?: string;
 }
 
 export interface RoleListen {
   host: string;
-  /** 0 picks a free port. */
+  /** Ops: /healthz, /readyz, /metrics. 0 picks a free port. */
   port: number;
+  /** Ingest API (POST /v1/videos), its own port so policies can open it alone. 0 picks one. */
+  apiPort?: number;
 }
 
 export interface RunningRole {
-  /** The address the HTTP server listens on. */
+  /** The address of the ops server (/healthz, /readyz, /metrics). */
   url: string;
+  /** The ingest API's address, when this role serves it. */
+  apiUrl?: string;
   transport: KafkaTransport;
   close(): Promise<void>;
 }
@@ -91,6 +97,9 @@ export async function connectTransport(
     holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
     clock: deps.clock,
     logger: deps.logger,
+    onDeadLetters: (letters) => {
+      for (const l of letters) deps.metrics.deadLettersTotal.inc({ stage: l.stage, reason: l.reason });
+    },
   });
 }
 
@@ -122,13 +131,24 @@ export function openFrameStore(
   });
 }
 
-export async function serveHttp(
+/** The ops server (/healthz, /readyz, /metrics) on `listen.port`. */
+export async function serveOps(
   listen: RoleListen,
   deps: RoleDeps,
   readiness: () => Readiness,
-  videos?: VideoSubmitter,
 ): Promise<{ app: FastifyInstance; url: string }> {
-  const app = await buildApp({ metrics: deps.metrics, readiness, ...(videos ? { videos } : {}) });
+  const app = await buildOpsApp({ metrics: deps.metrics, readiness });
   const url = await app.listen({ host: listen.host, port: listen.port });
+  return { app, url };
+}
+
+/** The ingest API (POST /v1/videos) on `listen.apiPort`, with the token when one is configured. */
+export async function serveApi(
+  listen: RoleListen,
+  deps: RoleDeps,
+  videos: VideoSubmitter,
+): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildApiApp({ videos, ...(deps.apiToken !== undefined ? { token: deps.apiToken } : {}) });
+  const url = await app.listen({ host: listen.host, port: listen.apiPort ?? 0 });
   return { app, url };
 }

@@ -7,6 +7,8 @@ import type { FastifyPluginAsync } from 'fastify';
 export interface VideoSubmitter {
   /** Lower-case schemes without the colon. */
   allowedUriSchemes: string[];
+  /** Callers may choose the videoId; by default the server assigns it (an id is not a name to claim). */
+  clientVideoIds?: boolean;
   newVideoId(): string;
   submit(video: { videoId: string; uri: string }): Promise<void>;
 }
@@ -16,7 +18,7 @@ const maxUriLength = 4096;
 
 type Checked = { ok: true; videoId?: string; uri: string } | { ok: false; reason: string; message: string };
 
-export function checkVideoRequest(body: unknown, allowedSchemes: string[]): Checked {
+export function checkVideoRequest(body: unknown, allowedSchemes: string[], clientVideoIds = false): Checked {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, reason: 'InvalidRequest', message: 'body must be a JSON object {uri, videoId?}' };
   }
@@ -41,6 +43,13 @@ export function checkVideoRequest(body: unknown, allowedSchemes: string[]): Chec
       message: `scheme '${scheme}' not allowed (allowed: ${allowedSchemes.join(', ')})`,
     };
   }
+  if (videoId !== undefined && !clientVideoIds) {
+    return {
+      ok: false,
+      reason: 'InvalidRequest',
+      message: 'videoId is assigned by the server (source.http.clientVideoIds lets callers choose it)',
+    };
+  }
   if (videoId !== undefined && (typeof videoId !== 'string' || !videoIdPattern.test(videoId))) {
     return {
       ok: false,
@@ -54,7 +63,7 @@ export function checkVideoRequest(body: unknown, allowedSchemes: string[]): Chec
 export function videoRoutes(videos: VideoSubmitter): FastifyPluginAsync {
   return async (app) => {
     app.post('/v1/videos', async (request, reply) => {
-      const checked = checkVideoRequest(request.body, videos.allowedUriSchemes);
+      const checked = checkVideoRequest(request.body, videos.allowedUriSchemes, videos.clientVideoIds);
       if (!checked.ok) return reply.code(400).send({ reason: checked.reason, message: checked.message });
       const videoId = checked.videoId ?? videos.newVideoId();
       await videos.submit({ videoId, uri: checked.uri });

@@ -36,6 +36,8 @@ export interface KafkaTransportOptions {
   holdTopics?: string[];
   clock: Clock;
   logger: Logger;
+  /** Dead letters the transport decided on itself (undecodable records, conflicting ids): metrics. */
+  onDeadLetters?: (letters: DeadLetter[]) => void;
   /** How often readiness asks the broker whether it answers, ms (default 5000). */
   brokerProbeMs?: number;
 }
@@ -46,6 +48,18 @@ export class TransportError extends RuntimeError<'TransportUnavailable'> {
     super('TransportUnavailable', message, { ...options, retriable: true });
     this.name = 'TransportError';
   }
+}
+
+function duplicateId(m: StageMessage): DeadLetter {
+  return {
+    videoId: m.videoId,
+    source: m.source,
+    stage: 'output',
+    reason: 'DuplicateVideoId',
+    attempts: 1,
+    error: `another video's result already holds videoId ${m.videoId}; this one (${m.source}) is not published`,
+    original: { videoId: m.videoId, source: m.source, ingestedAtMs: m.ingestedAtMs },
+  };
 }
 
 export class KafkaTransport implements Transport {
@@ -138,7 +152,11 @@ export class KafkaTransport implements Transport {
   async publish(topic: string, messages: StageMessage[]): Promise<void> {
     let admitted = messages;
     const gate = this.gate && topic === this.gate.topic ? this.gate : undefined;
-    if (gate) admitted = await gate.admit(messages);
+    if (gate) {
+      const verdict = await gate.admit(messages);
+      admitted = verdict.admitted;
+      if (verdict.conflicts.length > 0) await this.ownDeadLetters(verdict.conflicts.map(duplicateId));
+    }
     try {
       await this.send(topic, admitted.map(encodeMessage));
       gate?.settle(admitted, true);
@@ -155,6 +173,12 @@ export class KafkaTransport implements Transport {
   /** Puts videos on the source topic in the form users produce (docs/API.md). */
   async publishVideos(topic: string, videos: SourceVideo[]): Promise<void> {
     await this.send(topic, videos.map(encodeSourceVideo));
+  }
+
+  /** Dead letters the transport itself decided on (not handed to it): published and reported. */
+  private async ownDeadLetters(letters: DeadLetter[]): Promise<void> {
+    await this.publishDeadLetters(letters);
+    this.options.onDeadLetters?.(letters);
   }
 
   async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
@@ -178,7 +202,7 @@ export class KafkaTransport implements Transport {
       retry: this.options.retry,
       clock: this.options.clock,
       logger: this.options.logger,
-      publishDeadLetters: (letters) => this.publishDeadLetters(letters),
+      publishDeadLetters: (letters) => this.ownDeadLetters(letters),
       isTransportError: (error) => error instanceof TransportError,
       onRebalance: () => this.gate?.rebalanced(),
     });

@@ -6,6 +6,11 @@
 // processes produced. After every rebalance of this process (and at start) the gate first
 // catches up to the output topic's end offsets, so a partition taken over from a crashed
 // backend sees that backend's last results before producing its own.
+// A result is a duplicate when its video's source and ingest time match the result already out
+// (a redelivery of the same video); a result for an id already used by ANOTHER video (another
+// source, or the same source ingested again) is a conflict: it is not dropped silently, the
+// transport dead-letters it as DuplicateVideoId, so a caller who chose an id cannot make someone
+// else's result vanish.
 import { randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
@@ -25,34 +30,55 @@ export interface OutputGateOptions {
   logger: Logger;
 }
 
-/** A bounded set that forgets its oldest entries (a Map keeps insertion order). */
+/** Which video a result is for: its source and when it was ingested (same across redeliveries). */
+export function videoIdentity(message: { source?: unknown; ingestedAtMs?: unknown }): string {
+  return `${String(message.source ?? '')}\u0000${String(message.ingestedAtMs ?? '')}`;
+}
+
+/** A bounded map that forgets its oldest entries (a Map keeps insertion order). */
 class RecentIds {
-  private readonly ids = new Map<string, true>();
+  private readonly ids = new Map<string, string>();
   private readonly capacity: number;
   constructor(capacity: number) {
     this.capacity = capacity;
   }
-  has(id: string): boolean {
-    return this.ids.has(id);
+  get(id: string): string | undefined {
+    return this.ids.get(id);
   }
-  add(id: string): void {
+  add(id: string, identity: string): void {
     this.ids.delete(id);
-    this.ids.set(id, true);
+    this.ids.set(id, identity);
     while (this.ids.size > this.capacity) this.ids.delete(this.ids.keys().next().value as string);
   }
+}
+
+function identityOfRecord(value: Buffer | null): string {
+  try {
+    return videoIdentity(JSON.parse(value?.toString() ?? '{}') as Record<string, unknown>);
+  } catch {
+    return videoIdentity({});
+  }
+}
+
+export interface Admitted {
+  /** Results to produce, each video once. */
+  admitted: StageMessage[];
+  /** Results for an id another video's result already holds. */
+  conflicts: StageMessage[];
 }
 
 export class OutputGate {
   readonly topic: string;
   private readonly options: OutputGateOptions;
   private readonly seen: RecentIds;
-  private readonly producing = new Set<string>();
+  private readonly producing = new Map<string, string>();
   private readonly reader: Consumer;
   private readonly admin: Admin;
   /** Next offset the reader will read, per partition (known after it joined and seeked). */
   private readonly position = new Map<number, number>();
   private syncNeeded = true;
   dropped = 0;
+  conflicts = 0;
 
   constructor(options: OutputGateOptions) {
     this.options = options;
@@ -78,7 +104,7 @@ export class OutputGate {
     await this.reader.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) if (m.key) this.seen.add(m.key.toString());
+        for (const m of batch.messages) if (m.key) this.seen.add(m.key.toString(), identityOfRecord(m.value));
         const last = batch.messages[batch.messages.length - 1];
         if (last) this.position.set(batch.partition, Number(last.offset) + 1);
       },
@@ -117,28 +143,36 @@ export class OutputGate {
     }
   }
 
-  /** The messages whose video has no result yet, each once; they are reserved until `settle`. */
-  async admit(messages: StageMessage[]): Promise<StageMessage[]> {
+  /**
+   * The messages whose video has no result yet, each once (reserved until `settle`), and those
+   * whose id already carries another video's result.
+   */
+  async admit(messages: StageMessage[]): Promise<Admitted> {
     if (this.syncNeeded) {
       this.syncNeeded = false;
       await this.sync();
     }
-    const admitted: StageMessage[] = [];
+    const result: Admitted = { admitted: [], conflicts: [] };
     for (const m of messages) {
-      if (this.seen.has(m.videoId) || this.producing.has(m.videoId)) {
+      const identity = videoIdentity(m);
+      const holder = this.producing.get(m.videoId) ?? this.seen.get(m.videoId);
+      if (holder === undefined) {
+        this.producing.set(m.videoId, identity);
+        result.admitted.push(m);
+      } else if (holder === identity) {
         this.dropped++;
-        continue;
+      } else {
+        this.conflicts++;
+        result.conflicts.push(m);
       }
-      this.producing.add(m.videoId);
-      admitted.push(m);
     }
-    return admitted;
+    return result;
   }
 
   settle(messages: StageMessage[], produced: boolean): void {
     for (const m of messages) {
       this.producing.delete(m.videoId);
-      if (produced) this.seen.add(m.videoId);
+      if (produced) this.seen.add(m.videoId, videoIdentity(m));
     }
   }
 
