@@ -103,7 +103,7 @@ test('the sample pipeline with sources, models and frames in S3, through Kafka',
     for (const role of [roles.ingest, ...roles.backends])
       assert.equal((await fetch(`${role.url}/readyz`)).status, 200);
     const [posted, ...produced] = chosen;
-    await submitVideo(roles.ingest.url, posted!.file, `s3://${sources}/in/${posted!.file}`);
+    await submitVideo(roles.ingest.apiUrl!, posted!.file, `s3://${sources}/in/${posted!.file}`);
     await produceRaw(kafkaBootstrap, file.runtime.topics.source, [
       ...produced.map((e) => ({
         key: e.file,
