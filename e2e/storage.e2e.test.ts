@@ -266,22 +266,23 @@ test('frameStore kind s3: rendered, the sample runs with sources, models and fra
     })),
   );
   const ingest = harness.running().find((r) => r.labels['serving.vpo.dev/role'] === 'ingest');
-  const response = await fetch(`${ingest?.url}/v1/videos`, {
+  // The ingest API on its own port; the server assigns the video's id.
+  const response = await fetch(`${ingest?.apiUrl}/v1/videos`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ videoId: posted!.file, uri: `s3://${buckets.sources}/${posted!.file}` }),
+    body: JSON.stringify({ uri: `s3://${buckets.sources}/${posted!.file}` }),
   });
-  assert.equal(response.status, 202, await response.text());
+  assert.equal(response.status, 202);
+  const ids = new Map(chosen.map((e) => [e.file, e.file]));
+  ids.set(posted!.file, ((await response.json()) as { videoId: string }).videoId);
   await results.until(
-    () => chosen.every((e) => results!.items.some((r) => r.videoId === e.file)),
+    () => chosen.every((e) => results!.items.some((r) => r.videoId === ids.get(e.file))),
     180_000,
     `results for ${chosen.length} videos`,
   );
   for (const e of chosen) {
-    const out = results.items.find((r) => r.videoId === e.file)!.outputs as Record<
-      string,
-      { label?: string }
-    >;
+    const found = results.items.find((r) => r.videoId === ids.get(e.file))!;
+    const out = found.outputs as Record<string, { label?: string }>;
     assert.equal(out.fusion?.label, e.label, e.file);
   }
   await eventually('the frames deleted after the last stage', async () =>
