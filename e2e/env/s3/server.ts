@@ -125,10 +125,11 @@ export async function startS3Server(options: StartS3Options = {}): Promise<S3Ser
     `-master.port=${master}`,
     `-master.port.grpc=${masterGrpc}`,
     '-master.telemetry=false',
-    // Buckets are collections of volumes grown several at a time; small volumes keep the disk
-    // use of a test run low (files are sparse), many of them keep room for every bucket.
+    // Each bucket is a collection of volumes; small ones keep a test run's disk use low (files
+    // are sparse), and with one volume grown at a time (WEED_MASTER_VOLUME_GROWTH_COPY_1 below,
+    // as `weed mini` does) the slots stretch across the many buckets tests create.
     '-master.volumeSizeLimitMB=64',
-    '-volume.max=100',
+    '-volume.max=200',
     `-volume.port=${volume}`,
     `-volume.port.grpc=${volumeGrpc}`,
     '-filer',
@@ -143,7 +144,10 @@ export async function startS3Server(options: StartS3Options = {}): Promise<S3Ser
     `-s3.localSocket=${join(workDir, 's3.sock')}`,
     `-s3.config=${configFile}`,
   ];
-  const pid = spawnLogged(weed, args, logFile, workDir);
+  const pid = spawnLogged(weed, args, logFile, workDir, {
+    ...process.env,
+    WEED_MASTER_VOLUME_GROWTH_COPY_1: '1',
+  });
   if (options.ownerPid !== undefined) watchOwner(pid, options.ownerPid);
   const endpoint: S3Endpoint = {
     endpoint: `http://127.0.0.1:${s3}`,
