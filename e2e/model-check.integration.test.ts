@@ -66,46 +66,56 @@ test('a real model on S3 and over HTTP passes, with its sha256', async () => {
 test('models that cannot be fetched or opened get the reason Ready=False shows', async () => {
   const checker = createModelChecker(deps());
   const noStore = createModelChecker(deps({ objectStore: undefined }));
-  const small = createModelChecker(deps({ maxBytes: 1000 }));
-  const cases: [string, ReturnType<typeof checker.check>, string, RegExp][] = [
+  const small = createModelChecker(deps({ maxBytes: 100 }));
+  const cases: [string, () => ReturnType<typeof checker.check>, string, RegExp][] = [
     [
       'wrong sha256',
-      checker.check({ uri: `s3://${bucket}/scene.onnx`, sha256: '0'.repeat(64) }),
+      () => checker.check({ uri: `s3://${bucket}/scene.onnx`, sha256: '0'.repeat(64) }),
       'ChecksumMismatch',
       /spec.model.sha256 is 0{64}/,
     ],
-    ['not ONNX', checker.check({ uri: `s3://${bucket}/notes.onnx` }), 'NotAnOnnxModel', /not an ONNX model/],
     [
-      'truncated',
-      checker.check({ uri: `s3://${bucket}/truncated.onnx` }),
+      'not ONNX',
+      () => checker.check({ uri: `s3://${bucket}/notes.onnx` }),
       'NotAnOnnxModel',
       /not an ONNX model/,
     ],
-    ['HTML page', checker.check({ uri: `${base}/html` }), 'NotAnOnnxModel', /not an ONNX model/],
+    [
+      'truncated',
+      () => checker.check({ uri: `s3://${bucket}/truncated.onnx` }),
+      'NotAnOnnxModel',
+      /not an ONNX model/,
+    ],
+    ['HTML page', () => checker.check({ uri: `${base}/html` }), 'NotAnOnnxModel', /not an ONNX model/],
     [
       'missing object',
-      checker.check({ uri: `s3://${bucket}/nope.onnx` }),
+      () => checker.check({ uri: `s3://${bucket}/nope.onnx` }),
       'ModelUnreachable',
       /no such object/,
     ],
     [
       'missing bucket',
-      checker.check({ uri: 's3://no-such-bucket-vpo/m.onnx' }),
+      () => checker.check({ uri: 's3://no-such-bucket-vpo/m.onnx' }),
       'ModelUnreachable',
       /no such object or bucket/,
     ],
-    ['HTTP 404', checker.check({ uri: `${base}/nope.onnx` }), 'ModelUnreachable', /HTTP 404/],
-    ['to metadata', checker.check({ uri: `${base}/to-metadata` }), 'ModelUnreachable', /metadata address/],
+    ['HTTP 404', () => checker.check({ uri: `${base}/nope.onnx` }), 'ModelUnreachable', /HTTP 404/],
+    [
+      'to metadata',
+      () => checker.check({ uri: `${base}/to-metadata` }),
+      'ModelUnreachable',
+      /metadata address/,
+    ],
     [
       'no object store',
-      noStore.check({ uri: `s3://${bucket}/scene.onnx` }),
+      () => noStore.check({ uri: `s3://${bucket}/scene.onnx` }),
       'ModelUnreachable',
       /no object store/,
     ],
-    ['too large', small.check({ uri: `${base}/scene.onnx` }), 'ModelUnreachable', /1000-byte limit/],
+    ['too large', () => small.check({ uri: `${base}/scene.onnx` }), 'ModelUnreachable', /100-byte limit/],
   ];
   for (const [name, run, reason, why] of cases) {
-    const check = await run;
+    const check = await run();
     assert.ok(check && !check.ok, `${name}: ${JSON.stringify(check)}`);
     assert.equal(check.reason, reason, name);
     assert.match(check.message, why, name);

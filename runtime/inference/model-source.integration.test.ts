@@ -72,27 +72,31 @@ test('a wrong sha256, a missing object, a 404 and s3:// without a store are clea
   const cacheDir = path.join(dir, 'bad');
   const resolve = createModelSource({ cacheDir, objectStore: store });
   const wrong = 'f'.repeat(64);
-  const cases: [string, Promise<string>, RegExp][] = [
-    ['sha256', resolve({ uri: `s3://${bucket}/fusion/v1/model.onnx`, sha256: wrong }), /sha256 mismatch/],
+  const cases: [string, () => Promise<string>, RegExp][] = [
+    [
+      'sha256',
+      () => resolve({ uri: `s3://${bucket}/fusion/v1/model.onnx`, sha256: wrong }),
+      /sha256 mismatch/,
+    ],
     [
       'missing',
-      resolve({ uri: `s3://${bucket}/fusion/v2/model.onnx` }),
+      () => resolve({ uri: `s3://${bucket}/fusion/v2/model.onnx` }),
       /cannot fetch model s3:.*NoSuchKey|not found|NotFound/i,
     ],
-    ['404', resolve({ uri: `${base}/missing.onnx` }), /cannot fetch model http:.*404/],
+    ['404', () => resolve({ uri: `${base}/missing.onnx` }), /cannot fetch model http:.*404/],
     [
       'no store',
-      createModelSource({ cacheDir })({ uri: `s3://${bucket}/x.onnx` }),
+      () => createModelSource({ cacheDir })({ uri: `s3://${bucket}/x.onnx` }),
       /needs the runtime file's objectStore/,
     ],
     [
       'scheme',
-      resolve({ uri: 'ftp://example.com/m.onnx' }),
+      () => resolve({ uri: 'ftp://example.com/m.onnx' }),
       /only file:\/\/, pvc:\/\/, s3:\/\/ and http\(s\):\/\/ open here/,
     ],
   ];
   for (const [name, run, why] of cases) {
-    await assert.rejects(run, (err: Error) => err instanceof ModelLoadError && why.test(err.message), name);
+    await assert.rejects(run(), (err: Error) => err instanceof ModelLoadError && why.test(err.message), name);
   }
   assert.deepEqual(await readdir(cacheDir).catch(() => []), []);
 });

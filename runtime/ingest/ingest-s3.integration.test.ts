@@ -73,26 +73,46 @@ test('bad s3:// sources fail with their reason, and the ingestor serves the next
     frameStore: frames,
     objectStore: store,
   });
-  const cases: [string, Promise<unknown>, string][] = [
-    ['missing object', ingestor.ingest({ videoId: 'a', uri: `s3://${bucket}/in/nope.mp4` }), 'NotFound'],
-    ['missing bucket', ingestor.ingest({ videoId: 'b', uri: 's3://no-such-bucket-vpo/x.mp4' }), 'NotFound'],
-    ['empty object', ingestor.ingest({ videoId: 'c', uri: `s3://${bucket}/in/empty.mp4` }), 'EmptyVideo'],
-    ['too large', small.ingest({ videoId: 'd', uri: `s3://${bucket}/in/static colorful.mp4` }), 'TooLarge'],
-    ['no key', ingestor.ingest({ videoId: 'e', uri: `s3://${bucket}/` }), 'InvalidMessage'],
+  const cases: [string, () => Promise<unknown>, string][] = [
+    [
+      'missing object',
+      () => ingestor.ingest({ videoId: 'a', uri: `s3://${bucket}/in/nope.mp4` }),
+      'NotFound',
+    ],
+    [
+      'missing bucket',
+      () => ingestor.ingest({ videoId: 'b', uri: 's3://no-such-bucket-vpo/x.mp4' }),
+      'NotFound',
+    ],
+    [
+      'empty object',
+      () => ingestor.ingest({ videoId: 'c', uri: `s3://${bucket}/in/empty.mp4` }),
+      'EmptyVideo',
+    ],
+    [
+      'too large',
+      () => small.ingest({ videoId: 'd', uri: `s3://${bucket}/in/static colorful.mp4` }),
+      'TooLarge',
+    ],
+    ['no key', () => ingestor.ingest({ videoId: 'e', uri: `s3://${bucket}/` }), 'InvalidMessage'],
     [
       'wrong keys',
-      denied.ingest({ videoId: 'f', uri: `s3://${bucket}/in/static colorful.mp4` }),
+      () => denied.ingest({ videoId: 'f', uri: `s3://${bucket}/in/static colorful.mp4` }),
       'FetchFailed',
     ],
-    ['no object store', noStore.ingest({ videoId: 'g', uri: `s3://${bucket}/in/x.mp4` }), 'SchemeNotAllowed'],
+    [
+      'no object store',
+      () => noStore.ingest({ videoId: 'g', uri: `s3://${bucket}/in/x.mp4` }),
+      'SchemeNotAllowed',
+    ],
     [
       'scheme not allowed',
-      fileOnly.ingest({ videoId: 'h', uri: `s3://${bucket}/in/x.mp4` }),
+      () => fileOnly.ingest({ videoId: 'h', uri: `s3://${bucket}/in/x.mp4` }),
       'SchemeNotAllowed',
     ],
   ];
   for (const [name, run, reason] of cases)
-    await assert.rejects(run, (err: IngestError) => err.reason === reason, `${name}: expected ${reason}`);
+    await assert.rejects(run(), (err: IngestError) => err.reason === reason, `${name}: expected ${reason}`);
   otherKeys.close();
   const next = await ingestor.ingest({ videoId: 'ok', uri: `s3://${bucket}/in/static colorful.mp4` });
   assert.equal(next.meta.decodedFrames > 0, true);

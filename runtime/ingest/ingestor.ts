@@ -157,13 +157,14 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const tempRoot = o.tempDir ?? os.tmpdir();
   const clock = deps.clock ?? Date.now;
 
-  const fetchToLocal = async (url: URL, workDir: string) => {
+  /** `uri` as given: an s3:// key is taken literally (no percent-decoding), as S3 tools do. */
+  const fetchToLocal = async (url: URL, workDir: string, uri: string) => {
     if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
       if (url.protocol === 's3:' && deps.objectStore)
-        return fetchS3ToFile(url.href, dest, {
+        return fetchS3ToFile(uri, dest, {
           store: deps.objectStore,
           maxVideoBytes: o.maxVideoBytes,
           readTimeoutMs: o.readTimeoutMs,
@@ -239,7 +240,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       const url = parseUri(request.uri, allowed, deps.objectStore !== undefined);
       const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
       try {
-        const local = await fetchToLocal(url, workDir);
+        const local = await fetchToLocal(url, workDir, request.uri);
         const { data, meta } = await decodes.run(() => decode(local.path, local.bytes));
         const frameRef = await deps.frameStore.put(request.videoId, data, {
           frames,
