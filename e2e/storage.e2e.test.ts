@@ -246,6 +246,26 @@ test('frameStore kind s3: rendered, the sample runs with sources, models and fra
     assert.deepEqual(keyEnv.valueFrom, { secretKeyRef: { name: 'vpo-s3', key: 'secretAccessKey' } });
   }
 
+  // KWOK reports the pods ready; the stand-in's processes must be too before videos go in.
+  const pods = ready.status.plan.backends.reduce(
+    (n: number, b: any) => n + b.replicas,
+    ready.status.plan.ingest.replicas,
+  );
+  await eventually(
+    `${pods} runtime processes ready`,
+    async () => {
+      const now = harness.running();
+      if (now.length !== pods) return undefined;
+      for (const run of now)
+        if (!(await fetch(`${run.url}/readyz`).catch(() => undefined))?.ok) return undefined;
+      return true;
+    },
+    {
+      timeoutMs: 180_000,
+      detail: async () => `${await harness.logTails()}\nexits: ${JSON.stringify(harness.unexpectedExits())}`,
+    },
+  );
+
   // The sample through the pods: every source an s3:// object.
   const expected = JSON.parse(await readFile(join(VIDEOS, 'expected.json'), 'utf8')) as {
     file: string;
