@@ -1,10 +1,13 @@
 // Batching efficiency: a backend's sustained throughput under saturating load (uint8 frames in,
 // preprocessing in a worker, deadline-aware batching) ÷ raw onnxruntime-node throughput of the
 // same model at its best batch size, measured side by side in one run. Also: the speedup over
-// sequential batch-1 inference. `npm run bench -- batching-efficiency [--model mobilenet|resnet18] [--seconds N]`
+// sequential batch-1 inference. `npm run bench -- batching-efficiency [--model mobilenet|resnet18]
+// [--seconds N] [--provider cpu|cuda|webgpu] [--batches 1,4,8,16]` (the GPU check runs it with
+// --provider cuda and batches up to 64).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { EXECUTION_PROVIDER_LIST, isExecutionProvider } from '../contract/execution-providers.ts';
 import { createBackend } from '../runtime/backend/backend.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { type InferenceModel, loadModel } from '../runtime/inference/onnx-model.ts';
@@ -83,15 +86,26 @@ async function backendThroughput(model: InferenceModel, batch: number, seconds: 
 export async function run(args: string[]): Promise<BenchFigure[]> {
   const { values } = parseArgs({
     args,
-    options: { model: { type: 'string', default: 'mobilenet' }, seconds: { type: 'string', default: '8' } },
+    options: {
+      model: { type: 'string', default: 'mobilenet' },
+      seconds: { type: 'string', default: '8' },
+      provider: { type: 'string', default: 'cpu' },
+      batches: { type: 'string', default: '1,4,8,16' },
+    },
   });
+  const provider = values.provider;
+  if (!isExecutionProvider(provider)) throw new Error(`--provider must be ${EXECUTION_PROVIDER_LIST}`);
+  const batches = values.batches.split(',').map(Number);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1))
+    throw new Error('--batches must be positive integers');
   const dir = new URL('./models/', import.meta.url).pathname;
   const path = join(dir, `${values.model}.onnx`);
   if (!existsSync(path)) writeBenchModels(dir);
   const seconds = Number(values.seconds);
-  const model = await loadModel({ path });
+  const model = await loadModel({ path, provider });
   const raw: Record<number, number> = {};
-  for (const b of [1, 4, 8, 16]) raw[b] = await rawThroughput(model, b, seconds / 4);
+  if (!batches.includes(1)) batches.unshift(1);
+  for (const b of batches) raw[b] = await rawThroughput(model, b, seconds / batches.length);
   const bestBatch = Number(Object.entries(raw).reduce((a, b) => (b[1] > a[1] ? b : a))[0]);
   // The machine is shared: alternate raw and served rounds so both see the same load.
   const rounds = 3;
@@ -106,7 +120,7 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
   await model.close();
   const efficiency = served / bestRaw;
   const speedup = served / raw[1]!;
-  const summary = `batching-efficiency ${values.model}: backend ${served.toFixed(1)} items/s vs raw best ${bestRaw.toFixed(1)} items/s (batch ${bestBatch}) = ${efficiency.toFixed(3)} (target >= 0.9); speedup over sequential batch-1 ${raw[1]!.toFixed(1)} items/s = ${speedup.toFixed(2)}x`;
+  const summary = `batching-efficiency ${values.model} on ${provider}: backend ${served.toFixed(1)} items/s vs raw best ${bestRaw.toFixed(1)} items/s (batch ${bestBatch}) = ${efficiency.toFixed(3)} (target >= 0.9); speedup over sequential batch-1 ${raw[1]!.toFixed(1)} items/s = ${speedup.toFixed(2)}x`;
   process.stderr.write(`${summary}\n`);
   return [
     {
@@ -115,6 +129,7 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
       unit: 'ratio',
       target: '>= 0.9',
       model: values.model,
+      provider,
       backendItemsPerS: Number(served.toFixed(2)),
       rawBestItemsPerS: Number(bestRaw.toFixed(2)),
       bestBatch: Number(bestBatch),

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
 // The one vpo CLI. Each subcommand lives in its own module and is loaded on demand, so
-// `vpo plan` never pays for onnxruntime or kafkajs.
+// `vpo plan` never pays for onnxruntime or kafkajs. It is also the launcher of the CUDA provider:
+// the dynamic loader reads LD_LIBRARY_PATH only when a process starts, so when `npm run setup:cuda`
+// installed the CUDA libraries and a command that loads models runs without them on the path, vpo
+// runs itself again with their folder in front (the CUDA image sets the variable, so pods never do).
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -19,12 +25,22 @@ const commands: Record<string, { module: string; exportName: string; summary: st
   profile: {
     module: '../runtime/cli/profile-command.ts',
     exportName: 'profileCommand',
-    summary: 'measure a model',
+    summary: 'measure a model, or (--ingest) what videos cost the ingest',
+  },
+  doctor: {
+    module: '../runtime/cli/doctor-command.ts',
+    exportName: 'doctorCommand',
+    summary: 'what this machine can run',
   },
   runtime: {
     module: '../runtime/cli/runtime-command.ts',
     exportName: 'runtimeCommand',
     summary: 'run a runtime role',
+  },
+  acls: {
+    module: '../operator/cli/acls-command.ts',
+    exportName: 'aclsCommand',
+    summary: 'print the Kafka ACLs of least privilege',
   },
   operator: {
     module: '../operator/cli/operator-command.ts',
@@ -32,6 +48,38 @@ const commands: Record<string, { module: string; exportName: string; summary: st
     summary: 'run the operator',
   },
 };
+
+/** Commands that may load a model on a provider. */
+const LOADS_MODELS = new Set(['run', 'profile', 'runtime', 'doctor']);
+
+/** The new LD_LIBRARY_PATH when this process must start again to find the CUDA libraries. */
+async function cudaLibraryPath(name: string): Promise<string | undefined> {
+  if (!LOADS_MODELS.has(name)) return undefined;
+  const install = await import('../runtime/inference/provider-install.ts');
+  let record: ReturnType<typeof install.readCudaInstall>;
+  try {
+    record = install.readCudaInstall();
+  } catch {
+    return undefined; // `vpo doctor` reports the unreadable record
+  }
+  return install.libraryPathWithCuda(process.env.LD_LIBRARY_PATH, record);
+}
+
+/** Runs this CLI again in a child with `libraryPath`; signals pass through; its exit is ours. */
+function relaunch(argv: string[], libraryPath: string): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, LD_LIBRARY_PATH: libraryPath },
+  });
+  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, forward(signal));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) =>
+      resolve(code ?? (signal ? 128 + (os.constants.signals[signal] ?? 0) : 1)),
+    );
+  });
+}
 
 function usage(): string {
   const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
@@ -60,6 +108,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`vpo: unknown command '${name}'\n${usage()}`);
     return 1;
   }
+  const libraryPath = await cudaLibraryPath(name);
+  if (libraryPath) return relaunch(argv, libraryPath);
   const mod = (await import(entry.module)) as Record<string, Command>;
   const command = mod[entry.exportName];
   if (!command) throw new Error(`vpo: ${entry.module} does not export ${entry.exportName}`);

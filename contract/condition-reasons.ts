@@ -33,7 +33,8 @@ export type PipelineReadyReason =
   | 'TopicsNotReady'
   | 'Degraded'
   | 'BackendsUnavailable'
-  | 'IngestUnavailable';
+  | 'IngestUnavailable'
+  | 'ProviderUnavailable';
 
 /** ModelSession Ready. */
 export type SessionReadyReason =

@@ -65,6 +65,26 @@ describe('charts/vpo rendered', () => {
     assert.match(noSecret.stderr, /kafka\.sasl\.usernameSecretRef: a Secret name is required/);
   });
 
+  test('cuda backends get the -cuda image; with a digest only runtime.cudaImage names one', async () => {
+    const argsOf = async (values: string[]) => {
+      const [deployment] = find(await template([...BASE_VALUES, ...values]), 'Deployment', FULLNAME);
+      return deployment!.spec.template.spec.containers[0].args as string[];
+    };
+    const digest = 'sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef';
+    const pinned = await argsOf(['--set', `image.digest=${digest}`]);
+    assert.ok(pinned.includes(`--image=ghcr.io/vpo-dev/vpo@${digest}`));
+    assert.ok(!pinned.some((a) => a.startsWith('--cuda-image')), 'no -cuda tag can be derived from a digest');
+    const named = await argsOf([
+      '--set',
+      `image.digest=${digest}`,
+      '--set',
+      'runtime.cudaImage=r.example/vpo@sha256:1',
+    ]);
+    assert.ok(named.includes('--cuda-image=r.example/vpo@sha256:1'));
+    const mirrored = await argsOf(['--set', 'runtime.image=mirror.example/vpo:0.1.0']);
+    assert.ok(mirrored.includes('--cuda-image=mirror.example/vpo:0.1.0-cuda'));
+  });
+
   test('the rendered operator is hardened, leader-elected, and takes Kafka secrets from Secrets only', async () => {
     const objects = await template(FULL_VALUES);
     const [deployment] = find(objects, 'Deployment', FULLNAME);
@@ -101,6 +121,7 @@ describe('charts/vpo rendered', () => {
       '--kafka-bootstrap=kafka-0.kafka:9092,kafka-1.kafka:9092',
       `--frame-store-claim=${FULLNAME}-frames`,
       '--image=ghcr.io/vpo-dev/vpo:0.1.0',
+      '--cuda-image=ghcr.io/vpo-dev/vpo:0.1.0-cuda',
     ]) {
       assert.ok(container.args.includes(flag), `args lack ${flag}: ${container.args.join(' ')}`);
     }
@@ -114,6 +135,7 @@ describe('charts/vpo rendered', () => {
     assert.equal(config.identity, 'vpo-abc12');
     assert.equal(config.port, container.ports[0].containerPort);
     assert.equal(config.image, 'ghcr.io/vpo-dev/vpo:0.1.0');
+    assert.equal(config.cudaImage, 'ghcr.io/vpo-dev/vpo:0.1.0-cuda', 'cuda backends: the -cuda variant');
     assert.equal(config.frameStoreClaim, `${FULLNAME}-frames`);
     assert.equal(config.kafkaBootstrap, 'kafka-0.kafka:9092,kafka-1.kafka:9092');
     const env = new Map<string, K8sObject>(container.env.map((e: K8sObject) => [e.name, e]));
@@ -143,6 +165,27 @@ describe('charts/vpo rendered', () => {
     const [monitor] = find(objects, 'ServiceMonitor');
     assert.equal(monitor?.metadata.labels?.release, 'prometheus');
     assert.equal(monitor?.spec.endpoints[0].port, find(objects, 'Service')[0]?.spec.ports[0].name);
+  });
+
+  test('with an object store, the operator pod may reach its endpoint port (model checks)', async () => {
+    const egressPorts = async (values: string[]) => {
+      const [policy] = find(await template([...BASE_VALUES, ...values]), 'NetworkPolicy', FULLNAME);
+      assert.ok(policy, 'no operator NetworkPolicy');
+      return (policy.spec.egress as { ports: { port: number }[] }[]).flatMap((r) =>
+        r.ports.map((p) => p.port),
+      );
+    };
+    const store = ['--set', 'objectStore.region=us-east-1', '--set', 'objectStore.forcePathStyle=true'];
+    const custom = await egressPorts([
+      ...store,
+      '--set',
+      'objectStore.endpoint=http://seaweedfs.storage:8333',
+    ]);
+    assert.ok(custom.includes(8333), JSON.stringify(custom));
+    const plain = await egressPorts([...store, '--set', 'objectStore.endpoint=http://s3.internal']);
+    assert.ok(plain.includes(80), JSON.stringify(plain));
+    const none = await egressPorts([]);
+    assert.ok(!none.includes(8333) && !none.includes(80), JSON.stringify(none));
   });
 
   test('RBAC has no wildcards and no cluster-admin', async () => {

@@ -4,6 +4,7 @@
 // interpolates between them and never extrapolates past the largest), three timed runs each.
 import type { ModelSession } from '../contract/crd-types.generated.ts';
 import type { ExecutionProvider } from '../contract/runtime-config.ts';
+import { hostMemoryMeter } from '../runtime/inference/memory-meter.ts';
 import { modelPath } from '../runtime/inference/model-path.ts';
 import { loadModel } from '../runtime/inference/onnx-model.ts';
 import { profileModel } from '../runtime/inference/profile.ts';
@@ -37,7 +38,7 @@ export async function measureSession(
       batches: profileBatches(session.spec.batching.maxBatchSize),
       repeats: REPEATS,
       ...(shape ? { shape } : {}),
-      rssBaselineBytes: 0,
+      memory: hostMemoryMeter(),
     });
     return points.map((p) => ({ batchSize: p.batchSize, latencyMicros: p.latencyMicros }));
   } finally {

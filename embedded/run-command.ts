@@ -13,6 +13,7 @@ import { EXECUTION_PROVIDER_LIST, isExecutionProvider } from '../contract/execut
 import type { ExecutionProvider, RuntimeConfig } from '../contract/runtime-config.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
 import { systemClock } from '../runtime/clock.ts';
+import { requireProviders } from '../runtime/doctor/doctor.ts';
 import { modelPath } from '../runtime/inference/model-path.ts';
 import { deviceProduct } from '../runtime/inference/profile.ts';
 import { lineLogger } from '../runtime/logger.ts';
@@ -212,6 +213,15 @@ export async function runCommand(
   if (missing.length > 0) {
     io.err(`vpo run: model file(s) missing: ${missing.join(', ')}\n${prepareHint}\n`);
     return 1;
+  }
+  if (args.provider !== 'cpu') {
+    // The doctor's check: a provider that cannot run here is refused, never replaced by the CPU.
+    try {
+      await requireProviders(new Map([[args.provider, `vpo run --provider ${args.provider}`]]));
+    } catch (err) {
+      io.err(`vpo run: ${(err as Error).message}\n`);
+      return 1;
+    }
   }
   const devices = Math.max(1, os.availableParallelism());
   const product = deviceProduct(args.provider);

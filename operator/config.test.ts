@@ -14,7 +14,10 @@ test('defaults, flags and the two environment fallbacks', () => {
   assert.equal(c.port, 0);
   assert.equal(c.leaseNamespace, 'media');
   assert.equal(c.image, 'ghcr.io/vpo-dev/vpo:1.0.0');
+  assert.equal(c.cudaImage, undefined, 'rendering derives <image>-cuda');
   assert.equal(c.loadEpochMs, 10_000);
+  const cuda = parseOperatorArgs(['--cuda-image', 'r/vpo@sha256:d'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1.0.0');
+  assert.equal(cuda.cudaImage, 'r/vpo@sha256:d');
 });
 
 test('bad input is a ConfigError naming the option', () => {

@@ -30,6 +30,8 @@ export interface OperatorConfig {
   /** HTTP port of /healthz, /readyz and /metrics; 0 picks a free one (printed at start). */
   port: number;
   image: string;
+  /** Image of backends hosting cuda sessions (`--cuda-image`); default: `image` tagged `-cuda`. */
+  cudaImage: string | undefined;
   frameStoreClaim: string | undefined;
   /** The S3-compatible object store: runtime pods' default, frame-store bucket, model checks. */
   objectStore: OperatorObjectStore;
@@ -40,6 +42,12 @@ export interface OperatorConfig {
    * file:// however a pipeline lists its schemes.
    */
   ingestFileRoots: string[];
+  /** Namespace whose pods may scrape runtime pods' ops port (`--monitoring-namespace`). */
+  monitoringNamespace: string;
+  /** Namespaces allowed to submit videos to ingest APIs (`--ingest-from`, repeatable); default: the pipeline's own. */
+  ingestFrom: string[];
+  /** Render NetworkPolicies for runtime pods (`--network-policies true|false`, default true). */
+  networkPolicies: boolean;
   workers: number;
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
@@ -51,13 +59,14 @@ export class ConfigError extends Error {
 }
 
 export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-bootstrap HOST:PORT] [--namespace NS]
-                    [--leader-elect] [--port N] [--image IMAGE] [--lease-namespace NS]
+                    [--leader-elect] [--port N] [--image IMAGE] [--cuda-image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
                     [--frame-store-claim PVC | --frame-store-bucket BUCKET] [--model-claim PVC]
                     [--ingest-file-root DIR]... [--s3-endpoint URL] [--s3-region REGION]
                     [--s3-force-path-style] [--s3-credentials-secret SECRET]
                     [--model-check-max-bytes N] [--model-check-timeout-ms N]
+                    [--monitoring-namespace NS] [--ingest-from NS]... [--network-policies true|false]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -72,6 +81,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   const values = new Map<string, string>();
   const tolerationArgs: string[] = [];
   const fileRoots: string[] = [];
+  const ingestFrom: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -88,7 +98,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
       if (!value.startsWith('/'))
         throw new ConfigError(`--ingest-file-root must be an absolute path, got ${value}`);
       fileRoots.push(value);
-    } else values.set(name, value);
+    } else if (name === '--ingest-from') ingestFrom.push(value);
+    else values.set(name, value);
   }
   const known = new Set([
     '--kubeconfig',
@@ -97,6 +108,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--leader-elect',
     '--port',
     '--image',
+    '--cuda-image',
     '--lease-namespace',
     '--lease-duration-ms',
     '--renew-ms',
@@ -106,6 +118,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--load-epoch-ms',
     '--frame-store-claim',
     '--model-claim',
+    '--monitoring-namespace',
+    '--network-policies',
     ...KAFKA_SECRET_FLAGS,
     ...OBJECT_STORE_FLAGS,
     ...OBJECT_STORE_SWITCHES,
@@ -134,6 +148,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   if (values.has('--frame-store-claim') && objectStore.frameStoreBucket !== undefined)
     throw new ConfigError('--frame-store-claim and --frame-store-bucket: choose one default frame store');
   const namespace = values.get('--namespace');
+  const networkPolicies = values.get('--network-policies') ?? 'true';
+  if (networkPolicies !== 'true' && networkPolicies !== 'false')
+    throw new ConfigError(`--network-policies must be true or false, got ${networkPolicies}`);
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
     throw new ConfigError('--load-epoch-ms must be 0 (off) or >= 10000');
@@ -154,10 +171,14 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     identity: values.get('--identity') ?? `${hostname()}_${process.pid}`,
     port: int('--port', 8081, 0),
     image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
+    cudaImage: values.get('--cuda-image'),
     frameStoreClaim: values.get('--frame-store-claim'),
     objectStore,
     modelClaim: values.get('--model-claim'),
     ingestFileRoots: fileRoots,
+    monitoringNamespace: values.get('--monitoring-namespace') ?? 'monitoring',
+    ingestFrom,
+    networkPolicies: networkPolicies === 'true',
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),
     loadEpochMs,

@@ -4,8 +4,11 @@
 // kinds of it, so the executor turns any of them into a dead letter the same way.
 import type { DeadLetterReason } from '../contract/dead-letter-reasons.ts';
 
-/** Failures that are not about one video (the process cannot serve). */
-export type ServingReason = 'ModelUnavailable' | 'TransportUnavailable';
+/**
+ * Failures that are not about one video (the process cannot serve). ProviderUnavailable: a
+ * session's execution provider cannot run on this machine (runtime/doctor/doctor.ts).
+ */
+export type ServingReason = 'ModelUnavailable' | 'TransportUnavailable' | 'ProviderUnavailable';
 
 export type RuntimeReason = DeadLetterReason | ServingReason;
 

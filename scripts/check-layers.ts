@@ -41,6 +41,7 @@ const libraryOwners: Record<string, string[]> = {
   'onnxruntime-node': ['runtime/inference/onnx-model.ts'],
   '@kubernetes/client-node': ['operator/kube/client.ts'],
   '@aws-sdk/client-s3': ['objectstore/s3-client.ts'],
+  'node-av': ['runtime/ingest/libav/'],
 };
 
 const productFolders = ['bin', 'contract', 'kafka', 'objectstore', 'operator', 'runtime', 'embedded'];

@@ -53,7 +53,8 @@ export interface PodRun {
   apiUrl?: string;
   args: string[];
   logFile: string;
-  exit?: { code: number | null; signal: string | null; logTail: string };
+  /** How the process ended; `message`: what it wrote to its termination-message file. */
+  exit?: { code: number | null; signal: string | null; logTail: string; message?: string };
 }
 
 interface Running extends PodRun {
@@ -283,6 +284,10 @@ export class KubeletStandIn {
     const podDir = join(this.root, 'pods', `${pod.metadata.name}-${pod.metadata.uid.slice(0, 8)}`);
     await mkdir(podDir, { recursive: true });
     const mounts = await this.volumes(pod, container, podDir);
+    // The kubelet gives each container a file for its termination message; so does this.
+    const terminationLog = join(podDir, 'termination-log');
+    await writeFile(terminationLog, '');
+    mounts[container.terminationMessagePath ?? '/dev/termination-log'] = terminationLog;
     const ports: Record<number, number> = {};
     for (const p of container.ports ?? []) ports[p.containerPort] = await freePort();
     const secrets = await this.secrets(pod.metadata.namespace, container);
@@ -320,8 +325,12 @@ export class KubeletStandIn {
         void readFile(logFile, 'utf8')
           .catch(() => '')
           .then((text) => {
-            run.exit = { code, signal, logTail: text.slice(-3000) };
-            resolve();
+            void readFile(terminationLog, 'utf8')
+              .catch(() => '')
+              .then((message) => {
+                run.exit = { code, signal, logTail: text.slice(-3000), ...(message ? { message } : {}) };
+                resolve();
+              });
           });
       });
     });

@@ -16,6 +16,7 @@ export interface PodContainer {
   }[];
   ports?: { containerPort: number; name?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
+  terminationMessagePath?: string;
 }
 
 export interface PodLike {

@@ -49,7 +49,8 @@ export const eventually = <T>(
  * node behaves like the GPU it advertises (lag grows when the plan is short).
  */
 export function vpoImage(image: string, emulateDevice = false) {
-  if (image !== IMAGE) return undefined;
+  // The CUDA variant's stand-in is this checkout too (with what npm run setup:cuda installed, if any).
+  if (image !== IMAGE && image !== `${IMAGE}-cuda`) return undefined;
   return {
     entrypoint: [process.execPath, join(ROOT, 'bin', 'vpo.ts')],
     // The image's /models (models baked in, or the chart's model claim) is the sample's.

@@ -96,6 +96,7 @@ const variants: Variant[] = [
     o.spec.frameStore = { kind: 'persistentVolumeClaim' };
   }),
   ms('frames input without shape', 'spec.input', /required when input.source is frames/, (o) => {
+    o.spec.input.source = 'frames';
     delete o.spec.input.layout;
   }),
   ms('mean not a quantity', 'spec.input.mean[1]', /must be a quantity/, (o) => {
@@ -115,6 +116,10 @@ const variants: Variant[] = [
   }),
   ms('duplicate batch size', 'spec.profiles[0].points', /unique batchSize/, (o) => {
     o.spec.profiles[0].points[1].batchSize = 1;
+  }),
+  ms('cuda settings on a cpu session', 'spec', /spec\.cuda applies to executionProvider: cuda only/, (o) => {
+    o.spec.executionProvider = 'cpu';
+    o.spec.cuda = { deviceId: 1 };
   }),
 ];
 

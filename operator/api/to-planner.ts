@@ -4,6 +4,8 @@
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
+import { ingestCostOf } from './ingest-cost.ts';
+import { stageInputSource } from './input-source.ts';
 import { parseQuantity } from './quantity.ts';
 
 const secondsPerDay = 86_400;
@@ -58,8 +60,9 @@ export function toPlannerSession(session: ModelSession): PlannerSession {
 }
 
 /**
- * Checks between a pipeline and its sessions that no CEL rule can make: input.frames <=
- * sampling.frames, and frame models fed by frames, join models fed by stages.
+ * Checks between a pipeline and its sessions that no CEL rule can make: each stage's input
+ * source (set, or inferred from the wiring: input-source.ts) fits its inputs, and a frame model
+ * wants no more input.frames than sampling.frames.
  */
 export function crossObjectProblem(
   pipeline: VideoPipeline,
@@ -69,26 +72,13 @@ export function crossObjectProblem(
   for (const stage of pipeline.spec.stages) {
     const session = sessions.find((s) => s.metadata.name === stage.sessionRef.name && namespaceOf(s) === ns);
     if (!session) continue; // the planner reports MissingSession
-    const input = session.spec.input;
-    const fromSource = (stage.inputs ?? ['source']).every((i) => i === 'source');
-    const where = `stage ${stage.name}: ModelSession ${session.metadata.name}`;
-    if ((input.source ?? 'frames') === 'frames') {
-      if (!fromSource) {
-        return {
-          reason: 'InputMismatch',
-          message: `${where} reads frames, but the stage's inputs are other stages`,
-        };
-      }
-      if ((input.frames ?? 0) > pipeline.spec.sampling.frames) {
-        return {
-          reason: 'InputMismatch',
-          message: `${where} wants input.frames ${input.frames}, more than the pipeline's sampling.frames ${pipeline.spec.sampling.frames}`,
-        };
-      }
-    } else if (fromSource) {
+    const source = stageInputSource(stage, session);
+    if (!source.ok) return { reason: 'InputMismatch', message: source.message };
+    const frames = session.spec.input.frames;
+    if (source.source === 'frames' && (frames ?? 0) > pipeline.spec.sampling.frames) {
       return {
         reason: 'InputMismatch',
-        message: `${where} reads upstream stages' scores, but the stage's input is source`,
+        message: `stage ${stage.name}: ModelSession ${session.metadata.name} wants input.frames ${frames}, more than the pipeline's sampling.frames ${pipeline.spec.sampling.frames}`,
       };
     }
   }
@@ -103,6 +93,7 @@ export function toPlanRequest(
 ): PlanRequest {
   const spec = pipeline.spec;
   const ns = namespaceOf(pipeline);
+  const ingest = ingestCostOf(pipeline);
   return {
     pipeline: {
       namespace: ns,
@@ -110,7 +101,12 @@ export function toPlanRequest(
       videosPerSecond: targetVideosPerSecond(pipeline),
       peakFactor: quantity(spec.load.peakFactor, 1),
       sloMs: spec.latencySLO.p99Ms,
-      ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+      ingestAllowanceMs: ingest.latencyShareMs,
+      ingestCost: {
+        cpuMillisPerVideo: ingest.cpuMillisPerVideo,
+        costBasis: ingest.costBasis,
+        shareBasis: ingest.shareBasis,
+      },
       ...(spec.source?.downloadConcurrency !== undefined
         ? { ingestConcurrency: spec.source.downloadConcurrency }
         : {}),
@@ -121,6 +117,7 @@ export function toPlanRequest(
         inputs: s.inputs ?? ['source'],
         fanOut: quantity(s.fanOut, 1),
       })),
+      ...(spec.placement?.dedicatedGpus ? { dedicatedGpus: true } : {}),
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       gpuProducts: [...(spec.placement?.gpuProducts ?? [])],
     },

@@ -2,6 +2,7 @@
 // conditions of API.md, with lastTransitionTime moving only on flips (setCondition).
 import type { ConditionReason, ConditionType, PlannedReason } from '../../contract/condition-reasons.ts';
 import type { Condition, VideoPipeline, VideoPipelineStatus } from '../../contract/crd-types.generated.ts';
+import type { StartFailure } from '../../contract/start-failure.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import {
   type ConditionInput,
@@ -20,6 +21,8 @@ export interface BackendAvailability {
   name: string;
   replicas: number;
   available: number;
+  /** Why its pods cannot start, as they reported it (backend-failures.ts). */
+  failure?: StartFailure;
 }
 
 export interface PipelineObservation {
@@ -74,21 +77,40 @@ function degraded(
     missing.length === obs.backends.length &&
     obs.backends.length > 0
   ) {
+    const why = startFailures(obs.backends);
     return {
       type: 'Degraded',
       status: 'True',
       reason: 'NoBackends',
-      message: 'no backend group is available',
+      message:
+        why && !why.ok ? `no backend group is available: ${why.message}` : 'no backend group is available',
       ...g,
     };
   }
   return { type: 'Degraded', status: 'False', reason: 'AsPlanned', message: '', ...g };
 }
 
+/**
+ * Groups short of pods whose pods said why they cannot start (e.g. a provider the node cannot
+ * run): their names and lines. Before Degraded, which would only say that no backend runs.
+ */
+function startFailures(backends: BackendAvailability[]): Check | undefined {
+  const failing = backends.filter((b) => b.available < b.replicas && b.failure);
+  if (failing.length === 0) return undefined;
+  const unavailable = failing.some((b) => b.failure?.reason === 'ProviderUnavailable');
+  return {
+    ok: false,
+    reason: unavailable ? 'ProviderUnavailable' : 'BackendsUnavailable',
+    message: failing.map((b) => `backend group ${b.name} cannot start: ${b.failure?.message}`).join('; '),
+  };
+}
+
 function ready(obs: PipelineObservation, isDegraded: boolean): Check {
   if (!obs.planned.ok) return { ok: false, reason: 'NotPlanned', message: obs.planned.message };
   if (!obs.topics?.ok)
     return { ok: false, reason: 'TopicsNotReady', message: obs.topics?.message ?? 'topics not ensured' };
+  const startFailure = startFailures(obs.backends);
+  if (startFailure) return startFailure;
   if (isDegraded) return { ok: false, reason: 'Degraded', message: 'see the Degraded condition' };
   const missing = obs.backends.filter((b) => b.available < b.replicas);
   if (missing.length > 0) {

@@ -1,17 +1,19 @@
-// Everything a planned pipeline should have in the cluster, as plain objects for server-side
-// apply. Pure and deterministic: desired(x) deep-equals desired(x).
+// Everything a planned pipeline has in the cluster of its own, as plain objects for server-side
+// apply: its ConfigMap (the runtime file its ingest pods read), its ingest Deployment and its
+// Services, its ingest NetworkPolicy; its frame store and object store resolved (storage.ts: a
+// pipeline without a frame store its pods share throws FrameStoreNotSharedError). Its backends are
+// the namespace's (backend-group.ts): a group may serve several pipelines. Pure and
+// deterministic: desired(x) deep-equals desired(x).
 import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMap } from './config-map.ts';
-import { backendDeployment, ingestDeployment } from './deployments.ts';
+import { ingestDeployment } from './deployments.ts';
+import { ingestNetworkPolicy } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
 import { services } from './services.ts';
-import { pipelineStorage } from './storage.ts';
+import { withStorage } from './storage.ts';
 
-/** The pipeline's pods would not share a frame store (Planned=False, FrameStoreNotShared). */
-export class FrameStoreNotSharedError extends Error {
-  override name = 'FrameStoreNotSharedError';
-}
+export { FrameStoreNotSharedError } from './storage.ts';
 
 export interface DesiredChild {
   apiVersion: string;
@@ -20,27 +22,18 @@ export interface DesiredChild {
   [k: string]: unknown;
 }
 
-export interface DesiredChildren {
-  /** In apply order: config first, then backends, then ingest and services. */
-  objects: DesiredChild[];
-  backendNames: string[];
-}
-
+/** In apply order: config first, then ingest and services. */
 export function desiredChildren(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
   renderOptions: RenderOptions,
-): DesiredChildren {
-  const resolved = pipelineStorage(pipeline, renderOptions);
-  if (!resolved.ok) throw new FrameStoreNotSharedError(resolved.message);
-  const options: RenderOptions = { ...renderOptions, storage: resolved.storage };
-  const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
-  const objects: DesiredChild[] = [
+): DesiredChild[] {
+  const options = withStorage(pipeline, renderOptions);
+  return [
     configMap(pipeline, sessions, plan, options),
-    ...backends,
     ingestDeployment(pipeline, plan, options),
     ...services(pipeline),
+    ...(options.networkPolicies === false ? [] : [ingestNetworkPolicy(pipeline, options)]),
   ];
-  return { objects, backendNames: backends.map((b) => b.metadata.name as string) };
 }

@@ -21,6 +21,8 @@ export function modelClaims(uris: string[]): string[] {
 export const HTTP_PORT = 8080;
 /** /healthz, /readyz, /metrics on every runtime pod, port name `ops`: probes and Prometheus only. */
 export const OPS_PORT = 9090;
+/** The container's termination-message file (the kubelet's default path, set explicitly). */
+export const TERMINATION_LOG = '/dev/termination-log';
 
 export const podSecurityContext = {
   runAsNonRoot: true,
@@ -63,6 +65,8 @@ export function runtimeArgs(
     '--port',
     String(OPS_PORT),
     ...(role === 'ingest' ? ['--api-port', String(HTTP_PORT)] : []),
+    '--termination-log',
+    TERMINATION_LOG,
     ...extra,
   ];
 }
@@ -83,14 +87,26 @@ export function probes(): Record<string, unknown> {
   };
 }
 
-/** The frames volume: the pipeline's claim; none for an s3 frame store (an emptyDir without storage). */
+/**
+ * Bounds of the pods' scratch volumes, so a pod cannot fill its node's disk: /tmp holds the
+ * ingest's downloads while they decode (at most downloadConcurrency × maxVideoBytes, 4 × 512 MiB
+ * by default) and nothing much on backends; an emptyDir frame store (no claim: a single-pod
+ * setup only) holds decoded frames until their last consumer is done; a backend's model cache
+ * holds the s3:// and http(s):// models of the sessions it hosts (a few ONNX files; 16 GiB leaves
+ * room for several large ones, and a fetch beyond it fails the pod's start with a reason).
+ */
+export const TMP_SIZE_LIMIT = '3Gi';
+export const FRAMES_SIZE_LIMIT = '4Gi';
+export const MODEL_CACHE_SIZE_LIMIT = '16Gi';
+
+/** The frames volume: the pipeline's claim; none for an s3 frame store. */
 function framesVolume(options: RenderOptions): Record<string, unknown> | undefined {
   const store = options.storage?.frameStore;
   if (store?.kind === 's3') return undefined;
   const claim = store?.kind === 'persistentVolumeClaim' ? store.claimName : options.frameStoreClaim;
   return claim
     ? { name: 'frames', persistentVolumeClaim: { claimName: claim } }
-    : { name: 'frames', emptyDir: {} };
+    : { name: 'frames', emptyDir: { sizeLimit: FRAMES_SIZE_LIMIT } };
 }
 
 export function volumes(
@@ -107,12 +123,12 @@ export function volumes(
     { name: 'config', configMap: { name: configMap } },
     ...(frames ? [frames] : []),
     ...models,
-    ...(role === 'backend' ? [{ name: 'model-cache', emptyDir: {} }] : []),
+    ...(role === 'backend' ? [{ name: 'model-cache', emptyDir: { sizeLimit: MODEL_CACHE_SIZE_LIMIT } }] : []),
     ...claims.map((claimName, i) => ({
       name: `model-claim-${i}`,
       persistentVolumeClaim: { claimName, readOnly: true },
     })),
-    { name: 'tmp', emptyDir: {} },
+    { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
   ];
 }
 

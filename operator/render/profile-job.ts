@@ -4,6 +4,7 @@
 // kubelet copies into the pod's status), so the pod needs no API credentials and the operator
 // reads no logs. On failure, FallbackToLogsOnError puts the log tail there instead.
 import type { ModelSession } from '../../contract/crd-types.generated.ts';
+import { runtimeImage } from './images.ts';
 import { LABELS, MANAGED_BY, shortHash } from './names.ts';
 import type { RenderOptions } from './options.ts';
 import { containerSecurityContext, podSecurityContext } from './pod.ts';
@@ -94,6 +95,9 @@ export function profileArgs(session: ModelSession, gpuProduct: string): string[]
     String(REPEATS),
     ...(shape ? ['--input-shape', shape.join(',')] : []),
     ...(sha256 ? ['--sha256', sha256] : []),
+    ...(session.spec.cuda?.deviceId !== undefined && session.spec.executionProvider === 'cuda'
+      ? ['--device-id', String(session.spec.cuda.deviceId)]
+      : []),
     '--gpu-product',
     gpuProduct,
     '--result-file',
@@ -140,7 +144,7 @@ export function profileJob(session: ModelSession, gpuProduct: string, options: R
           containers: [
             {
               name: 'profile',
-              image: options.image,
+              image: runtimeImage([session.spec.executionProvider], options),
               imagePullPolicy: options.imagePullPolicy ?? 'IfNotPresent',
               args: profileArgs(session, gpuProduct),
               resources: backendResources([session]),

@@ -41,6 +41,9 @@ const pipeline: VideoPipeline = {
 
 const plan: Plan = {
   gpus: 1,
+  gpuShare: 1,
+  gpusAlone: 1,
+  sharedWith: [],
   gpuProduct: 'cpu',
   lowerBoundGpus: 0.5,
   ingest: { replicas: 1 },
@@ -85,7 +88,9 @@ const plan: Plan = {
       dutyCycleMicros: 100000,
       occupancy: 0.5,
       memoryMiB: 0,
-      sessions: [{ stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
+      saturated: false,
+      pipelines: ['vc'],
+      sessions: [{ pipeline: 'vc', stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
     },
   ],
 };
@@ -140,6 +145,17 @@ test('is deterministic and JSON round-trips (renderable into a ConfigMap)', () =
   assert.ok(a.stages.every((s) => s.executionProvider === 'cpu'));
 });
 
+test("a cuda session's device id reaches its stage; an override to cpu drops it", () => {
+  const withDevice = sessions.map((s) =>
+    s.metadata.name === 'sc' ? { ...s, spec: { ...s.spec, cuda: { deviceId: 2 } } } : s,
+  );
+  const config = runtimeConfigFromPlan(pipeline, withDevice, plan);
+  assert.equal(config.stages.find((s) => s.name === 'scene')?.deviceId, 2);
+  assert.equal(config.stages.find((s) => s.name === 'motion')?.deviceId, undefined);
+  const cpu = runtimeConfigFromPlan(pipeline, withDevice, plan, { executionProvider: 'cpu' });
+  assert.equal(cpu.stages.find((s) => s.name === 'scene')?.deviceId, undefined);
+});
+
 test('queue limits scale with the largest batch unless given', () => {
   assert.equal(runtimeConfigFromPlan(pipeline, sessions, plan).limits.queueCapacity, 64);
   const given = runtimeConfigFromPlan(pipeline, sessions, plan, {
@@ -173,4 +189,38 @@ test('a missing session, an unplanned stage, a cycle or a bad quantity is a clea
     spec: { ...pipeline.spec, stages: [{ name: 'scene', sessionRef: { name: 'sc' }, fanOut: 'lots' }] },
   };
   assert.throws(() => runtimeConfigFromPlan(badFanOut, sessions, plan), /fanOut: 'lots' is not a decimal/);
+});
+
+test('the sampling mode, decode bounds and decoder reach the runtime, with defaults', () => {
+  const sessions = [session('sc'), session('mo'), session('fu', 'stages')];
+  const plain = runtimeConfigFromPlan(pipeline, sessions, plan);
+  assert.deepEqual(plain.sampling, { frames: 8, width: 64, height: 64, mode: 'uniform' });
+  assert.equal(plain.source.maxPixelsPerFrame, 3840 * 2160);
+  assert.equal(plain.source.maxDecodedBytesPerVideo, 16 * 2 ** 30);
+  assert.equal(plain.source.decoder, 'cpu');
+  const keyframes = structuredClone(pipeline);
+  keyframes.spec.sampling.mode = 'keyframes';
+  keyframes.spec.source = { ...keyframes.spec.source, maxPixelsPerFrame: 1920 * 1080, decoder: 'gpu' };
+  keyframes.spec.latencySLO = { p99Ms: 10000 };
+  const config = runtimeConfigFromPlan(keyframes, sessions, plan);
+  assert.equal(config.sampling.mode, 'keyframes');
+  assert.equal(config.source.maxPixelsPerFrame, 1920 * 1080);
+  assert.equal(config.source.decoder, 'gpu');
+  // No ingestProfile and no allowance: deadlines start after 2 × the keyframe default (250 ms).
+  assert.equal(config.latency.ingestAllowanceMs, 500);
+});
+
+test('input.source absent is inferred per stage: one model reading frames in one stage, scores in another', () => {
+  const bare = session('sc');
+  delete bare.spec.input.source;
+  const twice: VideoPipeline = structuredClone(pipeline);
+  twice.spec.stages[0]!.sessionRef.name = 'sc'; // the join runs the scene model on scores
+  const config = runtimeConfigFromPlan(twice, [bare, session('mo')], plan);
+  const input = Object.fromEntries(config.stages.map((s) => [s.name, s.input.source]));
+  assert.deepEqual(input, { scene: 'frames', motion: 'frames', fusion: 'stages' });
+  const explicit = session('sc');
+  assert.throws(
+    () => runtimeConfigFromPlan(twice, [explicit, session('mo')], plan),
+    /stage fusion: ModelSession sc reads frames \(input.source: frames\), but the stage's inputs are other stages/,
+  );
 });

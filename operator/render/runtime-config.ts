@@ -3,12 +3,18 @@
 // same object into a ConfigMap that `vpo run` uses in memory.
 import type { ModelSession, VideoPipeline, VideoPipelineStage } from '../../contract/crd-types.generated.ts';
 import {
+  DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  DEFAULT_MAX_PIXELS_PER_FRAME,
+} from '../../contract/decode-bounds.ts';
+import {
   RUNTIME_CONFIG_VERSION,
   type RuntimeConfig,
   type RuntimeLimits,
   type RuntimeStage,
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
+import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
+import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
 
 export class RuntimeConfigError extends Error {
@@ -60,17 +66,20 @@ function topologicalOrder(stages: VideoPipelineStage[], where: string): VideoPip
 }
 
 function stageInput(
+  stage: VideoPipelineStage,
   session: ModelSession,
   sampling: RuntimeConfig['sampling'],
   where: string,
 ): RuntimeStageInput {
   const input = session.spec.input;
+  const source = stageInputSource(stage, session);
+  if (!source.ok) throw new RuntimeConfigError(source.message);
   const numbers = (values: string[] | undefined, field: string) =>
     values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
   const mean = numbers(input.mean, 'mean');
   const std = numbers(input.std, 'std');
   return {
-    source: input.source ?? 'frames',
+    source: source.source,
     ...(input.name ? { name: input.name } : {}),
     layout: input.layout ?? 'NFCHW',
     frames: input.frames ?? sampling.frames,
@@ -94,11 +103,11 @@ export function runtimeConfigFromPlan(
   const prefix = `vpo.${namespace}.${name}`;
   const latency = {
     sloMs: spec.latencySLO.p99Ms,
-    ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+    ingestAllowanceMs: ingestCostOf(pipeline).latencyShareMs,
     hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
     latePolicy: spec.latencySLO.latePolicy ?? 'process',
   };
-  const sampling = { ...spec.sampling };
+  const sampling = { ...spec.sampling, mode: samplingModeOf(pipeline) };
   const ordered = topologicalOrder(spec.stages, where);
   const offsets = new Map<string, number>();
   const stages: RuntimeStage[] = ordered.map((stage) => {
@@ -134,7 +143,11 @@ export function runtimeConfigFromPlan(
       })),
       model: { ...session.spec.model },
       executionProvider: options.executionProvider ?? session.spec.executionProvider,
-      input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
+      ...(session.spec.cuda?.deviceId !== undefined &&
+      (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
+        ? { deviceId: session.spec.cuda.deviceId }
+        : {}),
+      input: stageInput(stage, session, sampling, `ModelSession ${stage.sessionRef.name}`),
       output: { ...(session.spec.output ?? {}) },
     };
   });
@@ -158,6 +171,9 @@ export function runtimeConfigFromPlan(
       maxDurationSeconds: source.maxDurationSeconds ?? 600,
       downloadConcurrency: source.downloadConcurrency ?? 4,
       httpEnabled: source.http?.enabled ?? false,
+      maxPixelsPerFrame: source.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
+      maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo ?? DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+      decoder: source.decoder ?? 'cpu',
     },
     sampling,
     latency,
@@ -167,13 +183,20 @@ export function runtimeConfigFromPlan(
     },
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
-    backends: plan.backends.map((b) => ({
-      name: b.name,
-      gpuProduct: b.gpuProduct,
-      replicas: b.replicas,
-      dutyCycleMicros: b.dutyCycleMicros,
-      sessions: b.sessions.map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize })),
-    })),
+    // The groups hosting this pipeline's stages, each with this pipeline's sessions on it (a
+    // group may host other pipelines' too: their configs list theirs).
+    backends: plan.backends
+      .filter((b) => b.sessions.some((s) => s.pipeline === name))
+      .map((b) => ({
+        name: b.name,
+        gpuProduct: b.gpuProduct,
+        replicas: b.replicas,
+        dutyCycleMicros: b.dutyCycleMicros,
+        sessions: b.sessions
+          .filter((s) => s.pipeline === name)
+          .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),
+        ...(b.pipelines.length > 1 ? { pipelines: [...b.pipelines] } : {}),
+      })),
     limits: {
       queueCapacity,
       maxPendingJoins: options.limits?.maxPendingJoins ?? Math.max(64, 8 * queueCapacity),

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile } from '../../contract/runtime-file.ts';
 import { desiredChildren, FrameStoreNotSharedError } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren, samplePipeline } from './fixtures.test-support.ts';
 import type { RenderOptions } from './options.ts';
 import { pipelineStorage } from './storage.ts';
 
@@ -77,7 +77,7 @@ test('an s3 frame store renders into the runtime file, the env (secretKeyRef onl
       credentialsSecret: { name: 'media-s3', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret' },
     },
   });
-  const { objects } = desiredChildren(pipeline, sessions, plan, { ...base, objectStore: defaultStore });
+  const objects = sampleChildren({ ...base, objectStore: defaultStore }, { pipeline, sessions, plan });
   const cm = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   const file = checkRuntimeFile(JSON.parse(cm.data['config.json']), 'config.json');
   assert.deepEqual(file.frameStore, { kind: 's3', bucket: 'frames', prefix: 'team-a/' });
@@ -113,13 +113,13 @@ test('the operator’s default object store with its per-namespace Secret; a cla
     objectStore: { ...defaultStore, credentialsSecret: 'vpo-s3' },
     frameStoreBucket: 'vpo-frames',
   };
-  const { objects } = desiredChildren(pipeline, sessions, plan, options);
+  const objects = sampleChildren(options, { pipeline, sessions, plan });
   for (const { spec } of pods(objects as Obj[])) {
     const env = Object.fromEntries(spec.containers[0].env.map((e: Obj) => [e.name, e]));
     assert.deepEqual(env.VPO_S3_ACCESS_KEY_ID.valueFrom.secretKeyRef, { name: 'vpo-s3', key: 'accessKeyId' });
   }
-  const claimed = desiredChildren(pipeline, sessions, plan, { ...base, frameStoreClaim: 'frames-rwx' });
-  for (const { spec } of pods(claimed.objects as Obj[])) {
+  const claimed = sampleChildren({ ...base, frameStoreClaim: 'frames-rwx' }, { pipeline, sessions, plan });
+  for (const { spec } of pods(claimed as Obj[])) {
     assert.deepEqual(
       spec.volumes.find((v: Obj) => v.name === 'frames'),
       { name: 'frames', persistentVolumeClaim: { claimName: 'frames-rwx' } },
@@ -135,7 +135,10 @@ test('pvc:// models: the backends hosting them mount each claim read-only where 
       ? { ...s, spec: { ...s.spec, model: { uri: 'pvc://models-rwx/v1/scene.onnx' } } }
       : s,
   );
-  const { objects } = desiredChildren(pipeline, withClaims, plan, { ...base, frameStoreClaim: 'frames' });
+  const objects = sampleChildren(
+    { ...base, frameStoreClaim: 'frames' },
+    { pipeline, sessions: withClaims, plan },
+  );
   const hosting = (objects as Obj[]).filter(
     (o) =>
       o.kind === 'Deployment' && o.spec.template.spec.volumes.some((v: Obj) => v.name === 'model-claim-0'),

@@ -25,6 +25,11 @@ export interface PipelineStorage {
   objectStore?: PipelineObjectStore;
 }
 
+/** The pipeline's pods would not share a frame store (Planned=False, FrameStoreNotShared). */
+export class FrameStoreNotSharedError extends Error {
+  override name = 'FrameStoreNotSharedError';
+}
+
 export type StorageResult = { ok: true; storage: PipelineStorage } | { ok: false; message: string };
 
 function objectStoreOf(pipeline: VideoPipeline, options: Pick<RenderOptions, 'objectStore'>) {
@@ -69,10 +74,10 @@ function objectStoreOf(pipeline: VideoPipeline, options: Pick<RenderOptions, 'ob
   };
 }
 
-export function pipelineStorage(
-  pipeline: VideoPipeline,
-  options: Pick<RenderOptions, 'objectStore' | 'frameStoreBucket' | 'frameStoreClaim'>,
-): StorageResult {
+/** The operator's defaults for pipelines whose spec names no frame store or object store. */
+export type StorageDefaults = Pick<RenderOptions, 'objectStore' | 'frameStoreBucket' | 'frameStoreClaim'>;
+
+export function pipelineStorage(pipeline: VideoPipeline, options: StorageDefaults): StorageResult {
   const objectStore = objectStoreOf(pipeline, options);
   const spec = pipeline.spec.frameStore;
   const defaultPrefix = `${pipeline.metadata.namespace ?? 'default'}/${pipeline.metadata.name}/`;
@@ -104,4 +109,22 @@ export function pipelineStorage(
 export function runtimeFrameStore(storage: PipelineStorage, frameDir: string): FrameStoreSpec {
   const f = storage.frameStore;
   return f.kind === 's3' ? { kind: 's3', bucket: f.bucket, prefix: f.prefix } : { root: frameDir };
+}
+
+/** Render options for one pipeline's pods, with its storage resolved; throws FrameStoreNotSharedError. */
+export function withStorage(pipeline: VideoPipeline, options: RenderOptions): RenderOptions {
+  const resolved = pipelineStorage(pipeline, options);
+  if (!resolved.ok) throw new FrameStoreNotSharedError(resolved.message);
+  return { ...options, storage: resolved.storage };
+}
+
+/**
+ * What the backend pods of pipelines sharing a group must agree on (pool key of the planner,
+ * operator/planner/pool-place.ts): one object store (connection and keys: the pod has one set of
+ * credential variables) and one frames volume (the claim, or none for s3 frame stores). s3 frame
+ * stores may differ in bucket and prefix: the group's runtime file gives each pipeline its own.
+ */
+export function storageShareKey(storage: PipelineStorage): string {
+  const claim = storage.frameStore.kind === 'persistentVolumeClaim' ? storage.frameStore.claimName : null;
+  return JSON.stringify({ objectStore: storage.objectStore ?? null, framesClaim: claim });
 }

@@ -51,8 +51,11 @@ test('dynamic dims without --input-shape, bad flags and a missing provider are c
   assert.match(dynamic.err, /dynamic dims \(F, H, W\): give --input-shape/);
   assert.equal((await run([join(dir, 'scene.onnx'), '--batches', '0,x'])).code, 1);
   assert.equal((await run([])).code, 1);
+  // The doctor's verdict, never a CPU run in its place (a machine with a usable GPU profiles it).
   const cuda = await run([join(dir, 'fusion.onnx'), '--provider', 'cuda', '--repeats', '1']);
-  if (cuda.code === 1) assert.match(cuda.err, /'cuda' is not available/);
+  if (cuda.code === 1) assert.match(cuda.err, /vpo profile --provider cuda needs cuda: /);
+  else assert.match(cuda.out, /# memoryMiB: device memory/);
+  assert.equal((await run([join(dir, 'fusion.onnx'), '--device-id', '-1'])).code, 1);
 });
 
 test('--gpu-product names the entry; --result-file holds it as JSON (the profiling Job reads it)', async () => {
@@ -78,6 +81,10 @@ test('--gpu-product names the entry; --result-file holds it as JSON (the profili
   );
   const printed = yaml.load(out) as { profiles: { gpuProduct: string; points: unknown[] }[] };
   assert.deepEqual(printed.profiles[0]!.points, written.points);
+  // A CPU profile says its memory is host memory, in the output and in the result.
+  assert.match(out, /^# memoryMiB: host memory: the process RSS growth/);
+  assert.deepEqual(written.memory, { kind: 'host', source: 'host-rss' });
+  assert.match(err, /batch 1: .* host memory \d+MiB \(host-rss\)/);
 });
 
 test('a failure leaves the error in --result-file; a wrong --sha256 fails, a malformed one is usage', async () => {

@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { renderRuntimeFile } from '../../operator/render/runtime-file.ts';
+import { repoRoot, sampleDir, sampleLocalPlan } from '../../scripts/kafka-pipeline.ts';
 import { runtimeCommand } from './runtime-command.ts';
 
 function capture() {
@@ -63,4 +67,51 @@ test('an s3 runtime file: --frame-store is refused, and missing credential varia
     1,
   );
   assert.match(noKeys.err.join(''), /VPO_TEST_UNSET_KEY_ID and VPO_TEST_UNSET_SECRET are not both set/);
+});
+
+test('vpo runtime: a backend whose cuda session cannot run here exits 1 and writes the reason for the kubelet', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vpo-runtime-cuda-'));
+  const { pipeline, sessions, local } = await sampleLocalPlan('cuda-check');
+  const file = renderRuntimeFile({
+    pipeline,
+    sessions,
+    plan: local.plan,
+    kafka: { brokers: ['127.0.0.1:1'] },
+    frameStoreRoot: path.join(dir, 'frames'),
+    modelRoot: sampleDir,
+    runtimeOptions: { executionProvider: 'cuda' },
+  });
+  const config = path.join(dir, 'runtime.json');
+  const log = path.join(dir, 'termination-log');
+  await writeFile(config, JSON.stringify(file));
+  const bin = path.join(repoRoot, 'bin/vpo.ts');
+  const run = promisify(execFile);
+  // What `vpo doctor` says about cuda on this machine, through the same launcher.
+  const doctor = JSON.parse((await run(process.execPath, [bin, 'doctor', '-o', 'json'])).stdout);
+  const cuda = doctor.providers.find((p: { name: string }) => p.name === 'cuda');
+  const stage = file.runtime.stages[0]!;
+  const result = await run(process.execPath, [
+    bin,
+    'runtime',
+    '--role',
+    'backend',
+    '--config',
+    config,
+    '--stages',
+    stage.name,
+    '--termination-log',
+    log,
+    '--port',
+    '0',
+  ]).catch((err: { code: number; stderr: string }) => err);
+  assert.equal((result as { code?: number }).code, 1);
+  const written = await readFile(log, 'utf8');
+  if (cuda.usable) {
+    // A machine with a GPU: the provider check passes; the role fails later, on the fake broker.
+    assert.match(written, /^StartFailed: /);
+    return;
+  }
+  const expected = `ProviderUnavailable: stage ${stage.name} (session ${stage.session}) needs cuda: ${cuda.summary}`;
+  assert.ok(written.startsWith(`${expected} (`), `${written}\n  does not start with\n${expected}`);
+  assert.match((result as { stderr: string }).stderr, /cannot start the backend role: stage .* needs cuda/);
 });

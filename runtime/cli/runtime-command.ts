@@ -8,13 +8,18 @@
 // --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
 // so a cluster of fake GPUs behaves like real ones: each batch is padded to the profiled ℓ(b) of
 // the planned product (the runtime file's per-stage profile).
-// Runs until SIGTERM/SIGINT, then finishes in-flight batches and exits 0; 1 on bad arguments.
-import { readFileSync } from 'node:fs';
+// --termination-log PATH: when the role cannot start, one line "REASON: message" goes there too
+// (contract/start-failure.ts; the pod's terminationMessagePath, which the operator reads).
+// Runs until SIGTERM/SIGINT, then finishes in-flight batches and exits 0; 1 on bad arguments or
+// when the role cannot start (e.g. ProviderUnavailable: a session's provider cannot run here).
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { checkRuntimeFile, type RuntimeFile } from '../../contract/runtime-file.ts';
+import { formatStartFailure } from '../../contract/start-failure.ts';
 import { systemClock } from '../clock.ts';
+import { ProviderUnavailableError } from '../doctor/doctor.ts';
 import { lineLogger } from '../logger.ts';
 import { createRuntimeMetrics } from '../metrics.ts';
 import { startBackendRole } from '../roles/backend-role.ts';
@@ -37,7 +42,7 @@ interface Io {
 export const STOP_GRACE_MS = 20_000;
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency] [--termination-log PATH]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -61,6 +66,8 @@ function parse(argv: string[]) {
       'frame-store': { type: 'string' },
       /** Backend: pad each batch to the planned device's profiled latency (tests, benchmarks). */
       'emulate-device-latency': { type: 'boolean', default: false },
+      /** Where a start failure is written for the kubelet (the pod's terminationMessagePath). */
+      'termination-log': { type: 'string' },
     },
     strict: true,
   });
@@ -127,6 +134,7 @@ export async function runtimeCommand(
     return 1;
   }
   const passwordEnv = file.kafka.sasl?.passwordEnv;
+  const usernameEnv = file.kafka.sasl?.usernameEnv;
   const sslEnv = file.kafka.sslEnv ?? {};
   const tls = Object.fromEntries(
     (['ca', 'cert', 'key'] as const).flatMap((k) => {
@@ -146,6 +154,7 @@ export async function runtimeCommand(
     ...(passwordEnv && process.env[passwordEnv] !== undefined
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
+    ...(usernameEnv && process.env[usernameEnv] ? { saslUsername: process.env[usernameEnv] } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
     ...(s3AccessKeyId && s3SecretAccessKey
       ? { s3Credentials: { accessKeyId: s3AccessKeyId, secretAccessKey: s3SecretAccessKey } }
@@ -174,7 +183,16 @@ export async function runtimeCommand(
             },
           );
   } catch (error) {
-    io.err(`vpo runtime: cannot start the ${args.role} role: ${(error as Error).message}\n`);
+    const message = (error as Error).message;
+    io.err(`vpo runtime: cannot start the ${args.role} role: ${message}\n`);
+    if (args['termination-log']) {
+      const reason = error instanceof ProviderUnavailableError ? 'ProviderUnavailable' : 'StartFailed';
+      try {
+        writeFileSync(args['termination-log'], formatStartFailure({ reason, message }));
+      } catch (err) {
+        io.err(`vpo runtime: cannot write --termination-log: ${(err as Error).message}\n`);
+      }
+    }
     return 1;
   }
   io.out(`vpo runtime: ${args.role} ready on ${role.url}\n`);

@@ -1,6 +1,7 @@
 // Turns a failure into a dead-letter record: the reason is the error's own `reason` when it is a
 // dead-letter reason (runtime/errors.ts; read by shape, because errors from worker threads arrive
 // as plain objects), else the caller's fallback for that step.
+import { boundedOriginal } from '../../contract/dead-letter.ts';
 import { type DeadLetterReason, isDeadLetterReason } from '../../contract/dead-letter-reasons.ts';
 import type { DeadLetter, StageMessage } from '../transport/transport.ts';
 
@@ -29,6 +30,6 @@ export function deadLetterOf(
     reason,
     attempts,
     error: errorText(error),
-    original,
+    original: boundedOriginal(original),
   };
 }

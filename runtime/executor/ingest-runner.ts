@@ -41,13 +41,26 @@ export function ingestHandler(ctx: ExecutorContext, ingestor: VideoIngestor): Ha
     // One hold per stage that will read the frames; then the writer's own hold goes.
     if (holds > 0) await ctx.frames.retain(frameRef, holds);
     await releaseFrames(ctx, frameRef, 1);
-    return { output: { ...message, frameRef, meta, outputs: {} } };
+    // Only the contract's fields go onward, whatever else the source record carried.
+    const { videoId, source, ingestedAtMs } = message;
+    return { output: { videoId, source, ingestedAtMs, frameRef, meta, outputs: {} } };
   };
 
   return async (messages) => {
     const outcomes = await Promise.all(messages.map(ingestOne));
     const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
-    if (outputs.length > 0) await Promise.all(topics.map((t) => ctx.transport.publish(t, outputs)));
+    if (outputs.length > 0) {
+      const sent = await Promise.allSettled(topics.map((t) => ctx.transport.publish(t, outputs)));
+      const failed = sent.find((s) => s.status === 'rejected');
+      if (failed) {
+        // Nothing refers to these frames unless some topic got the message: then they stay for
+        // its stage (the TTL sweep is the safety net); else they go now, so a redelivery that
+        // ingests the video again leaves no orphan behind.
+        if (sent.every((s) => s.status === 'rejected'))
+          for (const o of outputs) if (o.frameRef) await releaseFrames(ctx, o.frameRef, holds);
+        throw failed.reason;
+      }
+    }
     await sendDeadLetters(
       ctx,
       outcomes.flatMap((o) => (o.letter ? [o.letter] : [])),

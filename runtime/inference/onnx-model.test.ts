@@ -7,7 +7,7 @@ import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { writeSampleModels } from '../../scripts/gen-models.ts';
 import { ModelLoadError, StageError } from './errors.ts';
-import { availableProviders, loadModel, rowsOf } from './onnx-model.ts';
+import { availableProviders, bindingInfo, loadModel, probeProvider, rowsOf } from './onnx-model.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vpo-inference-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,4 +77,18 @@ test('a real trained model (PaddleOCR direction classifier) runs with batch > 1,
   assert.notDeepEqual(Array.from(rows[0]!), Array.from(rows[1]!), 'different inputs, different outputs');
   assert.deepEqual(second[model.outputs[0]!.name]!.data, out.data);
   await model.close();
+});
+
+test('the probe model runs on the CPU provider; an unknown provider is a clear failure', async () => {
+  assert.deepEqual(await probeProvider('cpu'), { ok: true });
+  const bad = await probeProvider('nosuch');
+  assert.equal(bad.ok, false);
+  assert.match(bad.ok ? '' : bad.message, /nosuch/);
+});
+
+test('the binding reports its version and providers, cpu bundled', () => {
+  const info = bindingInfo();
+  assert.match(info.version, /^\d+\.\d+\.\d+/);
+  assert.ok(info.backends.some((b) => b.name === 'cpu' && b.bundled));
+  assert.ok(info.backends.some((b) => b.name === 'cuda'));
 });

@@ -1,12 +1,13 @@
 // The only importer of onnxruntime-node. A loaded model runs one float32 batch tensor and hands
 // back plain arrays, so the rest of the runtime never sees onnxruntime types.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import type { ExecutionProvider } from '../../contract/execution-providers.ts';
 import { ModelLoadError, StageError } from './errors.ts';
 import { readModelFile } from './model-file.ts';
+import { PROBE_INPUT, PROBE_OUTPUT, PROBE_WIDTH, probeModelBytes } from './probe-model.ts';
+import { bindingDir, bindingVersion, providerLibrary } from './provider-install.ts';
 
 export type { ExecutionProvider };
 
@@ -27,6 +28,8 @@ export interface LoadModelOptions {
   sha256?: string;
   provider?: ExecutionProvider;
   intraOpThreads?: number;
+  /** The CUDA device among those this process sees (the pod's GPU is device 0). Default 0. */
+  deviceId?: number;
 }
 
 export interface InferenceModel {
@@ -39,13 +42,22 @@ export interface InferenceModel {
   close(): Promise<void>;
 }
 
-/** Where onnxruntime-node keeps its native libraries; non-bundled provider .so files go here. */
-function bindingDir(): string {
-  const dist = dirname(fileURLToPath(import.meta.resolve('onnxruntime-node')));
-  return join(dist, '..', 'bin', 'napi-v6', process.platform, process.arch);
+export interface BindingInfo {
+  /** onnxruntime-node's version; its core library is the same onnxruntime version. */
+  version: string;
+  /** The folder of its native libraries, where non-bundled provider files are dropped in. */
+  dir: string;
+  /** The providers this build knows; bundled ones need no extra files. */
+  backends: { name: string; bundled: boolean }[];
 }
 
-const providerLibrary = (name: string) => `libonnxruntime_providers_${name}.so`;
+export function bindingInfo(): BindingInfo {
+  return {
+    version: bindingVersion(),
+    dir: bindingDir(),
+    backends: ort.listSupportedBackends().map((b) => ({ name: b.name, bundled: b.bundled })),
+  };
+}
 
 /** Providers usable now: bundled ones, and others whose provider library is installed. */
 export function availableProviders(): string[] {
@@ -59,7 +71,7 @@ function checkProvider(provider: ExecutionProvider): void {
   if (availableProviders().includes(provider)) return;
   const known = ort.listSupportedBackends().some((b) => b.name === provider);
   const hint = known
-    ? `: its provider library ${providerLibrary(provider)}${provider === 'cuda' ? ' (built for CUDA 12 + cuDNN 9)' : ''} is not installed in ${bindingDir()}`
+    ? `: its provider library ${providerLibrary(provider)} is not installed in ${bindingDir()}${provider === 'cuda' ? ' (npm run setup:cuda, or the vpo CUDA image; `vpo doctor` says what this machine can run)' : ''}`
     : '';
   throw new ModelLoadError(
     `execution provider '${provider}' is not available in this onnxruntime-node build${hint} (available: ${availableProviders().join(', ')})`,
@@ -90,6 +102,51 @@ function checkFeed(model: TensorInfo, tensor: BatchTensor): void {
   }
 }
 
+/**
+ * The one provider a session runs on: no CPU provider is listed after it, so a CUDA session that
+ * cannot start fails instead of running on the CPU. (ORT still places the few nodes a provider
+ * has no kernel for on the CPU, as every ORT session does.) onnxruntime-node 1.30 passes only the
+ * device id to the CUDA provider (js/node/src/session_options_helper.cc: CreateCUDAProviderOptions
+ * with device_id); its other options keep ORT's defaults (docs/gpu.md).
+ */
+function executionProvider(provider: string, deviceId: number | undefined) {
+  return provider === 'cuda' && deviceId !== undefined ? { name: 'cuda', deviceId } : provider;
+}
+
+export type ProbeResult = { ok: true } | { ok: false; message: string };
+
+/** ORT's message without the source location and failed assertion it starts with, on one line. */
+export function ortMessage(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text
+    .replace(/^\/onnxruntime_src\/\S+:\d+ [\s\S]*? was false\. /, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/**
+ * Whether `provider` runs here: a session of the probe model (y = x * x) created on it alone and
+ * run once, the output checked. The message is ORT's when it cannot.
+ */
+export async function probeProvider(provider: string, deviceId?: number): Promise<ProbeResult> {
+  let session: ort.InferenceSession | undefined;
+  try {
+    session = await ort.InferenceSession.create(probeModelBytes(), {
+      executionProviders: [executionProvider(provider, deviceId)],
+    });
+    const x = Float32Array.from({ length: 2 * PROBE_WIDTH }, (_, i) => i - 3);
+    const out = await session.run({ [PROBE_INPUT]: new ort.Tensor('float32', x, [2, PROBE_WIDTH]) });
+    const y = out[PROBE_OUTPUT]?.data as Float32Array | undefined;
+    if (!y || y.length !== x.length || y.some((v, i) => v !== x[i]! * x[i]!))
+      return { ok: false, message: `${provider}: the probe model computed a wrong result` };
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, message: ortMessage(err) };
+  } finally {
+    await session?.release().catch(() => {});
+  }
+}
+
 export async function loadModel(options: LoadModelOptions): Promise<InferenceModel> {
   const provider = options.provider ?? 'cpu';
   checkProvider(provider);
@@ -97,7 +154,7 @@ export async function loadModel(options: LoadModelOptions): Promise<InferenceMod
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
-      executionProviders: [provider],
+      executionProviders: [executionProvider(provider, options.deviceId)],
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
     });
   } catch (err) {

@@ -1,13 +1,16 @@
 // Measures one model's latency per batch size on an otherwise idle device: what `vpo profile`
 // prints and what `vpo run` measures at start-up for a session without a local profile.
-import { execFileSync } from 'node:child_process';
 import type { ExecutionProvider } from '../../contract/runtime-config.ts';
+import { queryGpus } from '../gpu/nvidia-smi.ts';
+import { gpuProductLabel } from '../gpu/product-label.ts';
+import { type MemoryMeter, visibleDevice } from './memory-meter.ts';
 import type { InferenceModel } from './onnx-model.ts';
 
 export interface ProfilePoint {
   batchSize: number;
   /** Conservative latency: mean + standard deviation, microseconds. */
   latencyMicros: number;
+  /** Host memory (cpu) or device memory (cuda, webgpu) in use after this batch size ran. */
   memoryMiB: number;
   meanMicros: number;
   stdMicros: number;
@@ -15,19 +18,21 @@ export interface ProfilePoint {
 }
 
 const WARMUP_RUNS = 2;
-const MiB = 2 ** 20;
 
-/** The product name as GPU feature discovery labels it (nvidia.com/gpu.product); "cpu" for CPU. */
-export function deviceProduct(provider: ExecutionProvider): string {
+/**
+ * The product as GPU feature discovery labels its node (nvidia.com/gpu.product), from the GPU the
+ * meter measured; "cpu" for CPU profiles.
+ */
+export function deviceProduct(provider: ExecutionProvider, meter?: MemoryMeter): string {
   if (provider === 'cpu') return 'cpu';
+  if (meter?.device) return gpuProductLabel(meter.device.name);
   try {
-    const name = execFileSync('nvidia-smi', ['--query-gpu=name', '--format=csv,noheader'], {
-      encoding: 'utf8',
-    });
-    return name.split('\n')[0]!.trim().replace(/\s+/g, '-');
+    const device = visibleDevice(queryGpus(), 0, process.env);
+    if (device) return gpuProductLabel(device.name);
   } catch {
-    return `unknown-${provider}-device`;
+    // No nvidia-smi: the product stays unknown, and says so.
   }
+  return `unknown-${provider}-device`;
 }
 
 /** The input dims for batch size b: the model's fixed dims, or --input-shape for the rest. */
@@ -62,7 +67,7 @@ function stats(samplesMicros: number[]): { mean: number; std: number; p99: numbe
 
 export async function profileModel(
   model: InferenceModel,
-  options: { batches: number[]; repeats: number; shape?: number[]; rssBaselineBytes: number },
+  options: { batches: number[]; repeats: number; shape?: number[]; memory: MemoryMeter },
 ): Promise<ProfilePoint[]> {
   const points: ProfilePoint[] = [];
   const name = model.inputs[0]!.name;
@@ -78,7 +83,7 @@ export async function profileModel(
       samples.push((performance.now() - start) * 1000);
     }
     const { mean, std, p99 } = stats(samples);
-    const memoryMiB = Math.max(0, Math.ceil((process.memoryUsage().rss - options.rssBaselineBytes) / MiB));
+    const memoryMiB = options.memory.read();
     points.push({
       batchSize,
       latencyMicros: Math.round(mean + std),

@@ -85,6 +85,7 @@ export async function startIngestRole(
       await api?.app.close();
       await http.app.close();
       await executor.stop();
+      await ingestor.close();
       await transport.close();
       objectStore?.close();
       await rm(tempDir, { recursive: true, force: true });

@@ -64,6 +64,18 @@ app.kubernetes.io/component: operator
 {{- default (include "vpo.image" .) .Values.runtime.image -}}
 {{- end -}}
 
+{{- /* The CUDA variant (VARIANT=cuda) for backends of cuda sessions: runtime.cudaImage, else the
+runtime image's tag with "-cuda". Empty for a digest: the operator then refuses cuda pipelines
+with a condition saying to set runtime.cudaImage. */}}
+{{- define "vpo.runtimeCudaImage" -}}
+{{- $image := include "vpo.runtimeImage" . -}}
+{{- if .Values.runtime.cudaImage -}}
+{{- .Values.runtime.cudaImage -}}
+{{- else if not (contains "@" $image) -}}
+{{- printf "%s-cuda" $image -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "vpo.frameStoreClaim" -}}
 {{- $pvc := .Values.frameStore.persistentVolumeClaim -}}
 {{- if $pvc.create -}}

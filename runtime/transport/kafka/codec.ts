@@ -7,6 +7,7 @@
 // Its decoder turns that into the first stage message (source = uri, ingestedAtMs = the record's
 // timestamp, or the receipt time without one). The internal shape `{videoId, source,
 // ingestedAtMs, outputs}` is still accepted there, for producers written before the contract.
+import { boundedOriginal, excerptOfBytes } from '../../../contract/dead-letter.ts';
 import type { DeadLetter, StageMessage } from '../transport.ts';
 
 /** The stage (consumer-group suffix) that consumes the source topic. */
@@ -23,8 +24,21 @@ export interface EncodedRecord {
   value: string;
 }
 
-/** Characters of an undecodable record kept in its dead letter. */
-const maxOriginalChars = 16 * 1024;
+/**
+ * Largest source-topic record, bytes: what users produce there is `{videoId, uri}`, so anything
+ * larger is refused at once, before it is parsed or ingested.
+ */
+export const MAX_SOURCE_RECORD_BYTES = 64 * 1024;
+
+/** The fields a stage message may carry onward (docs/kafka.md); anything else a producer added is dropped. */
+const stageMessageFields = ['videoId', 'source', 'ingestedAtMs', 'frameRef', 'meta', 'outputs'] as const;
+
+export function stageMessageOf(m: StageMessage): StageMessage {
+  const kept: Record<string, unknown> = {};
+  for (const field of stageMessageFields) if (field in m) kept[field] = m[field];
+  // The executor checks the shape of what is kept (and dead-letters with the field at fault).
+  return kept as unknown as StageMessage;
+}
 
 export function encodeMessage(message: StageMessage): EncodedRecord {
   return { key: message.videoId, value: JSON.stringify(message) };
@@ -50,7 +64,6 @@ export function decodeMessage(
   stage: string,
   receivedAtMs: number = Date.now(),
 ): Decoded {
-  const text = value?.toString('utf8') ?? '';
   const invalid = (why: string, original: unknown): Decoded => ({
     ok: false,
     letter: {
@@ -65,14 +78,20 @@ export function decodeMessage(
       reason: 'InvalidMessage',
       attempts: 1,
       error: `invalid message on ${topic}: ${why}`,
-      original,
+      original: boundedOriginal(original),
     },
   });
+  const bytes = value?.length ?? 0;
+  if (stage === SOURCE_STAGE && bytes > MAX_SOURCE_RECORD_BYTES) {
+    // Not parsed: a record this size on the source topic is not a video submission.
+    return invalid(`record of ${bytes} bytes > ${MAX_SOURCE_RECORD_BYTES}`, excerptOfBytes(value!));
+  }
+  const text = value?.toString('utf8') ?? '';
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return invalid('not JSON', text.slice(0, maxOriginalChars));
+    return invalid('not JSON', text);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return invalid('not a JSON object', parsed);
@@ -87,8 +106,9 @@ export function decodeMessage(
       return { ok: true, message: { videoId, source: uri, ingestedAtMs: receivedAtMs, outputs: {} } };
     }
   }
-  // The rest of the shape is the executor's to check (it dead-letters with the field at fault).
-  return { ok: true, message: parsed as StageMessage };
+  // The rest of the shape is the executor's to check (it dead-letters with the field at fault);
+  // only the contract's fields travel on.
+  return { ok: true, message: stageMessageOf(parsed as StageMessage) };
 }
 
 /** The stage name a consumer group stands for: groups are `vpo.<namespace>.<pipeline>.<stage>`. */
