@@ -521,6 +521,8 @@ export interface VideoPipelineStatusPlan {
   namespace?: VideoPipelineStatusPlanNamespace;
   /** The GPU product the plan uses. */
   gpuProduct?: string;
+  /** Plan generation: moves by one whenever the plan's settings change (batch sizes, duty cycles, rates, budgets, replicas). Runtime pods report the generation they run (observed.planRollout, metric vpo_plan_generation). */
+  generation?: number;
   /** Sum over stages of rate / best throughput within budget. */
   lowerBoundGpus?: string;
   /** Per stage numbers. */
@@ -533,6 +535,18 @@ export interface VideoPipelineStatusPlan {
   explanation?: string;
 }
 
+/** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
+export interface VideoPipelineStatusObservedPlanRollout {
+  /** The plan generation the pods should run (plan.generation). */
+  generation?: number;
+  /** Backend pods seen in the stages' consumer groups. */
+  pods?: number;
+  /** Pods running that generation. */
+  current?: number;
+  /** Pods running another generation, as POD@GENERATION (at most 10). */
+  stale?: string[];
+}
+
 /** What the runtime measured. */
 export interface VideoPipelineStatusObserved {
   /** Observed source rate in videos per second. */
@@ -541,6 +555,8 @@ export interface VideoPipelineStatusObserved {
   p99LatencyMs?: number;
   /** Messages waiting across stage topics. */
   lag?: number;
+  /** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
+  planRollout?: VideoPipelineStatusObservedPlanRollout;
 }
 
 /** Observed state, written by the operator. */

@@ -85,6 +85,16 @@ describe('charts/vpo rendered', () => {
     assert.ok(mirrored.includes('--cuda-image=mirror.example/vpo:0.1.0-cuda'));
   });
 
+  test('the Grafana dashboard is a ConfigMap for the sidecar when enabled, and absent by default', async () => {
+    const [dashboard] = find(await template(FULL_VALUES), 'ConfigMap', `${FULLNAME}-dashboard`);
+    assert.ok(dashboard, 'no dashboard ConfigMap');
+    assert.equal(dashboard.metadata.labels?.grafana_dashboard, '1');
+    const json = JSON.parse(dashboard.data['vpo.json']) as { uid: string; panels: unknown[] };
+    assert.equal(json.uid, 'vpo-plan');
+    assert.ok(json.panels.length > 10);
+    assert.deepEqual(find(await template(BASE_VALUES), 'ConfigMap', `${FULLNAME}-dashboard`), []);
+  });
+
   test('the rendered operator is hardened, leader-elected, and takes Kafka secrets from Secrets only', async () => {
     const objects = await template(FULL_VALUES);
     const [deployment] = find(objects, 'Deployment', FULLNAME);

@@ -6,6 +6,7 @@
 // or their settings), so a re-plan that keeps the group's sessions leaves its pods running.
 import { isDeepStrictEqual } from 'node:util';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { keptStructure, structureDigest } from '../../contract/live-settings.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { runtimeFileOf } from './config-map.ts';
@@ -35,6 +36,8 @@ const PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export interface HostedPlan {
   pipeline: VideoPipeline;
   plan: Plan;
+  /** The pipeline's plan generation (status.plan.generation) these settings belong to; default 1. */
+  generation?: number;
 }
 
 const byName = (a: HostedPlan, b: HostedPlan) =>
@@ -53,7 +56,9 @@ export function backendRuntimeFile(
 ): RuntimeFile {
   const [first, ...others] = [...hosted]
     .sort(byName)
-    .map((h) => runtimeFileOf(h.pipeline, sessions, h.plan, withStorage(h.pipeline, options)));
+    .map((h) =>
+      runtimeFileOf(h.pipeline, sessions, h.plan, withStorage(h.pipeline, options), h.generation ?? 1),
+    );
   if (!first) throw new Error('a backend group hosts no pipeline');
   if (others.length === 0) return first;
   return {
@@ -72,7 +77,7 @@ export function backendRuntimeFile(
  */
 function groupOptions(group: BackendGroupPlan, owners: VideoPipeline[], options: RenderOptions) {
   const each = owners.map((p) => withStorage(p, options));
-  const keys = new Set(each.map((o) => storageShareKey(o.storage!)));
+  const keys = new Set(each.map((o) => storageShareKey(o.storage)));
   if (keys.size > 1)
     throw new Error(
       `backend group ${group.name} hosts pipelines whose pods need different object stores or frame volumes: ${owners.map((p) => p.metadata.name).join(', ')}`,
@@ -85,6 +90,7 @@ export function backendGroupChildren(
   hosted: HostedPlan[],
   sessions: ModelSession[],
   options: RenderOptions,
+  previousStructure?: string,
 ): DesiredChild[] {
   const owners = [...hosted].sort(byName).map((h) => h.pipeline);
   const namespace = owners[0]?.metadata.namespace ?? 'default';
@@ -130,6 +136,10 @@ export function backendGroupChildren(
       nodeSelector: { ...(owners[0]?.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
       tolerations: backendTolerations(options),
       modelClaims: modelClaims(models.map((m) => m.spec.model.uri)),
+      // What the pods cannot take live (every hosted pipeline's): a change rolls them; batch sizes,
+      // duty cycles, rates and deadlines reach them through the file.
+      // A pipeline leaving the group keeps the pods (keptStructure).
+      structure: keptStructure(previousStructure, structureDigest(file, group.name)),
     },
     podOptions,
   );
@@ -156,13 +166,17 @@ export function namespaceBackends(
   plans: HostedPlan[],
   sessions: ModelSession[],
   options: RenderOptions,
+  /** The structure digest a group's running pods carry (by Deployment name), if any. */
+  previousStructure: (deployment: string) => string | undefined = () => undefined,
 ): { objects: DesiredChild[]; groups: string[] } {
   const objects: DesiredChild[] = [];
   const owners = new Map<string, VideoPipeline>();
   for (const group of backends) {
     const hosted = plans.filter((h) => group.pipelines.includes(h.pipeline.metadata.name));
     for (const h of hosted) owners.set(h.pipeline.metadata.name, h.pipeline);
-    objects.push(...backendGroupChildren(group, hosted, sessions, options));
+    objects.push(
+      ...backendGroupChildren(group, hosted, sessions, options, previousStructure(backendName(group.name))),
+    );
   }
   const namespace = plans[0]?.pipeline.metadata.namespace ?? 'default';
   if (owners.size > 0) {

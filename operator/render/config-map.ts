@@ -1,10 +1,12 @@
 // The ConfigMap every pod of the pipeline mounts at /etc/vpo: `config.json` is exactly the runtime
-// file `vpo runtime --config` reads, built by the runtime's own pure renderRuntimeFile from the
-// plan (one function for both sides, so they cannot drift). Pure. Pods read the file; it carries
-// no hash into the pod templates, so a plan change that only touches other groups does not roll a
-// group's pods.
+// file `vpo runtime --config` reads, built by the pure renderRuntimeFile from the plan (one
+// function for both sides, so they cannot drift). Pure. Pods watch the file and take a re-plan's
+// batch sizes, duty cycles, rates and deadlines live (runtime/plan/); the pod templates carry only
+// a digest of what a pod cannot take live (contract/live-settings.ts), so a plan change that only
+// retunes a group, or touches other groups, does not roll its pods.
 
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import type { Plan } from '../planner/types.ts';
 import { runtimeFileKafkaAuth } from './kafka-auth.ts';
 import { configMapName } from './names.ts';
@@ -12,15 +14,20 @@ import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
 import { FRAME_DIR } from './pod.ts';
 import { renderRuntimeFile } from './runtime-file.ts';
-import { runtimeFrameStore } from './storage.ts';
+import { runtimeFrameStore, type StorageDefaults, withStorage } from './storage.ts';
+
+/** The pipeline's resolved storage, or the defaults to resolve it from (storage.ts). */
+type StorageOptions = StorageDefaults & Pick<RenderOptions, 'storage'>;
 
 export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots' | 'storage'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'> & StorageOptions,
+  planGeneration = 1,
 ) {
-  const storage = options.storage;
+  // The pipeline's frame store and object store (throws FrameStoreNotSharedError without one).
+  const storage = options.storage ?? withStorage(pipeline, options).storage;
   const file = renderRuntimeFile({
     pipeline,
     sessions,
@@ -33,8 +40,9 @@ export function runtimeFileOf(
       ...runtimeFileKafkaAuth(options.kafkaAuth),
     },
     frameStoreRoot: FRAME_DIR,
-    ...(storage ? { frameStore: runtimeFrameStore(storage, FRAME_DIR) } : {}),
-    ...(storage?.objectStore ? { objectStore: storage.objectStore.connection } : {}),
+    ...(storage.objectStore ? { objectStore: storage.objectStore.connection } : {}),
+    frameStore: runtimeFrameStore(storage, FRAME_DIR),
+    runtimeOptions: { planGeneration },
   });
   const fileRoots = options.ingestFileRoots ?? [];
   if (fileRoots.length > 0) file.runtime.source.fileRoots = [...fileRoots];
@@ -45,9 +53,13 @@ export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots' | 'storage'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'> & StorageOptions,
+  planGeneration = 1,
 ) {
-  const file = runtimeFileOf(pipeline, sessions, plan, options);
+  return configMapOf(pipeline, runtimeFileOf(pipeline, sessions, plan, options, planGeneration));
+}
+
+export function configMapOf(pipeline: VideoPipeline, file: RuntimeFile) {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

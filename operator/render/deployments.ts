@@ -38,7 +38,12 @@ export interface PodParts {
   tolerations?: Toleration[];
   /** Claims of the hosted sessions' pvc:// models, mounted read-only. */
   modelClaims?: string[];
+  /** Digest of what the pods cannot take live from the runtime file: a change rolls them. */
+  structure: string;
 }
+
+/** Pod-template annotation holding the runtime structure digest (contract/live-settings.ts). */
+export const STRUCTURE_ANNOTATION = 'serving.vpo.dev/runtime-structure';
 
 export function deployment(
   metadata: ObjectMeta & { namespace: string },
@@ -56,7 +61,7 @@ export function deployment(
       // Never more pods than planned GPUs: replace one pod at a time without a surge.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels: parts.podLabels },
+        metadata: { labels: parts.podLabels, annotations: { [STRUCTURE_ANNOTATION]: parts.structure } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
@@ -86,7 +91,12 @@ export function deployment(
   };
 }
 
-export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
+export function ingestDeployment(
+  pipeline: VideoPipeline,
+  plan: Plan,
+  options: RenderOptions,
+  structure: string,
+) {
   const selector = { [LABELS.role]: 'ingest' };
   return deployment(
     childMetadata(pipeline, ingestName(pipeline.metadata.name), selector),
@@ -103,6 +113,7 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
           pipeline.spec.sampling.frames * pipeline.spec.sampling.width * pipeline.spec.sampling.height,
       }),
       configMap: configMapName(pipeline.metadata.name),
+      structure,
     },
     options,
   );

@@ -30,6 +30,8 @@ export interface RuntimeConfigOptions {
   retryBackoffMs?: number;
   /** Overrides every session's executionProvider (e.g. `vpo run --provider cpu`). */
   executionProvider?: RuntimeStage['executionProvider'];
+  /** The plan's generation (status.plan.generation; default 1), stamped on every backend group. */
+  planGeneration?: number;
 }
 
 /** A Kubernetes decimal quantity as a number ("1", "0.485", "500m"). */
@@ -192,6 +194,8 @@ export function runtimeConfigFromPlan(
         gpuProduct: b.gpuProduct,
         replicas: b.replicas,
         dutyCycleMicros: b.dutyCycleMicros,
+        occupancy: b.occupancy,
+        planGeneration: options.planGeneration ?? 1,
         sessions: b.sessions
           .filter((s) => s.pipeline === name)
           .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),

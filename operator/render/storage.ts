@@ -112,7 +112,10 @@ export function runtimeFrameStore(storage: PipelineStorage, frameDir: string): F
 }
 
 /** Render options for one pipeline's pods, with its storage resolved; throws FrameStoreNotSharedError. */
-export function withStorage(pipeline: VideoPipeline, options: RenderOptions): RenderOptions {
+export function withStorage<T extends StorageDefaults>(
+  pipeline: VideoPipeline,
+  options: T,
+): T & { storage: PipelineStorage } {
   const resolved = pipelineStorage(pipeline, options);
   if (!resolved.ok) throw new FrameStoreNotSharedError(resolved.message);
   return { ...options, storage: resolved.storage };

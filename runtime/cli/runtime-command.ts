@@ -15,13 +15,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import * as yaml from 'js-yaml';
-import { checkRuntimeFile, type RuntimeFile } from '../../contract/runtime-file.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { formatStartFailure } from '../../contract/start-failure.ts';
 import { systemClock } from '../clock.ts';
 import { ProviderUnavailableError } from '../doctor/doctor.ts';
 import { lineLogger } from '../logger.ts';
 import { createRuntimeMetrics } from '../metrics.ts';
+import { parseRuntimeFile } from '../plan/runtime-file-text.ts';
 import { startBackendRole } from '../roles/backend-role.ts';
 import { startIngestRole } from '../roles/ingest-role.ts';
 import type { RunningRole } from '../roles/role-parts.ts';
@@ -90,8 +90,7 @@ function parse(argv: string[]) {
 }
 
 export function readRuntimeFile(file: string): RuntimeFile {
-  const text = readFileSync(file, 'utf8');
-  return checkRuntimeFile(yaml.load(text), file);
+  return parseRuntimeFile(readFileSync(file, 'utf8'), file);
 }
 
 export async function runtimeCommand(
@@ -112,14 +111,20 @@ export async function runtimeCommand(
   }
   let args: ReturnType<typeof parse>;
   let file: RuntimeFile;
+  let initialText: string;
+  let adjust: (f: RuntimeFile) => RuntimeFile;
   try {
     args = parse(argv);
-    file = readRuntimeFile(args.config);
-    if (args['frame-store']) {
-      if (file.frameStore.kind === 's3')
+    initialText = readFileSync(args.config, 'utf8');
+    const frameStore = args['frame-store'];
+    // The pod's mount of a dir frame store; an s3 one has no directory to point elsewhere.
+    adjust = (f) => {
+      if (!frameStore) return f;
+      if (f.frameStore.kind === 's3')
         throw new Error(`--frame-store is for a dir frame store; ${args.config} names an s3 one`);
-      file = { ...file, frameStore: { root: args['frame-store'] } };
-    }
+      return { ...f, frameStore: { root: frameStore } };
+    };
+    file = adjust(parseRuntimeFile(initialText, args.config));
   } catch (error) {
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
     return 1;
@@ -180,6 +185,8 @@ export async function runtimeCommand(
               ...(args['model-cache'] ? { modelCacheDir: args['model-cache'] } : {}),
               ...(args['model-claims'] ? { modelClaimsDir: args['model-claims'] } : {}),
               ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
+              // A re-plan reaches this pod through the mounted file (runtime/plan/).
+              planSource: { path: args.config, initialText, adjust },
             },
           );
   } catch (error) {

@@ -5,9 +5,9 @@
 // handler resolves only after its outputs and dead letters are published (then the transport
 // acknowledges the input: at-least-once).
 import type { DeadLetterReason } from '../../contract/dead-letter-reasons.ts';
-import type { RuntimeStage } from '../../contract/runtime-config.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, type RuntimeStage } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, holdsLostAt, releaseFrames, sendDeadLetters } from './context.ts';
+import { type ExecutorContext, holdsLostAt, publishAll, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
 import type { JoinBuffer } from './join.ts';
 import { invalidMessage } from './message.ts';
@@ -21,7 +21,7 @@ interface Outcome {
 
 export class StageRunner {
   private readonly ctx: ExecutorContext;
-  private readonly stage: RuntimeStage;
+  private stage: RuntimeStage;
   private readonly worker: StageWorker;
   private readonly join: JoinBuffer | undefined;
   private readonly holdsOnDeath: number;
@@ -36,20 +36,54 @@ export class StageRunner {
     this.ownHolds = stage.input.source === 'frames' ? 1 : 0;
   }
 
+  get name(): string {
+    return this.stage.name;
+  }
+
+  /** A re-plan's budgets and deadlines for this stage (same inputs and downstream stages). */
+  retune(stage: RuntimeStage): void {
+    this.stage = stage;
+  }
+
   readonly handler: Handler = async (messages) => {
     const outcomes = await Promise.all(messages.map((m) => this.processOne(m)));
     const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
     const topics = this.stage.downstream.length
       ? this.ctx.config.stages.filter((s) => this.stage.downstream.includes(s.name)).map((s) => s.topic)
       : [this.ctx.config.topics.output];
-    if (outputs.length > 0) await Promise.all(topics.map((t) => this.ctx.transport.publish(t, outputs)));
-    await sendDeadLetters(
-      this.ctx,
-      outcomes.flatMap((o) => o.letters),
-    );
+    const refused = await publishAll(this.ctx, topics, outputs);
+    const letters = outcomes.flatMap((o) => o.letters);
+    for (const output of outputs) {
+      const r = refused.get(output.videoId);
+      if (!r) continue;
+      // Refused by every topic: the video ends here, as if this stage had failed it. Refused by
+      // some only: the stages that got it go on (and release their frames); the TTL covers the rest.
+      letters.push(deadLetterOf(output, this.stage.name, r.reason, new Error(r.error), 1));
+      if (r.topics === topics.length)
+        await releaseFrames(this.ctx, output.frameRef, this.holdsOnDeath - this.ownHolds);
+    }
+    await sendDeadLetters(this.ctx, letters);
     // Frames are released only after the outputs are out: a redelivery still finds them.
     for (const output of outputs) await releaseFrames(this.ctx, output.frameRef, this.ownHolds);
+    if (this.stage.downstream.length === 0) this.completed(outputs.filter((o) => !refused.has(o.videoId)));
   };
+
+  /** End-to-end latency and SLO attainment of the videos whose results this sink published. */
+  private completed(results: StageMessage[]): void {
+    const metrics = this.ctx.metrics;
+    if (!metrics?.videosCompletedTotal || results.length === 0) return;
+    const { namespace, name } = this.ctx.config.pipeline;
+    const pipeline = `${namespace}/${name}`;
+    const nowMs = this.ctx.clock.nowMs();
+    for (const r of results) {
+      const latencyMs = Math.max(0, nowMs - r.ingestedAtMs);
+      metrics.endToEndSeconds?.observe({ pipeline }, latencyMs / 1000);
+      metrics.videosCompletedTotal.inc({
+        pipeline,
+        slo: latencyMs <= this.ctx.config.latency.sloMs ? 'met' : 'missed',
+      });
+    }
+  }
 
   /** Join timeouts: the videos that waited too long become dead letters. */
   async expireJoins(nowMs: number): Promise<void> {
@@ -100,10 +134,16 @@ export class StageRunner {
     );
     if (!result.ok)
       return this.died(message, reasonOf(result.error, 'InferenceFailed'), result.error, result.attempts);
-    return {
-      output: { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } },
-      letters: [],
-    };
+    const output = { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } };
+    const limit = this.ctx.config.limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const bytes = Buffer.byteLength(JSON.stringify(output));
+    if (bytes > limit) {
+      const error = new Error(
+        `stage '${this.stage.name}' output makes a ${bytes}-byte message, over the ${limit}-byte limit (limits.maxOutputBytes)`,
+      );
+      return this.died(message, 'OutputTooLarge', error, 1);
+    }
+    return { output, letters: [] };
   }
 
   private async died(

@@ -6,9 +6,19 @@ import { StageError } from '../inference/errors.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 import type { PreprocessReply, PreprocessRequest } from './preprocess-worker.ts';
 
+/** Where in shared memory to write an item's tensor (a TensorSlab slot). */
+export interface PreprocessTarget {
+  buffer: SharedArrayBuffer;
+  offsetFloats: number;
+  lengthFloats: number;
+}
+
 export interface PreprocessPool {
-  /** Normalises one item's frames. The frames' buffer is transferred to the worker. */
-  run(frames: Frames, spec: FrameInputSpec): Promise<Float32Array>;
+  /**
+   * Normalises one item's frames; the frames' buffer is transferred to the worker. With a
+   * target, the tensor is written there and the result is a view of it (no copy, no transfer).
+   */
+  run(frames: Frames, spec: FrameInputSpec, target?: PreprocessTarget): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -45,7 +55,12 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
       busy.delete(worker);
       idle.push(worker);
       if (job) {
-        if ('tensor' in reply) job.resolve(reply.tensor);
+        const target = job.request.target;
+        if ('written' in reply) {
+          if (target)
+            job.resolve(new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats));
+          else job.reject(new Error('preprocess worker wrote to shared memory it was not given'));
+        } else if ('tensor' in reply) job.resolve(reply.tensor);
         else if (reply.error.reason === 'Error') job.reject(new Error(reply.error.message));
         else job.reject(new StageError(reply.error.reason, reply.error.message));
       }
@@ -61,10 +76,14 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
   }
 
   return {
-    run(frames, spec) {
+    run(frames, spec, target) {
       if (closed) return Promise.reject(new Error('preprocess pool is closed'));
       return new Promise((resolve, reject) => {
-        waiting.push({ request: { id: nextId++, frames, spec }, resolve, reject });
+        waiting.push({
+          request: { id: nextId++, frames, spec, ...(target ? { target } : {}) },
+          resolve,
+          reject,
+        });
         dispatch();
       });
     },

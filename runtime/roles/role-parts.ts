@@ -2,6 +2,7 @@
 // created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
 import type { FastifyInstance } from 'fastify';
 import type { FrameStoreSpec } from '../../contract/frame-store.ts';
+import type { MemberDeclaration } from '../../contract/member-metadata.ts';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { HostedPipeline, RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
@@ -98,6 +99,7 @@ export async function connectTransport(
   file: RuntimeFile,
   deps: RoleDeps,
   gateOutput: boolean,
+  declare?: (topic: string) => MemberDeclaration | undefined,
 ): Promise<KafkaTransport> {
   const connection = connectionOf(file, deps);
   if (file.kafka.createTopics) await ensurePipelineTopics(file, connection);
@@ -117,6 +119,7 @@ export async function connectTransport(
       for (const l of letters)
         deps.metrics.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
     },
+    ...(declare ? { declare } : {}),
   });
 }
 
