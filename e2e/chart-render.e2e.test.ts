@@ -61,14 +61,28 @@ describe('charts/vpo rendered', () => {
     // ingest Deployments, Services, ConfigMaps and NetworkPolicies, as the operator applies them.
     const chart = await template(FULL_VALUES);
     const { hosted, planned, sessions } = sampleNamespace(3);
-    const options = { image: 'ghcr.io/vpo-dev/vpo:0.1.0', kafkaBootstrap: 'kafka.kafka:9092' };
-    const runtime = [
+    // Frames on a claim, and in an object store whose keys reach the pods by secretKeyRef.
+    const base = { image: 'ghcr.io/vpo-dev/vpo:0.1.0', kafkaBootstrap: 'kafka.kafka:9092' };
+    const storages = {
+      claim: { frameStoreClaim: 'vpo-frames' },
+      s3: {
+        frameStoreBucket: 'vpo-frames',
+        objectStore: {
+          endpoint: 'http://seaweedfs.storage:8333',
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentialsSecret: 'vpo-s3',
+        },
+      },
+    };
+    const runtime = (options: typeof base) => [
       ...hosted.flatMap((h) => desiredChildren(h.pipeline, sessions, h.plan, options)),
       ...namespaceBackends(planned.backends, hosted, sessions, options).objects,
     ];
     for (const [name, objects] of [
       ['chart.yaml', chart],
-      ['runtime.yaml', runtime],
+      ['runtime-claim.yaml', runtime({ ...base, ...storages.claim })],
+      ['runtime-s3.yaml', runtime({ ...base, ...storages.s3 })],
     ] as const) {
       const file = join(dir, name);
       await writeFile(file, objects.map((o) => dump(o, { noRefs: true })).join('---\n'));
