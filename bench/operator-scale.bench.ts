@@ -59,7 +59,11 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
     await kubectl(['create', 'namespace', ns]);
     await registerNodes(environment.kubeconfig!, nodes);
     await kubectl(['apply', '-n', ns, '-f', 'samples/video-classifier/sessions.yaml']);
-    const args = ['bin/vpo.ts', 'operator', '--namespace', ns, '--port', '0', '--load-epoch-ms', '0'];
+    // A default frame store (pipelines without one are refused); nothing here mounts it.
+    const args = ['bin/vpo.ts', 'operator', '--namespace', ns, '--port', '0', '--load-epoch-ms', '0'].concat([
+      '--frame-store-claim',
+      'bench-frames',
+    ]);
     operator = spawn(process.execPath, [...args, '--kafka-bootstrap', environment.kafkaBootstrap!], {
       env: kenv,
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -12,7 +12,13 @@ export type PlanFailureReason =
   | 'CyclicGraph';
 
 /** VideoPipeline Planned. */
-export type PlannedReason = 'Planned' | PlanFailureReason | 'InputMismatch' | 'InvalidSpec' | 'InvalidConfig';
+export type PlannedReason =
+  | 'Planned'
+  | PlanFailureReason
+  | 'InputMismatch'
+  | 'InvalidSpec'
+  | 'InvalidConfig'
+  | 'FrameStoreNotShared';
 
 /** VideoPipeline TopicsReady. */
 export type TopicsReadyReason = 'TopicsReady' | 'KafkaUnavailable' | 'NotPlanned';
@@ -27,10 +33,17 @@ export type PipelineReadyReason =
   | 'TopicsNotReady'
   | 'Degraded'
   | 'BackendsUnavailable'
+  | 'IngestUnavailable'
   | 'ProviderUnavailable';
 
 /** ModelSession Ready. */
-export type SessionReadyReason = 'Ready' | 'InvalidModel' | 'NotProfiled';
+export type SessionReadyReason =
+  | 'Ready'
+  | 'InvalidModel'
+  | 'NotProfiled'
+  | 'ModelUnreachable'
+  | 'ChecksumMismatch'
+  | 'NotAnOnnxModel';
 
 /** ModelSession Profiled. */
 export type ProfiledReason = 'Profiled' | 'Profiling' | 'ProfilingFailed' | 'NoProfile';

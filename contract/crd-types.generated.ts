@@ -28,7 +28,7 @@ export interface OwnerReference {
 
 /** Where the ONNX model file is. */
 export interface ModelSessionModel {
-  /** Model location, file://, http(s):// or pvc://<claim>/<path>. */
+  /** Model location, file://, http(s)://, s3://<bucket>/<key> (through the pipeline's object store) or pvc://<claim>/<path>. Remote models are fetched once per backend pod and, for http(s):// and s3://, checked by the operator before the session is Ready. */
   uri: string;
   /** Optional integrity check, lowercase hex SHA-256 of the file; a mismatch is a clear error. */
   sha256?: string;
@@ -354,10 +354,52 @@ export interface VideoPipelinePlacement {
   gpuProducts?: string[];
 }
 
-/** Decoded frames shared between stages. */
+/** The bucket and key prefix of an s3 frame store; the connection is spec.objectStore or the operator's default. */
+export interface VideoPipelineFrameStoreS3 {
+  /** Bucket name (it must exist; pods never create buckets). */
+  bucket: string;
+  /** Key prefix of this pipeline's frames, ending with '/'. Default "<namespace>/<name>/". */
+  prefix?: string;
+}
+
+/** A ReadWriteMany claim in the pipeline's namespace, mounted by every pod of the pipeline. */
+export interface VideoPipelineFrameStorePersistentVolumeClaim {
+  /** Name of the PersistentVolumeClaim. */
+  claimName: string;
+}
+
+/** Where decoded frames live, shared by the pipeline's ingest and backend pods. Without kind, the operator's default (--frame-store-bucket or --frame-store-claim) applies; a pipeline with neither is refused (Planned=False, FrameStoreNotShared). */
 export interface VideoPipelineFrameStore {
   /** Safety net, in seconds, for frames nobody released. Default: 3600. */
   ttlSeconds?: number;
+  /** s3 (objects in a bucket of the pipeline's object store) or persistentVolumeClaim (a ReadWriteMany volume every pod mounts). */
+  kind?: 's3' | 'persistentVolumeClaim';
+  /** The bucket and key prefix of an s3 frame store; the connection is spec.objectStore or the operator's default. */
+  s3?: VideoPipelineFrameStoreS3;
+  /** A ReadWriteMany claim in the pipeline's namespace, mounted by every pod of the pipeline. */
+  persistentVolumeClaim?: VideoPipelineFrameStorePersistentVolumeClaim;
+}
+
+/** A Secret in the pipeline's namespace with the access key; the pods get it through secretKeyRef, never in their config. Absent means the pods' own identity (e.g. a web-identity role). */
+export interface VideoPipelineObjectStoreCredentialsSecret {
+  /** Name of the Secret. */
+  name: string;
+  /** Key of the access key id in the Secret. Default: "accessKeyId". */
+  accessKeyIdKey?: string;
+  /** Key of the secret access key in the Secret. Default: "secretAccessKey". */
+  secretAccessKeyKey?: string;
+}
+
+/** The S3-compatible object store this pipeline's pods use for an s3 frame store, s3:// sources and s3:// models. Default the operator's (--s3-endpoint, --s3-region, --s3-credentials-secret). */
+export interface VideoPipelineObjectStore {
+  /** Endpoint URL, e.g. http://seaweedfs.storage:8333; absent means AWS S3 in the region. */
+  endpoint?: string;
+  /** Region, e.g. us-east-1. Default: "us-east-1". */
+  region?: string;
+  /** Path-style requests (endpoint/bucket/key), which most self-hosted stores need. Default: false. */
+  forcePathStyle?: boolean;
+  /** A Secret in the pipeline's namespace with the access key; the pods get it through secretKeyRef, never in their config. Absent means the pods' own identity (e.g. a web-identity role). */
+  credentialsSecret?: VideoPipelineObjectStoreCredentialsSecret;
 }
 
 /** What the finalizer does when the pipeline is deleted. */
@@ -386,8 +428,10 @@ export interface VideoPipelineSpec {
   deadLetter?: VideoPipelineDeadLetter;
   /** Restricts the GPU nodes the plan may use, and whether the pipeline shares GPUs with the other pipelines of its namespace. */
   placement?: VideoPipelinePlacement;
-  /** Decoded frames shared between stages. */
+  /** Where decoded frames live, shared by the pipeline's ingest and backend pods. Without kind, the operator's default (--frame-store-bucket or --frame-store-claim) applies; a pipeline with neither is refused (Planned=False, FrameStoreNotShared). */
   frameStore?: VideoPipelineFrameStore;
+  /** The S3-compatible object store this pipeline's pods use for an s3 frame store, s3:// sources and s3:// models. Default the operator's (--s3-endpoint, --s3-region, --s3-credentials-secret). */
+  objectStore?: VideoPipelineObjectStore;
   /** What the finalizer does when the pipeline is deleted. */
   cleanup?: VideoPipelineCleanup;
 }

@@ -26,7 +26,13 @@ export const INGEST_REASONS = [
 export const STAGE_REASONS = ['InputMismatch', 'InferenceFailed', 'DeadlineExceeded'] as const;
 
 /** The frames an item refers to could not be read. */
-export const FRAME_STORE_REASONS = ['InvalidRef', 'RefNotFound', 'InvalidFrames', 'Corrupt'] as const;
+export const FRAME_STORE_REASONS = [
+  'InvalidRef',
+  'RefNotFound',
+  'InvalidFrames',
+  'Corrupt',
+  'FrameStoreUnavailable',
+] as const;
 
 /** The pipeline around the stages: joins that never completed; a result for an id another video holds. */
 export const FLOW_REASONS = ['JoinTimeout', 'DuplicateVideoId'] as const;

@@ -7,6 +7,23 @@ export interface DirFrameStoreSpec {
   root: string;
 }
 
-export type FrameStoreSpec = DirFrameStoreSpec;
+/**
+ * Objects in an S3-compatible store, reached through the runtime file's `objectStore` connection:
+ * each entry is `<prefix><ref>/frames` plus empty hold and release markers (runtime/framestore/s3-store.ts).
+ */
+export interface S3FrameStoreSpec {
+  kind: 's3';
+  bucket: string;
+  /** Key prefix of this pipeline's frames, e.g. `media/video-classifier/` (ends with `/` or is empty). */
+  prefix: string;
+}
 
-export const FRAME_STORE_KINDS = ['dir'] as const;
+export type FrameStoreSpec = DirFrameStoreSpec | S3FrameStoreSpec;
+
+export const FRAME_STORE_KINDS = ['dir', 's3'] as const;
+
+export type FrameStoreKind = (typeof FRAME_STORE_KINDS)[number];
+
+export function frameStoreKind(spec: FrameStoreSpec): FrameStoreKind {
+  return spec.kind ?? 'dir';
+}

@@ -80,10 +80,20 @@ export function structuralView(
       version: file.version,
       kafka: omit(file.kafka, ['settings']),
       frameStore: file.frameStore,
+      // Only when present, so files without one keep the digest they had.
+      ...(file.objectStore ? { objectStore: file.objectStore } : {}),
       modelRoot: file.modelRoot ?? null,
     },
     pipelines: Object.fromEntries(
-      filePipelines(file).map((p) => [p.runtime.pipeline.name, runtimeStructure(p.runtime, backend)]),
+      filePipelines(file).map((p) => {
+        const structure = runtimeStructure(p.runtime, backend);
+        // A shared group's pipeline with a frame store of its own (an s3 prefix): opened at start.
+        const own = p.frameStore !== file.frameStore;
+        return [
+          p.runtime.pipeline.name,
+          own ? { ...(structure as object), frameStore: p.frameStore } : structure,
+        ];
+      }),
     ),
   };
 }

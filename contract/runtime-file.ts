@@ -5,6 +5,7 @@
 // the group hosts. This file is its schema and its validation. Format: docs/kafka.md "Runtime file".
 import type { FrameStoreSpec } from './frame-store.ts';
 import type { KafkaSettings } from './kafka-settings.ts';
+import { S3_BUCKET_PATTERN, type S3ConnectionSpec, s3ConnectionProblems } from './object-store.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 
 export const RUNTIME_FILE_VERSION = 1;
@@ -36,6 +37,11 @@ export interface RuntimeFileKafka {
 export interface HostedPipeline {
   runtime: RuntimeConfig;
   kafkaSettings: KafkaSettings;
+  /**
+   * Where this pipeline's frames live when not the file's `frameStore` (a backend group hosting
+   * pipelines whose s3 frame stores differ in bucket or prefix: frame refs are relative to it).
+   */
+  frameStore?: FrameStoreSpec;
 }
 
 export interface RuntimeFile {
@@ -50,15 +56,20 @@ export interface RuntimeFile {
    * every hosted pipeline's `backends` the group lists that pipeline's sessions on it.
    */
   otherPipelines?: HostedPipeline[];
-  /** Where the pipeline's frames live, shared by ingest and backends (a volume in a cluster). */
+  /** Where the pipeline's frames live, shared by ingest and backends (a volume or an object store). */
   frameStore: FrameStoreSpec;
+  /** The object store of an s3 frame store and of s3:// source and model URIs. */
+  objectStore?: S3ConnectionSpec;
   /** Prefix of absolute file:// model URIs (docs/conventions.md "Paths"). */
   modelRoot?: string;
 }
 
-/** Every pipeline the file serves: `runtime` first, then `otherPipelines`. */
-export function filePipelines(file: RuntimeFile): HostedPipeline[] {
-  return [{ runtime: file.runtime, kafkaSettings: file.kafka.settings }, ...(file.otherPipelines ?? [])];
+/** Every pipeline the file serves, each with its frame store: `runtime` first, then `otherPipelines`. */
+export function filePipelines(file: RuntimeFile): (HostedPipeline & { frameStore: FrameStoreSpec })[] {
+  return [
+    { runtime: file.runtime, kafkaSettings: file.kafka.settings, frameStore: file.frameStore },
+    ...(file.otherPipelines ?? []).map((p) => ({ ...p, frameStore: p.frameStore ?? file.frameStore })),
+  ];
 }
 
 /** Checks what a file parsed into; throws naming the field at fault. */
@@ -75,7 +86,11 @@ export function checkRuntimeFile(value: unknown, where: string): RuntimeFile {
   if (!Array.isArray(kafka?.brokers) || kafka.brokers.length === 0)
     fail('kafka.brokers', 'must list brokers');
   if (typeof kafka?.settings?.partitions !== 'number') fail('kafka.settings', 'must be Kafka settings');
-  if (typeof file.frameStore?.root !== 'string') fail('frameStore.root', 'must be a directory');
+  if (file.objectStore !== undefined) {
+    const problems = s3ConnectionProblems(file.objectStore);
+    if (problems.length > 0) fail('objectStore', problems.join('; '));
+  }
+  checkFrameStore(file.frameStore, 'frameStore', file.objectStore !== undefined, fail);
   if (file.otherPipelines !== undefined) {
     if (!Array.isArray(file.otherPipelines)) fail('otherPipelines', 'must be a list');
     const names = new Set([pipelineKey(file.runtime as RuntimeConfig)]);
@@ -87,9 +102,36 @@ export function checkRuntimeFile(value: unknown, where: string): RuntimeFile {
       const key = pipelineKey(other.runtime as RuntimeConfig);
       if (names.has(key)) fail(`otherPipelines[${i}].runtime.pipeline`, `repeats ${key}`);
       names.add(key);
+      if (other.frameStore !== undefined)
+        checkFrameStore(
+          other.frameStore,
+          `otherPipelines[${i}].frameStore`,
+          file.objectStore !== undefined,
+          fail,
+        );
     }
   }
   return file as RuntimeFile;
+}
+
+function checkFrameStore(
+  value: unknown,
+  field: string,
+  hasObjectStore: boolean,
+  fail: (field: string, why: string) => never,
+): void {
+  const store = value as Partial<FrameStoreSpec> | undefined;
+  if (store?.kind === 's3') {
+    if (typeof store.bucket !== 'string' || !S3_BUCKET_PATTERN.test(store.bucket))
+      fail(`${field}.bucket`, 'must be an S3 bucket name');
+    if (typeof store.prefix !== 'string' || (store.prefix !== '' && !store.prefix.endsWith('/')))
+      fail(`${field}.prefix`, "must be empty or end with '/'");
+    if (!hasObjectStore) fail('objectStore', `is required by an s3 frame store (${field})`);
+  } else if (store?.kind !== undefined && store.kind !== 'dir') {
+    fail(`${field}.kind`, "must be 'dir' or 's3'");
+  } else if (typeof (store as { root?: unknown } | undefined)?.root !== 'string') {
+    fail(`${field}.root`, 'must be a directory');
+  }
 }
 
 const pipelineKey = (config: RuntimeConfig): string =>

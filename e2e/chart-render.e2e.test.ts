@@ -61,14 +61,28 @@ describe('charts/vpo rendered', () => {
     // ingest Deployments, Services, ConfigMaps and NetworkPolicies, as the operator applies them.
     const chart = await template(FULL_VALUES);
     const { hosted, planned, sessions } = sampleNamespace(3);
-    const options = { image: 'ghcr.io/vpo-dev/vpo:0.1.0', kafkaBootstrap: 'kafka.kafka:9092' };
-    const runtime = [
+    // Frames on a claim, and in an object store whose keys reach the pods by secretKeyRef.
+    const base = { image: 'ghcr.io/vpo-dev/vpo:0.1.0', kafkaBootstrap: 'kafka.kafka:9092' };
+    const storages = {
+      claim: { frameStoreClaim: 'vpo-frames' },
+      s3: {
+        frameStoreBucket: 'vpo-frames',
+        objectStore: {
+          endpoint: 'http://seaweedfs.storage:8333',
+          region: 'us-east-1',
+          forcePathStyle: true,
+          credentialsSecret: 'vpo-s3',
+        },
+      },
+    };
+    const runtime = (options: typeof base) => [
       ...hosted.flatMap((h) => desiredChildren(h.pipeline, sessions, h.plan, options)),
       ...namespaceBackends(planned.backends, hosted, sessions, options).objects,
     ];
     for (const [name, objects] of [
       ['chart.yaml', chart],
-      ['runtime.yaml', runtime],
+      ['runtime-claim.yaml', runtime({ ...base, ...storages.claim })],
+      ['runtime-s3.yaml', runtime({ ...base, ...storages.s3 })],
     ] as const) {
       const file = join(dir, name);
       await writeFile(file, objects.map((o) => dump(o, { noRefs: true })).join('---\n'));
@@ -216,6 +230,27 @@ describe('charts/vpo rendered', () => {
     const [monitor] = find(objects, 'ServiceMonitor');
     assert.equal(monitor?.metadata.labels?.release, 'prometheus');
     assert.equal(monitor?.spec.endpoints[0].port, find(objects, 'Service')[0]?.spec.ports[0].name);
+  });
+
+  test('with an object store, the operator pod may reach its endpoint port (model checks)', async () => {
+    const egressPorts = async (values: string[]) => {
+      const [policy] = find(await template([...BASE_VALUES, ...values]), 'NetworkPolicy', FULLNAME);
+      assert.ok(policy, 'no operator NetworkPolicy');
+      return (policy.spec.egress as { ports: { port: number }[] }[]).flatMap((r) =>
+        r.ports.map((p) => p.port),
+      );
+    };
+    const store = ['--set', 'objectStore.region=us-east-1', '--set', 'objectStore.forcePathStyle=true'];
+    const custom = await egressPorts([
+      ...store,
+      '--set',
+      'objectStore.endpoint=http://seaweedfs.storage:8333',
+    ]);
+    assert.ok(custom.includes(8333), JSON.stringify(custom));
+    const plain = await egressPorts([...store, '--set', 'objectStore.endpoint=http://s3.internal']);
+    assert.ok(plain.includes(80), JSON.stringify(plain));
+    const none = await egressPorts([]);
+    assert.ok(!none.includes(8333) && !none.includes(80), JSON.stringify(none));
   });
 
   test('RBAC has no wildcards and no cluster-admin', async () => {

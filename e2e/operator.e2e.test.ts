@@ -105,7 +105,13 @@ describe('vpo operator', () => {
     // groups, replicas and batch sizes are in `runtime.backends`.
     const file = JSON.parse(cm.data['config.json']);
     assert.equal(file.version, 1);
-    assert.ok(file.kafka.brokers.length > 0 && typeof file.frameStore.root === 'string');
+    assert.ok(file.kafka.brokers.length > 0);
+    // The operator's default frame store (support/operator-process.ts): the pipeline's prefix of the bucket.
+    assert.deepEqual(file.frameStore, {
+      kind: 's3',
+      bucket: 'vpo-e2e-frames',
+      prefix: `${ns}/video-classifier/`,
+    });
     const groups = (bs: any[]) =>
       bs.map((b) => [b.name, b.gpuProduct, b.replicas, b.sessions.map((x: any) => [x.stage, x.batchSize])]);
     assert.deepEqual(groups(file.runtime.backends), groups(ready.status.plan.backends));

@@ -28,3 +28,51 @@ test('bad input is a ConfigError naming the option', () => {
   assert.throws(() => parseOperatorArgs(['--load-epoch-ms', '5000'], env, '1'), />= 10000/);
   assert.throws(() => parseOperatorArgs(['--image'], env, '1'), /needs a value/);
 });
+
+test('object store: the namespaces’ default, the frame-store bucket and the operator’s own keys', () => {
+  const env = {
+    KAFKA_BOOTSTRAP: 'k:9092',
+    VPO_S3_ACCESS_KEY_ID: 'op',
+    VPO_S3_SECRET_ACCESS_KEY: 'op-secret',
+  };
+  const c = parseOperatorArgs(
+    [
+      '--s3-endpoint=http://seaweedfs.storage:8333',
+      '--s3-force-path-style',
+      '--s3-credentials-secret',
+      'vpo-s3',
+      '--frame-store-bucket',
+      'vpo-frames',
+    ],
+    env,
+    '1',
+  );
+  assert.deepEqual(c.objectStore.runtime, {
+    endpoint: 'http://seaweedfs.storage:8333',
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentialsSecret: 'vpo-s3',
+  });
+  assert.equal(c.objectStore.frameStoreBucket, 'vpo-frames');
+  assert.deepEqual(c.objectStore.connection?.credentials, {
+    accessKeyId: 'op',
+    secretAccessKey: 'op-secret',
+  });
+  const none = parseOperatorArgs([], { KAFKA_BOOTSTRAP: 'k:9092' }, '1');
+  assert.equal(none.objectStore.runtime, undefined);
+  assert.equal(none.objectStore.connection, undefined);
+});
+
+test('object store flags that cannot work are ConfigErrors', () => {
+  const env = { KAFKA_BOOTSTRAP: 'k:9092' };
+  const bad: [string[], RegExp, NodeJS.ProcessEnv?][] = [
+    [['--frame-store-bucket', 'frames'], /need an object store/],
+    [['--s3-region', 'x', '--frame-store-bucket', 'Bad_Bucket'], /S3 bucket name/],
+    [['--s3-endpoint', 'ftp://x'], /http\(s\) URL/],
+    [['--s3-region', 'x', '--frame-store-bucket', 'frames', '--frame-store-claim', 'c'], /choose one/],
+    [['--s3-region', 'x'], /go together/, { ...env, VPO_S3_ACCESS_KEY_ID: 'a' }],
+    [['--model-check-max-bytes', '0'], /positive integer/],
+  ];
+  for (const [args, why, e] of bad)
+    assert.throws(() => parseOperatorArgs(args, e ?? env, '1'), why, args.join(' '));
+});

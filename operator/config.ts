@@ -3,6 +3,12 @@
 // Secrets: kafka-config.ts) and passed in. Nothing else reads the environment.
 import { hostname } from 'node:os';
 import { KAFKA_SECRET_FLAGS, type OperatorKafkaAuth, parseKafkaAuth } from './kafka-config.ts';
+import {
+  OBJECT_STORE_FLAGS,
+  OBJECT_STORE_SWITCHES,
+  type OperatorObjectStore,
+  parseObjectStore,
+} from './object-store-config.ts';
 import type { Toleration } from './render/options.ts';
 import { parseToleration } from './tolerations.ts';
 
@@ -27,6 +33,8 @@ export interface OperatorConfig {
   /** Image of backends hosting cuda sessions (`--cuda-image`); default: `image` tagged `-cuda`. */
   cudaImage: string | undefined;
   frameStoreClaim: string | undefined;
+  /** The S3-compatible object store: runtime pods' default, frame-store bucket, model checks. */
+  objectStore: OperatorObjectStore;
   modelClaim: string | undefined;
   /**
    * Directories ingest pods may read file:// sources from (`--ingest-file-root`, repeatable): for
@@ -54,15 +62,20 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--leader-elect] [--port N] [--image IMAGE] [--cuda-image IMAGE] [--lease-namespace NS]
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
-                    [--frame-store-claim PVC] [--model-claim PVC] [--ingest-file-root DIR]...
+                    [--frame-store-claim PVC | --frame-store-bucket BUCKET] [--model-claim PVC]
+                    [--ingest-file-root DIR]... [--s3-endpoint URL] [--s3-region REGION]
+                    [--s3-force-path-style] [--s3-credentials-secret SECRET]
+                    [--model-check-max-bytes N] [--model-check-timeout-ms N]
                     [--monitoring-namespace NS] [--ingest-from NS]... [--network-policies true|false]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
   Kafka TLS/SASL of the operator: VPO_KAFKA_TLS=true, VPO_KAFKA_TLS_CA/_CERT/_KEY (PEM),
-  VPO_KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD; runtime pods read the Secrets named by the flags.`;
+  VPO_KAFKA_SASL_MECHANISM/_USERNAME/_PASSWORD; runtime pods read the Secrets named by the flags.
+  Object store of the operator (model checks): VPO_S3_ACCESS_KEY_ID/_SECRET_ACCESS_KEY; runtime
+  pods read the Secret named by --s3-credentials-secret (keys accessKeyId, secretAccessKey).`;
 
-const flags = new Set(['--leader-elect']);
+const flags = new Set<string>(['--leader-elect', ...OBJECT_STORE_SWITCHES]);
 
 export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, version: string): OperatorConfig {
   const values = new Map<string, string>();
@@ -108,6 +121,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--monitoring-namespace',
     '--network-policies',
     ...KAFKA_SECRET_FLAGS,
+    ...OBJECT_STORE_FLAGS,
+    ...OBJECT_STORE_SWITCHES,
   ]);
   for (const k of values.keys()) if (!known.has(k)) throw new ConfigError(`unknown option ${k}`);
   const int = (name: string, fallback: number, min: number) => {
@@ -122,12 +137,16 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   if (!kafkaBootstrap) throw new ConfigError('--kafka-bootstrap (or KAFKA_BOOTSTRAP) is required');
   let kafkaAuth: OperatorKafkaAuth;
   let tolerations: Toleration[];
+  let objectStore: OperatorObjectStore;
   try {
     kafkaAuth = parseKafkaAuth(values, env);
+    objectStore = parseObjectStore(values, env);
     tolerations = tolerationArgs.map(parseToleration);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
+  if (values.has('--frame-store-claim') && objectStore.frameStoreBucket !== undefined)
+    throw new ConfigError('--frame-store-claim and --frame-store-bucket: choose one default frame store');
   const namespace = values.get('--namespace');
   const networkPolicies = values.get('--network-policies') ?? 'true';
   if (networkPolicies !== 'true' && networkPolicies !== 'false')
@@ -154,6 +173,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     image: values.get('--image') ?? `ghcr.io/vpo-dev/vpo:${version}`,
     cudaImage: values.get('--cuda-image'),
     frameStoreClaim: values.get('--frame-store-claim'),
+    objectStore,
     modelClaim: values.get('--model-claim'),
     ingestFileRoots: fileRoots,
     monitoringNamespace: values.get('--monitoring-namespace') ?? 'monitoring',

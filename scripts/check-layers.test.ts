@@ -51,10 +51,18 @@ test('a client library imported outside its adapter is a violation', () => {
     'operator/load/k.ts': "import type { Kafka } from 'kafkajs';\n",
     'kafka/ok.ts': "import { Kafka } from 'kafkajs';\n",
     'runtime/backend/o.ts': "import * as ort from 'onnxruntime-node';\n",
+    'objectstore/s3-client.ts': "import { S3Client } from '@aws-sdk/client-s3';\n",
+    'runtime/framestore/s.ts': "import { S3Client } from '@aws-sdk/client-s3';\n",
+    'objectstore/p.ts': "import type { RuntimeFile } from '../contract/runtime-file.ts';\n",
   });
   try {
     const found = checkLayers(root).map((v) => v.split(':')[0]);
-    assert.deepEqual(found.sort(), ['operator/load/k.ts', 'runtime/backend/o.ts']);
+    assert.deepEqual(found.sort(), [
+      'objectstore/p.ts',
+      'operator/load/k.ts',
+      'runtime/backend/o.ts',
+      'runtime/framestore/s.ts',
+    ]);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

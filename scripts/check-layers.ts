@@ -1,8 +1,8 @@
 // Checks the architecture's import rules (docs/architecture.md): the control plane (operator/) and
 // the data plane (runtime/) share only the contract package; neither imports the embedded wiring;
-// the contract and the Kafka adapter import neither plane; the simulator (simulate/) plans with the
-// operator's planner and runs the runtime's pure policies, never its adapters; each client library
-// has its importers.
+// the contract and the adapters (Kafka, object store) import neither plane; the simulator
+// (simulate/) plans with the operator's planner and runs the runtime's pure policies, never its
+// adapters; each client library has its importers.
 // Tests and test support are exempt. `node scripts/check-layers.ts [ROOT]` prints every violation
 // as FILE: IMPORT (why) and exits 1 when there is one.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -23,7 +23,7 @@ const rules: Rule[] = [
   { from: 'runtime', forbidden: ['operator', 'embedded'], why: 'the data plane shares only contract/' },
   {
     from: 'contract',
-    forbidden: ['operator', 'runtime', 'embedded', 'kafka'],
+    forbidden: ['operator', 'runtime', 'embedded', 'kafka', 'objectstore'],
     why: 'the contract imports neither plane',
   },
   {
@@ -32,8 +32,13 @@ const rules: Rule[] = [
     why: 'an adapter owns no policy',
   },
   {
+    from: 'objectstore',
+    forbidden: ['operator', 'runtime', 'embedded', 'contract', 'kafka'],
+    why: 'an adapter owns no policy',
+  },
+  {
     from: 'simulate',
-    forbidden: ['embedded', 'kafka'],
+    forbidden: ['embedded', 'kafka', 'objectstore'],
     only: {
       runtime: ['runtime/batching/', 'runtime/assignment/', 'runtime/backend/device-emulation.ts'],
       operator: [
@@ -52,10 +57,20 @@ const libraryOwners: Record<string, string[]> = {
   kafkajs: ['kafka/', 'runtime/transport/kafka/'],
   'onnxruntime-node': ['runtime/inference/onnx-model.ts'],
   '@kubernetes/client-node': ['operator/kube/client.ts'],
+  '@aws-sdk/client-s3': ['objectstore/s3-client.ts'],
   'node-av': ['runtime/ingest/libav/'],
 };
 
-const productFolders = ['bin', 'contract', 'kafka', 'operator', 'runtime', 'embedded', 'simulate'];
+const productFolders = [
+  'bin',
+  'contract',
+  'kafka',
+  'objectstore',
+  'operator',
+  'runtime',
+  'embedded',
+  'simulate',
+];
 
 export function isTestFile(file: string): boolean {
   return /\.test\.ts$|\.test-support\.ts$|(^|\/)test-support\//.test(file);

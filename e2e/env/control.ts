@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import type { EnvironmentNeeds } from './environment.ts';
+import { type EnvironmentNeeds, type S3Endpoint, s3FromEnv } from './environment.ts';
 import { brokerAnswers } from './kafka/ready.ts';
 import { isAlive, logTail, spawnLogged, stopProcessGroup } from './process.ts';
+import { s3Answers } from './s3/server.ts';
 import { readState } from './state-file.ts';
 
 export interface EnvUpOptions {
   needs: EnvironmentNeeds;
   /** Where the daemon publishes its state; `npm run env:down` finds it there. */
   stateFile: string;
-  /** Reuse KAFKA_BOOTSTRAP / KUBECONFIG from here when set. */
+  /** Reuse KAFKA_BOOTSTRAP / KUBECONFIG / S3_ENDPOINT from here when set. */
   env?: NodeJS.ProcessEnv;
   /** Stop the environment when this process exits (test runners). */
   ownerPid?: number;
@@ -24,6 +25,7 @@ export interface EnvUpOptions {
 export interface EnvUpResult {
   kafkaBootstrap: string | undefined;
   kubeconfig: string | undefined;
+  s3: S3Endpoint | undefined;
 }
 
 /** The state file of `npm run env:up`. */
@@ -50,9 +52,13 @@ export async function envUp(options: EnvUpOptions): Promise<EnvUpResult> {
       throw new Error(`KUBECONFIG=${env.KUBECONFIG} is set but does not exist`);
     kubeconfig = env.KUBECONFIG;
   }
+  let s3 = options.needs.s3 ? s3FromEnv(env) : undefined;
+  if (s3 && !(await s3Answers(s3)))
+    throw new Error(`S3_ENDPOINT=${s3.endpoint} is set but no S3 store takes a write there with those keys`);
   const startKafka = options.needs.kafka && kafkaBootstrap === undefined;
   const startKubernetes = options.needs.kubernetes && kubeconfig === undefined;
-  if (!startKafka && !startKubernetes) return { kafkaBootstrap, kubeconfig };
+  const startS3 = (options.needs.s3 ?? false) && s3 === undefined;
+  if (!startKafka && !startKubernetes && !startS3) return { kafkaBootstrap, kubeconfig, s3 };
 
   const existing = await readState(options.stateFile);
   if (existing && isAlive(existing.daemonPid)) {
@@ -68,6 +74,7 @@ export async function envUp(options: EnvUpOptions): Promise<EnvUpResult> {
   const args = [daemon, '--state', options.stateFile, '--log-file', daemonLogFile];
   if (startKafka) args.push('--kafka');
   if (startKubernetes) args.push('--kubernetes');
+  if (startS3) args.push('--s3');
   if (options.ownerPid !== undefined) args.push('--owner', String(options.ownerPid));
   const daemonPid = spawnLogged(process.execPath, args, daemonLogFile, process.cwd());
 
@@ -76,9 +83,11 @@ export async function envUp(options: EnvUpOptions): Promise<EnvUpResult> {
     const published = await readState(options.stateFile);
     const state = published?.daemonPid === daemonPid ? published : undefined;
     if (state?.status === 'ready') {
+      s3 ??= state.s3;
       return {
         kafkaBootstrap: kafkaBootstrap ?? state.kafkaBootstrap,
         kubeconfig: kubeconfig ?? state.kubeconfig,
+        s3,
       };
     }
     const failed = state?.status === 'failed' || !isAlive(daemonPid);
@@ -98,7 +107,7 @@ export async function envUp(options: EnvUpOptions): Promise<EnvUpResult> {
 export async function envDown(stateFile: string, graceMs = 60_000): Promise<boolean> {
   const state = await readState(stateFile);
   if (!state) return false;
-  // The daemon stops Kafka and Kubernetes on SIGTERM, then exits; SIGKILL is the last resort
+  // The daemon stops Kafka, Kubernetes and the S3 server on SIGTERM, then exits; SIGKILL is the last resort
   // (what it started is tied to it and goes down too).
   await stopProcessGroup(state.daemonPid, graceMs);
   await rm(stateFile, { force: true });

@@ -1,9 +1,9 @@
 /**
- * The process that owns a test environment: started detached by control.ts, it starts Kafka
- * and/or Kubernetes, publishes their addresses in a state file, and stops them on SIGTERM or
+ * The process that owns a test environment: started detached by control.ts, it starts Kafka,
+ * Kubernetes and/or the S3 server, publishes their addresses in a state file, and stops them on SIGTERM or
  * SIGINT, or when its owner process (a test runner) is gone.
  *
- * Usage: node e2e/env/daemon.ts --state FILE [--kafka] [--kubernetes] [--owner PID]
+ * Usage: node e2e/env/daemon.ts --state FILE [--kafka] [--kubernetes] [--s3] [--owner PID]
  */
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
@@ -21,6 +21,7 @@ async function main(argv: string[]): Promise<void> {
       'log-file': { type: 'string' },
       kafka: { type: 'boolean', default: false },
       kubernetes: { type: 'boolean', default: false },
+      s3: { type: 'boolean', default: false },
       owner: { type: 'string' },
     },
   });
@@ -36,9 +37,9 @@ async function main(argv: string[]): Promise<void> {
   try {
     // The control side already decided what to reuse: start everything asked for. What is
     // started is tied to this process, so even a SIGKILL of the daemon leaves no broker behind.
-    const { KAFKA_BOOTSTRAP: _kafka, KUBECONFIG: _kube, ...env } = process.env;
+    const { KAFKA_BOOTSTRAP: _kafka, KUBECONFIG: _kube, S3_ENDPOINT: _s3, ...env } = process.env;
     environment = await startEnvironment(
-      { kafka: values.kafka, kubernetes: values.kubernetes },
+      { kafka: values.kafka, kubernetes: values.kubernetes, s3: values.s3 },
       env,
       process.pid,
     );
@@ -48,9 +49,11 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  const { kafkaBootstrap, kubeconfig, logFiles } = environment;
-  await writeState(stateFile, { ...base, status: 'ready', kafkaBootstrap, kubeconfig, logFiles });
-  console.log(`ready: KAFKA_BOOTSTRAP=${kafkaBootstrap ?? ''} KUBECONFIG=${kubeconfig ?? ''}`);
+  const { kafkaBootstrap, kubeconfig, s3, logFiles } = environment;
+  await writeState(stateFile, { ...base, status: 'ready', kafkaBootstrap, kubeconfig, s3, logFiles });
+  console.log(
+    `ready: KAFKA_BOOTSTRAP=${kafkaBootstrap ?? ''} KUBECONFIG=${kubeconfig ?? ''} S3_ENDPOINT=${s3?.endpoint ?? ''}`,
+  );
 
   let stopping = false;
   const shutdown = async (why: string) => {

@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { startKafka } from './kafka/broker.ts';
 import { brokerAnswers } from './kafka/ready.ts';
+import { type S3Endpoint, s3Answers, startS3Server } from './s3/server.ts';
+
+export type { S3Endpoint };
 
 /** Addresses a test file uses. Test files run in parallel: give topics and groups unique names. */
 export interface TestEnv {
@@ -12,11 +15,14 @@ export interface TestEnv {
 export interface EnvironmentNeeds {
   kafka: boolean;
   kubernetes: boolean;
+  /** An S3-compatible object store (SeaweedFS). */
+  s3?: boolean;
 }
 
 export interface RunningEnvironment {
   kafkaBootstrap: string | undefined;
   kubeconfig: string | undefined;
+  s3: S3Endpoint | undefined;
   /** Log files of what this environment started, for error messages. */
   logFiles: string[];
   /** Stops what this environment started (never what it reused). */
@@ -48,6 +54,47 @@ export function getTestEnv(env: NodeJS.ProcessEnv = process.env): TestEnv {
   return { kafkaBootstrap, kubeconfig: env.KUBECONFIG || undefined };
 }
 
+/** The variables that name an S3 endpoint (set by the global setup, `env:up`, or the user). */
+export const S3_ENV = {
+  endpoint: 'S3_ENDPOINT',
+  region: 'S3_REGION',
+  accessKeyId: 'S3_ACCESS_KEY_ID',
+  secretAccessKey: 'S3_SECRET_ACCESS_KEY',
+} as const;
+
+/** The S3 endpoint of the environment variables, or undefined when S3_ENDPOINT is not set. */
+export function s3FromEnv(env: NodeJS.ProcessEnv = process.env): S3Endpoint | undefined {
+  const endpoint = env[S3_ENV.endpoint];
+  if (!endpoint) return undefined;
+  const accessKeyId = env[S3_ENV.accessKeyId];
+  const secretAccessKey = env[S3_ENV.secretAccessKey];
+  if (!accessKeyId || !secretAccessKey)
+    throw new Error(`${S3_ENV.endpoint} is set: set ${S3_ENV.accessKeyId} and ${S3_ENV.secretAccessKey} too`);
+  return { endpoint, region: env[S3_ENV.region] || 'us-east-1', accessKeyId, secretAccessKey };
+}
+
+/** The variables that publish `s3` to test processes. */
+export function s3Env(s3: S3Endpoint): Record<string, string> {
+  return {
+    [S3_ENV.endpoint]: s3.endpoint,
+    [S3_ENV.region]: s3.region,
+    [S3_ENV.accessKeyId]: s3.accessKeyId,
+    [S3_ENV.secretAccessKey]: s3.secretAccessKey,
+  };
+}
+
+/** For test files that need the object store: the endpoint the suite set up (S3_ENDPOINT, …). */
+export function getS3TestEnv(env: NodeJS.ProcessEnv = process.env): S3Endpoint {
+  const s3 = s3FromEnv(env);
+  if (!s3) {
+    throw new Error(
+      'S3_ENDPOINT is not set: run this file through `npm run test:integration` / `npm run test:e2e`, ' +
+        'or export the lines printed by `npm run env:up`',
+    );
+  }
+  return s3;
+}
+
 /** Like getTestEnv, for e2e files that need the API server too. */
 export function getKubernetesTestEnv(env: NodeJS.ProcessEnv = process.env): TestEnv & { kubeconfig: string } {
   const testEnv = getTestEnv(env);
@@ -77,15 +124,21 @@ async function reuseKafka(bootstrap: string): Promise<string> {
   return bootstrap;
 }
 
+async function reuseS3(s3: S3Endpoint): Promise<S3Endpoint> {
+  if (!(await s3Answers(s3)))
+    throw new Error(`S3_ENDPOINT=${s3.endpoint} is set but no S3 store takes a write there with those keys`);
+  return s3;
+}
+
 function reuseKubernetes(kubeconfig: string): string {
   if (!existsSync(kubeconfig)) throw new Error(`KUBECONFIG=${kubeconfig} is set but the file does not exist`);
   return kubeconfig;
 }
 
 /**
- * Starts what `needs` asks for, reusing KAFKA_BOOTSTRAP / KUBECONFIG when `env` sets them.
- * Kafka and Kubernetes start side by side; if either fails, the other is stopped before the
- * error propagates, so a failed start leaves no process behind.
+ * Starts what `needs` asks for, reusing KAFKA_BOOTSTRAP / KUBECONFIG / S3_ENDPOINT when `env`
+ * sets them. Kafka, Kubernetes and S3 start side by side; if one fails, the others are stopped
+ * before the error propagates, so a failed start leaves no process behind.
  */
 export async function startEnvironment(
   needs: EnvironmentNeeds,
@@ -112,6 +165,16 @@ export async function startEnvironment(
     stops.push(cluster.stop);
     return cluster.kubeconfig;
   };
+  const s3 = async (): Promise<S3Endpoint | undefined> => {
+    if (!needs.s3) return undefined;
+    const given = s3FromEnv(env);
+    if (given) return reuseS3(given);
+    const server = await startS3Server({ ownerPid, progress: (line) => console.log(`s3: ${line}`) });
+    stops.push(server.stop);
+    logFiles.push(server.logFile);
+    const { logFile: _log, pid: _pid, stop: _stop, ...endpoint } = server;
+    return endpoint;
+  };
   const stop = async () => {
     const results = await Promise.allSettled(stops.map((stopOne) => stopOne()));
     const failures = results.filter((result) => result.status === 'rejected');
@@ -122,15 +185,25 @@ export async function startEnvironment(
       );
     }
   };
-  const [kafkaResult, kubernetesResult] = await Promise.allSettled([kafka(), kubernetes()]);
-  if (kafkaResult.status === 'rejected' || kubernetesResult.status === 'rejected') {
+  const [kafkaResult, kubernetesResult, s3Result] = await Promise.allSettled([kafka(), kubernetes(), s3()]);
+  if (
+    kafkaResult.status === 'rejected' ||
+    kubernetesResult.status === 'rejected' ||
+    s3Result.status === 'rejected'
+  ) {
     await stop().catch(() => {});
-    const reasons = [kafkaResult, kubernetesResult].flatMap((result) =>
+    const reasons = [kafkaResult, kubernetesResult, s3Result].flatMap((result) =>
       result.status === 'rejected' ? [result.reason] : [],
     );
     throw reasons.length === 1
       ? reasons[0]
       : new AggregateError(reasons, 'starting the test environment failed');
   }
-  return { kafkaBootstrap: kafkaResult.value, kubeconfig: kubernetesResult.value, logFiles, stop };
+  return {
+    kafkaBootstrap: kafkaResult.value,
+    kubeconfig: kubernetesResult.value,
+    s3: s3Result.value,
+    logFiles,
+    stop,
+  };
 }

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { envDown, envUp } from './control.ts';
-import type { EnvironmentNeeds } from './environment.ts';
+import { type EnvironmentNeeds, s3Env } from './environment.ts';
 
 export interface GlobalHooks {
   globalSetup(): Promise<void>;
@@ -23,6 +23,7 @@ export function globalHooksFor(needs: EnvironmentNeeds): GlobalHooks {
       const started = await envUp({ needs, stateFile: stateFile(), ownerPid: process.pid });
       if (started.kafkaBootstrap) process.env.KAFKA_BOOTSTRAP = started.kafkaBootstrap;
       if (started.kubeconfig) process.env.KUBECONFIG = started.kubeconfig;
+      if (started.s3) Object.assign(process.env, s3Env(started.s3));
     },
     async globalTeardown() {
       await envDown(stateFile());

@@ -8,10 +8,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * child does not keep this process alive (unref), so a detached environment (`env:up`) outlives
  * the command that started it; stopping goes through the process group (see stopProcessGroup).
  */
-export function spawnLogged(command: string, args: string[], logFile: string, cwd: string): number {
+export function spawnLogged(
+  command: string,
+  args: string[],
+  logFile: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(command, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(command, args, { cwd, env, detached: true, stdio: ['ignore', fd, fd] });
     if (child.pid === undefined) {
       throw new Error(`cannot start ${command}: no pid (is it installed?)`);
     }

@@ -1,4 +1,5 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { S3Endpoint } from './s3/server.ts';
 
 /** What the environment daemon publishes in its state file (JSON). */
 export interface EnvironmentState {
@@ -7,6 +8,8 @@ export interface EnvironmentState {
   daemonLogFile: string;
   kafkaBootstrap?: string;
   kubeconfig?: string;
+  /** The S3 server's endpoint and its test keys (the file is the user's own, in the temp dir). */
+  s3?: S3Endpoint;
   /** Logs of the started parts (Kafka's log), for error messages. */
   logFiles?: string[];
   error?: string;
@@ -15,7 +18,8 @@ export interface EnvironmentState {
 /** Writes through a temp file and rename, so a reader never sees half a file. */
 export async function writeState(file: string, state: EnvironmentState): Promise<void> {
   const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+  // Mode 600: the state holds the test store's keys.
+  await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
   await rename(temp, file);
 }
 

@@ -8,6 +8,7 @@
 //   frame store stand-in), an emptyDir is a fresh directory per pod; every path under a
 //   volumeMount in the args and env is remapped to that directory (pod-launch.ts);
 // - each declared containerPort gets a free port on 127.0.0.1 (`--port` remapped);
+// - env from secretKeyRef is read from the Secret in the pod's namespace, as a kubelet does;
 // - the process is stopped (SIGTERM, then SIGKILL) when the pod is deleted or the harness stops,
 //   and a watchdog kills it if the test process dies first: no process is left behind.
 // KWOK still owns pod status; the harness writes nothing to the API server. Exits of processes
@@ -21,7 +22,13 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig, Watch } from '@kubernetes/client-node';
 import { stopProcessGroup, watchOwner } from '../env/process.ts';
-import { type LocalImage, type PodContainer, type PodLike, podLaunch } from './pod-launch.ts';
+import {
+  type LocalImage,
+  type PodContainer,
+  type PodLike,
+  podLaunch,
+  referencedSecrets,
+} from './pod-launch.ts';
 
 export interface HarnessOptions {
   kubeconfig: string;
@@ -250,6 +257,26 @@ export class KubeletStandIn {
     }
   }
 
+  /** The Secrets the container's env refers to, decoded; a kubelet waits for a missing one too. */
+  private async secrets(namespace: string, container: PodContainer) {
+    const secrets: Record<string, Record<string, string>> = {};
+    for (const name of referencedSecrets(container)) {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const data = (await this.core.readNamespacedSecret({ namespace, name })).data ?? {};
+          secrets[name] = Object.fromEntries(
+            Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+          );
+          break;
+        } catch (error) {
+          if (attempt >= 60 || this.stopped) throw error;
+          await sleep(500);
+        }
+      }
+    }
+    return secrets;
+  }
+
   private async startPod(pod: PodLike): Promise<void> {
     const container = pod.spec.containers[0];
     const image = container ? this.options.imageFor(container.image) : undefined;
@@ -263,7 +290,8 @@ export class KubeletStandIn {
     mounts[container.terminationMessagePath ?? '/dev/termination-log'] = terminationLog;
     const ports: Record<number, number> = {};
     for (const p of container.ports ?? []) ports[p.containerPort] = await freePort();
-    const launch = podLaunch(pod, container, image, mounts, ports, this.options.baseEnv ?? {});
+    const secrets = await this.secrets(pod.metadata.namespace, container);
+    const launch = podLaunch(pod, container, image, mounts, ports, this.options.baseEnv ?? {}, secrets);
     if (this.stopped) return;
     const logFile = join(podDir, 'container.log');
     const log = createWriteStream(logFile);

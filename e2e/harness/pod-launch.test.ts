@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { type PodLike, podLaunch, remapPath } from './pod-launch.ts';
+import { type PodLike, podLaunch, referencedSecrets, remapPath } from './pod-launch.ts';
 
 const pod: PodLike = {
   metadata: { name: 'vp-b0-abc', namespace: 'media', uid: 'u1' },
@@ -76,4 +76,23 @@ test('remapPath matches whole path segments only, longest mount first', () => {
   assert.equal(remapPath('/var/libx', m), '/var/libx');
   assert.equal(remapPath('/var/lib', m), '/a');
   assert.equal(remapPath('relative/var/lib', m), 'relative/var/lib');
+});
+
+test('env from secretKeyRef takes the Secret’s value (never remapped); a missing key does not start', () => {
+  const withSecret = {
+    ...container,
+    env: [{ name: 'KEY', valueFrom: { secretKeyRef: { name: 's3', key: 'secretAccessKey' } } }],
+  };
+  assert.deepEqual(referencedSecrets(withSecret), ['s3']);
+  const launch = podLaunch(
+    pod,
+    withSecret,
+    image,
+    mounts,
+    {},
+    {},
+    { s3: { secretAccessKey: '/tmp/not-a-path' } },
+  );
+  assert.equal(launch.env.KEY, '/tmp/not-a-path');
+  assert.throws(() => podLaunch(pod, withSecret, image, mounts, {}, {}, { s3: {} }), /secret s3 has no key/);
 });

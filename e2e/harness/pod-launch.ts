@@ -9,7 +9,11 @@ export interface PodContainer {
   image: string;
   command?: string[];
   args?: string[];
-  env?: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
+  }[];
   ports?: { containerPort: number; name?: string }[];
   volumeMounts?: { name: string; mountPath: string }[];
   terminationMessagePath?: string;
@@ -78,6 +82,29 @@ function remapPorts(args: string[], ports: Record<number, number>): string[] {
   });
 }
 
+function secretValue(
+  pod: PodLike,
+  secrets: Record<string, Record<string, string>>,
+  ref: { name: string; key: string },
+): string {
+  const value = secrets[ref.name]?.[ref.key];
+  // A kubelet does not start a container whose secretKeyRef does not resolve.
+  if (value === undefined)
+    throw new Error(`pod ${pod.metadata.name}: secret ${ref.name} has no key ${ref.key}`);
+  return value;
+}
+
+/** The Secret names a container's env refers to. */
+export function referencedSecrets(container: PodContainer): string[] {
+  return [
+    ...new Set(
+      (container.env ?? []).flatMap((e) =>
+        e.valueFrom?.secretKeyRef ? [e.valueFrom.secretKeyRef.name] : [],
+      ),
+    ),
+  ];
+}
+
 export function podLaunch(
   pod: PodLike,
   container: PodContainer,
@@ -86,6 +113,8 @@ export function podLaunch(
   mounts: Record<string, string>,
   ports: Record<number, number>,
   baseEnv: Record<string, string>,
+  /** The Secrets the env refers to: name → key → value (the kubelet reads them for the pod). */
+  secrets: Record<string, Record<string, string>> = {},
 ): Launch {
   mounts = { ...image.paths, ...mounts };
   const env: Record<string, string> = { ...baseEnv };
@@ -95,8 +124,11 @@ export function podLaunch(
         ? expand(e.value, env)
         : e.valueFrom?.fieldRef
           ? fieldRef(pod, e.valueFrom.fieldRef.fieldPath)
-          : undefined;
-    if (value !== undefined) env[e.name] = remapToken(value, mounts);
+          : e.valueFrom?.secretKeyRef
+            ? secretValue(pod, secrets, e.valueFrom.secretKeyRef)
+            : undefined;
+    // Secret values are data, never paths: only literal values are remapped.
+    if (value !== undefined) env[e.name] = e.valueFrom?.secretKeyRef ? value : remapToken(value, mounts);
   }
   // The container's /tmp is its own: point the process's temp dir at what stands in for it.
   if (mounts['/tmp']) env.TMPDIR = mounts['/tmp'];

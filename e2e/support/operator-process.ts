@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { dump } from 'js-yaml';
+import { getS3TestEnv } from '../env/environment.ts';
 import { watchOwner } from '../env/process.ts';
 
 export interface OperatorProcess {
@@ -34,14 +35,40 @@ export function spawnOperator(
   return { child, logs, exited };
 }
 
-/** `bin/vpo.ts operator` for `namespace` on an OS-chosen port, then `extra`. */
-export const localOperatorArgs = (namespace: string, extra: string[]): string[] => [
+/**
+ * The suite's S3 server as the operator's default object store, with a default frame-store
+ * bucket: pipelines without a frame store every pod shares are refused, so an operator under test
+ * needs one (no pod of these tests touches the bucket: KWOK runs nothing).
+ */
+export function sharedFrameStoreArgs(): string[] {
+  const s3 = getS3TestEnv();
+  return [
+    '--s3-endpoint',
+    s3.endpoint,
+    '--s3-region',
+    s3.region,
+    '--s3-force-path-style',
+    '--frame-store-bucket',
+    'vpo-e2e-frames',
+  ];
+}
+
+/**
+ * `bin/vpo.ts operator` for `namespace` on an OS-chosen port, with the suite's S3 server as the
+ * default frame store (unless `sharedFrameStore` is false), then `extra`.
+ */
+export const localOperatorArgs = (
+  namespace: string,
+  extra: string[],
+  options: { sharedFrameStore?: boolean } = {},
+): string[] => [
   'bin/vpo.ts',
   'operator',
   '--namespace',
   namespace,
   '--port',
   '0',
+  ...(options.sharedFrameStore === false ? [] : sharedFrameStoreArgs()),
   ...extra,
 ];
 

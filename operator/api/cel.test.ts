@@ -84,6 +84,17 @@ const variants: Variant[] = [
   vp('zero fanOut', 'spec.stages[0].fanOut', /positive quantity/, (o) => {
     o.spec.stages[0].fanOut = '0';
   }),
+  vp(
+    's3 frame store without a bucket',
+    'spec.frameStore',
+    /frameStore.s3 \(the bucket\) is required/,
+    (o) => {
+      o.spec.frameStore = { kind: 's3' };
+    },
+  ),
+  vp('claim frame store without a claim', 'spec.frameStore', /persistentVolumeClaim is required/, (o) => {
+    o.spec.frameStore = { kind: 'persistentVolumeClaim' };
+  }),
   ms('frames input without shape', 'spec.input', /required when input.source is frames/, (o) => {
     o.spec.input.source = 'frames';
     delete o.spec.input.layout;

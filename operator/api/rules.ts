@@ -41,6 +41,10 @@ export const ruleChecks: Record<string, Check> = {
   '!has(self.inputs) || !(self.name in self.inputs)': (self) =>
     !list((self as Obj).inputs).includes((self as Obj).name as Obj),
   "self != 'source'": (self) => self !== 'source',
+  "!has(self.kind) || self.kind != 's3' || has(self.s3)": (self) =>
+    (self as Obj).kind !== 's3' || has(self, 's3'),
+  "!has(self.kind) || self.kind != 'persistentVolumeClaim' || has(self.persistentVolumeClaim)": (self) =>
+    (self as Obj).kind !== 'persistentVolumeClaim' || has(self, 'persistentVolumeClaim'),
   "!has(self.cuda) || self.executionProvider == 'cuda'": (self) =>
     !has(self, 'cuda') || (self as Obj).executionProvider === 'cuda',
 };

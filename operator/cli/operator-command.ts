@@ -1,6 +1,7 @@
 // `vpo operator`: config read once, then HTTP probes, leader election (optional), the manager.
 // SIGTERM/SIGINT: stop the watches, finish in-flight reconciles, release the lease, exit 0.
 import { readFileSync } from 'node:fs';
+import { createS3ObjectStore } from '../../objectstore/s3-client.ts';
 import { systemClock } from '../clock.ts';
 import { ConfigError, OPERATOR_USAGE, type OperatorConfig, parseOperatorArgs } from '../config.ts';
 import { startManager } from '../controller/manager.ts';
@@ -12,6 +13,7 @@ import { lazyKafkaAdmin } from '../load/kafka-admin.ts';
 import { createLoadObserver } from '../load/observer.ts';
 import { DEFAULT_LOAD_POLICY } from '../load/policy.ts';
 import { jsonLogger } from '../logger.ts';
+import { createModelChecker } from '../models/model-check.ts';
 import { createEventRecorder } from '../reconcile/events.ts';
 
 function version(): string {
@@ -49,6 +51,14 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
   const metrics = createOperatorMetrics();
   const api = await createKubeApi(config.kubeconfig);
   const admin = lazyKafkaAdmin(config.kafkaBootstrap, logger, config.kafkaAuth.connection);
+  const storeConfig = config.objectStore;
+  const objectStore = storeConfig.connection ? createS3ObjectStore(storeConfig.connection) : undefined;
+  const models = createModelChecker({
+    ...(objectStore ? { objectStore } : {}),
+    ...storeConfig.modelCheck,
+    retryAfterMs: 60_000,
+    nowMs: () => clock.nowMs(),
+  });
   let manager: ReturnType<typeof startManager> | undefined;
   let failed = false;
   const http = buildHttp(metrics, {
@@ -94,12 +104,15 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
           kafkaAuth: config.kafkaAuth.runtime,
           tolerations: config.tolerations,
           ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
+          ...(storeConfig.frameStoreBucket ? { frameStoreBucket: storeConfig.frameStoreBucket } : {}),
+          ...(storeConfig.runtime ? { objectStore: storeConfig.runtime } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
           ...(config.ingestFileRoots.length > 0 ? { ingestFileRoots: config.ingestFileRoots } : {}),
           monitoringNamespace: config.monitoringNamespace,
           ...(config.ingestFrom.length > 0 ? { ingestFrom: config.ingestFrom } : {}),
           networkPolicies: config.networkPolicies,
         },
+        models,
         events: createEventRecorder(api, clock, logger, config.identity),
         clock,
         logger,
@@ -121,6 +134,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
   await Promise.race([running, Promise.resolve()]);
   metrics.leader.set(0);
   await admin.close();
+  objectStore?.close();
   await http.close();
   logger.info('stopped');
   return why === 'lease lost' ? 1 : 0;

@@ -1,13 +1,14 @@
 // Plans every pipeline of one namespace together (DESIGN.md "Across pipelines"; Nexus, SOSP'19,
 // packs sessions of many applications onto shared GPUs). Each pipeline is split, saturated and
 // packed on its own on every product it may use, and takes the product that needs the fewest
-// GPUs (product-choice.ts); pipelines on the same product and node selector form a pool whose
-// residuals are packed together, keeping the last plan's groups where they still work
-// (pool-pack.ts); a pipeline with placement.dedicatedGpus is a pool of its own. Pools are placed
-// in a fixed order against the free GPUs (pool-place.ts), on one product for pipelines that could
-// share where that needs fewer GPUs (product-mix.ts); when a pool does not fit, its pipelines that
-// planned before keep their place and the newest try their next product, or are left out
-// (InsufficientGPUs). Pure and deterministic.
+// GPUs (product-choice.ts); pipelines on the same product, node selector and share key (what their
+// backend pods must agree on: object store, frame volume) form a pool whose residuals are packed
+// together, keeping the last plan's groups where they still work (pool-pack.ts); a pipeline with
+// placement.dedicatedGpus is a pool of its own. Pools are placed in a fixed order against the free
+// GPUs (pool-place.ts), on one product for pipelines that could share where that needs fewer GPUs
+// (product-mix.ts); when a pool does not fit, its pipelines that planned before keep their place
+// and the newest try their next product, or are left out (InsufficientGPUs). Pure and
+// deterministic.
 import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
 import { toBackendGroup } from './backends.ts';
 import { f2 } from './explain.ts';

@@ -45,7 +45,7 @@ export function poolKey(e: Entry): string {
   const p = e.candidate.prepared.pipeline;
   if (p.dedicatedGpus) return `dedicated|${p.name}`;
   const selector = Object.entries(p.nodeSelector).sort(([a], [b]) => byName(a, b));
-  return `shared|${e.candidate.product}|${JSON.stringify(selector)}`;
+  return `shared|${e.candidate.product}|${JSON.stringify(selector)}|${p.shareKey ?? ''}`;
 }
 
 /** Packs the pool, or the longest prefix of it (incumbents first) that fits `availableGpus`. */

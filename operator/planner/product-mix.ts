@@ -20,13 +20,14 @@ const leftOut = (p: Placement) => p.overflow.length + p.errors.size;
 const better = (a: Placement, b: Placement) =>
   leftOut(a) < leftOut(b) || (leftOut(a) === leftOut(b) && gpusOf(a) < gpusOf(b));
 
-/** Pipelines that could share GPUs (same node selector, not dedicated) but sit on several products. */
+/** Pipelines that could share GPUs (same node selector and share key, not dedicated) but sit on several products. */
 function mixedGroups(entries: Entry[]): Entry[][] {
   const sharing = new Map<string, Entry[]>();
   for (const e of entries) {
     const p = e.candidate.prepared.pipeline;
     if (p.dedicatedGpus) continue;
-    const key = JSON.stringify(Object.entries(p.nodeSelector).sort(([a], [b]) => byName(a, b)));
+    const selector = Object.entries(p.nodeSelector).sort(([a], [b]) => byName(a, b));
+    const key = JSON.stringify([selector, p.shareKey ?? '']);
     sharing.set(key, [...(sharing.get(key) ?? []), e]);
   }
   return [...sharing.values()].filter(

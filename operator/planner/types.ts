@@ -64,6 +64,11 @@ export interface PlannerPipeline {
    * of a namespace share GPUs (operator/planner/namespace.ts).
    */
   dedicatedGpus?: boolean;
+  /**
+   * Pipelines share GPUs only with those of the same key (absent = ''): the operator keys them by
+   * what their backend pods must agree on (object store, frame volume: operator/render/storage.ts).
+   */
+  shareKey?: string;
   nodeSelector: Record<string, string>;
   /** Allow-list of GPU products, in order of preference; empty = any. */
   gpuProducts: string[];

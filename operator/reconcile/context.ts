@@ -10,6 +10,7 @@ import type { KubeApi, KubeObject } from '../kube/types.ts';
 import type { LoadObserver } from '../load/observer.ts';
 import type { LoadPolicy, LoadState } from '../load/policy.ts';
 import type { Logger } from '../logger.ts';
+import type { ModelChecker } from '../models/model-check.ts';
 import type { NamespacePlan, Plan, PreviousGroup } from '../planner/types.ts';
 import type { RenderOptions } from '../render/options.ts';
 import type { EventRecorder } from './events.ts';
@@ -65,6 +66,8 @@ export interface ReconcileContext {
    * the plan's backends were all available at the last reconcile. */
   loadStates: Map<string, LoadState & { generation: number | undefined; rolledOut?: boolean }>;
   render: RenderOptions;
+  /** Fetches and opens s3:// and http(s):// models for ModelSession Ready (absent: not checked). */
+  models?: ModelChecker;
   events: EventRecorder;
   clock: Clock;
   logger: Logger;

@@ -1,9 +1,11 @@
 // The planning step of a namespace reconcile (pure): every pipeline of the namespace with its
 // sessions, the GPU inventory less what other namespaces' plans take, each pipeline's planning
 // rate (the spec's target, or the load-driven rate), and the namespace's groups as last planned
-// (kept where they still work). A pipeline that cannot be planned keeps what it had: its groups
-// that serve no other pipeline are held as they were (not re-applied, not deleted, their GPUs
-// counted as taken), as a single pipeline's children were before namespaces planned together.
+// (kept where they still work). A pipeline whose pods would share no frame store is refused
+// (FrameStoreNotShared) before planning; the others are keyed by what their backend pods must
+// agree on to share a group (storage.ts). A pipeline that cannot be planned keeps what it had: its
+// groups that serve no other pipeline are held as they were (not re-applied, not deleted, their
+// GPUs counted as taken), as a single pipeline's children were before namespaces planned together.
 // No await happens between reading other namespaces' plans and recording this one, so concurrent
 // reconciles never hand out the same GPUs twice.
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
@@ -19,6 +21,7 @@ import type { KubeObject } from '../kube/types.ts';
 import { planNamespace } from '../planner/namespace.ts';
 import type { NamespacePlan, PlannerPipeline, PreviousGroup } from '../planner/types.ts';
 import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
+import { pipelineStorage, type StorageDefaults, storageShareKey } from '../render/storage.ts';
 import type { Caches, NamespaceState, Planned } from './context.ts';
 import { sessionsOf } from './pipeline-plan.ts';
 import { previousGroups } from './stable-groups.ts';
@@ -32,6 +35,8 @@ export interface NamespaceInputs {
   previous: NamespaceState | undefined;
   /** GPUs per product other namespaces' plans take. */
   usedGpus: Record<string, number>;
+  /** The operator's default frame store and object store (render options). */
+  storage: StorageDefaults;
 }
 
 export interface NamespaceRound {
@@ -90,8 +95,17 @@ export function planNamespaceRound(inputs: NamespaceInputs): NamespaceRound {
     planInputs.set(name, { generation: pipeline.metadata.generation, rateVps });
     try {
       const problem = crossObjectProblem(pipeline, sessions);
+      // Refused before planning, so it takes no GPUs: its pods could not share frames.
+      const storage = pipelineStorage(pipeline, inputs.storage);
       if (problem) failed.set(name, { ok: false, ...problem });
-      else planner.push({ ...toPlanRequest(pipeline, sessions, nodes).pipeline, videosPerSecond: rateVps });
+      else if (!storage.ok)
+        failed.set(name, { ok: false, reason: 'FrameStoreNotShared', message: storage.message });
+      else
+        planner.push({
+          ...toPlanRequest(pipeline, sessions, nodes).pipeline,
+          videosPerSecond: rateVps,
+          shareKey: storageShareKey(storage.storage),
+        });
     } catch (err) {
       failed.set(name, { ok: false, reason: 'InvalidSpec', message: (err as Error).message });
     }

@@ -33,6 +33,7 @@ export async function reconcileNamespace(ctx: ReconcileContext, namespace: strin
     },
     previous: before,
     usedGpus: otherNamespacesGpus(ctx.caches, ctx.namespacePlans, namespace),
+    storage: ctx.render,
   });
   if (round.pipelines.length === 0) {
     ctx.namespacePlans.delete(namespace);

@@ -36,6 +36,8 @@ export interface PipelineObservation {
   /** Undefined when topics were not attempted (no plan). */
   topics: Check | undefined;
   backends: BackendAvailability[];
+  /** The ingest Deployment (videos enter only through it); undefined when nothing was applied. */
+  ingest?: BackendAvailability;
   /** Observed from Kafka this reconcile (arrival, throughput, lag, p99), if anything was. */
   load: LoadSample | undefined;
   targetVps: number;
@@ -124,6 +126,13 @@ function ready(obs: PipelineObservation, isDegraded: boolean): Check {
     const what = missing.map((b) => `${b.name} ${b.available}/${b.replicas}`).join(', ');
     return { ok: false, reason: 'BackendsUnavailable', message: `backends not available: ${what}` };
   }
+  const ingest = obs.ingest;
+  if (ingest && ingest.available < ingest.replicas)
+    return {
+      ok: false,
+      reason: 'IngestUnavailable',
+      message: `ingest not available: ${ingest.name} ${ingest.available}/${ingest.replicas}`,
+    };
   const p = obs.planned.plan;
   return {
     ok: true,

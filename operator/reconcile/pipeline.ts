@@ -16,7 +16,8 @@ import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
 import { runtimeFileOf } from '../render/config-map.ts';
 import { type DesiredChild, pipelineChildren } from '../render/desired.ts';
-import { backendName } from '../render/names.ts';
+import { backendName, ingestName } from '../render/names.ts';
+import { FrameStoreNotSharedError } from '../render/storage.ts';
 import { backendStartFailures } from './backend-failures.ts';
 import { applyObjects, availability } from './children.ts';
 import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
@@ -127,7 +128,8 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       file = runtimeFileOf(pipeline, sessions, planned.plan, ctx.render, generation);
       desired = pipelineChildren(pipeline, planned.plan, file, ctx.render);
     } catch (err) {
-      planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
+      const reason = err instanceof FrameStoreNotSharedError ? 'FrameStoreNotShared' : 'InvalidConfig';
+      planned = { ok: false, reason, message: (err as Error).message };
       file = undefined;
     }
   }
@@ -162,6 +164,15 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     const failure = failures.get(b.name);
     return failure ? { ...b, failure } : b;
   });
+  // Videos enter only through the ingest Deployment: Ready counts it too (IngestUnavailable).
+  const ingestDeployment = ingestName(name);
+  const ingest = planned.ok
+    ? availability(
+        ctx.caches.deployments.get(`${namespace}/${ingestDeployment}`),
+        ingestDeployment,
+        planned.plan.ingest.replicas,
+      )
+    : undefined;
   const rollout = generation !== undefined ? await observeRollout(ctx, key, pipeline, generation) : undefined;
   // Whether the plan's backends all run it: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
@@ -176,6 +187,7 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       planned,
       topics,
       backends,
+      ...(ingest ? { ingest } : {}),
       load: sample,
       targetVps,
       expectedVps: rateVps,

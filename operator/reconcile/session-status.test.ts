@@ -60,3 +60,33 @@ test('with a profiling outcome: Profiling while Jobs run, then Profiled with the
   assert.equal(cond(dropped, 'Profiled')?.reason, 'ProfilingFailed');
   assert.match(cond(dropped, 'Profiled')?.message ?? '', /NVIDIA-H100 failed: no GPU/);
 });
+
+test("the operator's model check decides Ready for the models it can reach", () => {
+  const remote = sample();
+  remote.spec = { ...remote.spec, model: { uri: 'https://models.example.com/scene.onnx' } };
+  const failed = sessionStatus(remote, ['NVIDIA-T4'], 't1', undefined, {
+    ok: false,
+    reason: 'ModelUnreachable',
+    message: 'https://models.example.com/scene.onnx: HTTP 404',
+  });
+  assert.equal(cond(failed, 'Ready')?.status, 'False');
+  assert.equal(cond(failed, 'Ready')?.reason, 'ModelUnreachable');
+  assert.match(cond(failed, 'Ready')?.message ?? '', /HTTP 404/);
+  assert.equal(cond(failed, 'Profiled')?.status, 'True', 'profiles are the planner’s business');
+  const passed = sessionStatus({ ...remote, status: failed }, ['NVIDIA-T4'], 't2', undefined, {
+    ok: true,
+    message: 'https://models.example.com/scene.onnx: 1000 bytes, ONNX IR 8',
+  });
+  assert.equal(cond(passed, 'Ready')?.reason, 'Ready');
+  assert.equal(cond(passed, 'Ready')?.lastTransitionTime, 't2');
+  const local = sessionStatus(sample(), ['NVIDIA-T4'], 't1');
+  assert.match(cond(local, 'Ready')?.message ?? '', /opened and checked by the backend pods/);
+});
+
+test('s3:// model URIs are well formed; a bucket that is not a bucket name is not', () => {
+  const s3 = sample();
+  s3.spec = { ...s3.spec, model: { uri: 's3://models/video-classifier/scene.onnx' } };
+  assert.equal(cond(sessionStatus(s3, ['NVIDIA-T4'], 't1'), 'Ready')?.status, 'True');
+  s3.spec = { ...s3.spec, model: { uri: 's3://Bad_Bucket/scene.onnx' } };
+  assert.equal(cond(sessionStatus(s3, ['NVIDIA-T4'], 't1'), 'Ready')?.reason, 'InvalidModel');
+});

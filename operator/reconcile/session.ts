@@ -1,5 +1,6 @@
 // Reconciles one ModelSession by key: profile it on the cluster's GPU products that have no
-// profile (profiling.ts), validate (pure) and write Ready/Profiled/profiles when they change.
+// profile (profiling.ts), check that its model can be fetched and opened (models/model-check.ts),
+// validate (pure) and write Ready/Profiled/profiles when they change.
 // Pipelines that reference the session are re-planned by the manager (sessions are indexed).
 
 import { isDeepStrictEqual } from 'node:util';
@@ -8,7 +9,7 @@ import { inventoryFromNodes } from '../api/to-planner.ts';
 import { objectPath, SESSIONS, statusPath } from '../kube/paths.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { reconcileProfiling } from './profiling.ts';
-import { sessionStatus } from './session-status.ts';
+import { modelProblem, sessionStatus } from './session-status.ts';
 
 export async function reconcileSession(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
@@ -20,7 +21,15 @@ export async function reconcileSession(ctx: ReconcileContext, key: string): Prom
   ].sort();
   // Profiling Jobs for products without a profile (additive: the status takes their outcome).
   const profiling = await reconcileProfiling(ctx, session, products);
-  const status = sessionStatus(session, products, new Date(ctx.clock.nowMs()).toISOString(), profiling);
+  // Fetch and open the model where the operator can (s3://, http(s)://); cached per uri and sha256.
+  const modelCheck = modelProblem(session) ? undefined : await ctx.models?.check(session.spec.model);
+  const status = sessionStatus(
+    session,
+    products,
+    new Date(ctx.clock.nowMs()).toISOString(),
+    profiling,
+    modelCheck,
+  );
   if (!isDeepStrictEqual(status, session.status)) {
     await ctx.api.mergePatch(statusPath(SESSIONS, namespace, name), { status });
     const ready = status.conditions?.find((c) => c.type === 'Ready');
@@ -29,5 +38,6 @@ export async function reconcileSession(ctx: ReconcileContext, key: string): Prom
       await ctx.events.record(obj, 'Warning', ready.reason, ready.message);
     }
   }
-  return {};
+  // A model that could not be fetched or opened is checked again later (it may be uploaded yet).
+  return modelCheck && !modelCheck.ok ? { requeueAfterMs: 60_000 } : {};
 }

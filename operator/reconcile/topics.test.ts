@@ -6,7 +6,7 @@ import { topicSpecs } from './topics.ts';
 
 test('topics are created with headroom and grow only once the consumers outnumber the partitions', () => {
   const { pipeline, sessions, plan } = samplePipeline();
-  const options = { kafkaBootstrap: 'k:9092' };
+  const options = { kafkaBootstrap: 'k:9092', frameStoreClaim: 'frames' };
   const specs = topicSpecs(pipeline, runtimeFileOf(pipeline, sessions, plan, options));
   const replicas = Math.max(...plan.stages.map((s) => s.replicas));
   assert.equal(specs.length, pipeline.spec.stages.length + 3, 'source, stages, output, dead letters');

@@ -6,7 +6,7 @@ import { SCAN_EXCEPTIONS } from './deployments.ts';
 import { sampleChildren, sampleNamespace, samplePipeline } from './fixtures.test-support.ts';
 import { backendConfigName, LABELS } from './names.ts';
 
-const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092' };
+const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092', frameStoreClaim: 'frames' };
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;
@@ -133,5 +133,29 @@ test('the runtime file is rejected when a pipeline repeats; unchanged groups ren
   assert.deepEqual(
     a.filter((o) => o.metadata.name === first),
     b.filter((o) => o.metadata.name === first),
+  );
+});
+
+test('a group whose pipelines disagree on the object store is refused, never rendered with one of them', () => {
+  const { planned, hosted, sessions } = sampleNamespace(2);
+  assert.ok(
+    planned.backends.some((b) => b.pipelines.length === 2),
+    planned.explanation,
+  );
+  const s3 = { objectStore: { endpoint: 'http://seaweedfs.storage:8333', region: 'eu-1' } };
+  const apart = hosted.map((h, i) =>
+    i === 0
+      ? {
+          ...h,
+          pipeline: {
+            ...h.pipeline,
+            spec: { ...h.pipeline.spec, ...s3, frameStore: { kind: 's3' as const, s3: { bucket: 'f' } } },
+          },
+        }
+      : h,
+  );
+  assert.throws(
+    () => namespaceBackends(planned.backends, apart, sessions, options),
+    /hosts pipelines whose pods need different object stores or frame volumes: vc-0, vc-1/,
   );
 });

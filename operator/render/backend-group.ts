@@ -4,6 +4,7 @@
 // Deployment of `replicas` pods, one GPU each, pinned to the group's product, mounting that file.
 // Owned by every pipeline it serves. The pod template names the group only (never its pipelines
 // or their settings), so a re-plan that keeps the group's sessions leaves its pods running.
+import { isDeepStrictEqual } from 'node:util';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { keptStructure, structureDigest } from '../../contract/live-settings.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
@@ -25,8 +26,9 @@ import {
 import { backendsNetworkPolicy } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
 import { sharedMetadata } from './owner.ts';
-import { backendTolerations, OPS_PORT } from './pod.ts';
+import { backendTolerations, modelClaims, OPS_PORT } from './pod.ts';
 import { backendResources } from './resources.ts';
+import { storageShareKey, withStorage } from './storage.ts';
 
 const PRODUCT_LABEL = 'nvidia.com/gpu.product';
 
@@ -41,21 +43,46 @@ export interface HostedPlan {
 const byName = (a: HostedPlan, b: HostedPlan) =>
   a.pipeline.metadata.name < b.pipeline.metadata.name ? -1 : 1;
 
-/** The group's runtime file: the first hosted pipeline (by name) in `runtime`, the others after. */
+/**
+ * The group's runtime file: the first hosted pipeline (by name) in `runtime`, the others after,
+ * each with its own frame store where it differs from the first's (s3 buckets and prefixes are
+ * per pipeline; frame refs are relative to them). Every pipeline's storage is resolved from its
+ * own spec and the operator's defaults.
+ */
 export function backendRuntimeFile(
   hosted: HostedPlan[],
   sessions: ModelSession[],
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth'>,
+  options: RenderOptions,
 ): RuntimeFile {
   const [first, ...others] = [...hosted]
     .sort(byName)
-    .map((h) => runtimeFileOf(h.pipeline, sessions, h.plan, options, h.generation ?? 1));
+    .map((h) =>
+      runtimeFileOf(h.pipeline, sessions, h.plan, withStorage(h.pipeline, options), h.generation ?? 1),
+    );
   if (!first) throw new Error('a backend group hosts no pipeline');
   if (others.length === 0) return first;
   return {
     ...first,
-    otherPipelines: others.map((f) => ({ runtime: f.runtime, kafkaSettings: f.kafka.settings })),
+    otherPipelines: others.map((f) => ({
+      runtime: f.runtime,
+      kafkaSettings: f.kafka.settings,
+      ...(isDeepStrictEqual(f.frameStore, first.frameStore) ? {} : { frameStore: f.frameStore }),
+    })),
   };
+}
+
+/**
+ * The render options of a group's pods: the storage its pipelines agree on (the planner shares a
+ * group only among pipelines of one storage share key, storage.ts). Throws if they do not agree.
+ */
+function groupOptions(group: BackendGroupPlan, owners: VideoPipeline[], options: RenderOptions) {
+  const each = owners.map((p) => withStorage(p, options));
+  const keys = new Set(each.map((o) => storageShareKey(o.storage)));
+  if (keys.size > 1)
+    throw new Error(
+      `backend group ${group.name} hosts pipelines whose pods need different object stores or frame volumes: ${owners.map((p) => p.metadata.name).join(', ')}`,
+    );
+  return each[0] ?? options;
 }
 
 export function backendGroupChildren(
@@ -80,6 +107,7 @@ export function backendGroupChildren(
   const meta = (objectName: string, notes: Record<string, string> = {}) =>
     sharedMetadata(namespace, objectName, owners, { ...podLabels, ...single }, notes);
   const file = backendRuntimeFile(hosted, sessions, options);
+  const podOptions = groupOptions(group, owners, options);
   const models = [...new Set(group.sessions.map((s) => s.session))]
     .sort()
     .map((n) => sessions.find((m) => m.metadata.name === n))
@@ -107,12 +135,13 @@ export function backendGroupChildren(
       configMap: backendConfigName(group.name),
       nodeSelector: { ...(owners[0]?.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
       tolerations: backendTolerations(options),
+      modelClaims: modelClaims(models.map((m) => m.spec.model.uri)),
       // What the pods cannot take live (every hosted pipeline's): a change rolls them; batch sizes,
       // duty cycles, rates and deadlines reach them through the file.
       // A pipeline leaving the group keeps the pods (keptStructure).
       structure: keptStructure(previousStructure, structureDigest(file, group.name)),
     },
-    options,
+    podOptions,
   );
   return [config, pods];
 }
@@ -151,9 +180,19 @@ export function namespaceBackends(
   }
   const namespace = plans[0]?.pipeline.metadata.namespace ?? 'default';
   if (owners.size > 0) {
-    objects.push(backendsService(namespace, [...owners.values()]));
-    if (options.networkPolicies !== false)
-      objects.push(backendsNetworkPolicy(namespace, [...owners.values()], options));
+    const serving = [...owners.values()];
+    objects.push(backendsService(namespace, serving));
+    if (options.networkPolicies !== false) {
+      const objectStores = serving.flatMap(
+        (p) => withStorage(p, options).storage?.objectStore?.connection ?? [],
+      );
+      const hostedSessions = new Set(backends.flatMap((b) => b.sessions.map((s) => s.session)));
+      const modelUris = sessions
+        .filter((m) => hostedSessions.has(m.metadata.name))
+        .map((m) => m.spec.model.uri)
+        .filter((u) => /^https?:/.test(u));
+      objects.push(backendsNetworkPolicy(namespace, serving, options, { objectStores, modelUris }));
+    }
   }
   return { objects, groups: backends.map((b) => backendName(b.name)) };
 }

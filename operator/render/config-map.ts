@@ -14,14 +14,20 @@ import type { RenderOptions } from './options.ts';
 import { childMetadata } from './owner.ts';
 import { FRAME_DIR } from './pod.ts';
 import { renderRuntimeFile } from './runtime-file.ts';
+import { runtimeFrameStore, type StorageDefaults, withStorage } from './storage.ts';
+
+/** The pipeline's resolved storage, or the defaults to resolve it from (storage.ts). */
+type StorageOptions = StorageDefaults & Pick<RenderOptions, 'storage'>;
 
 export function runtimeFileOf(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'> & StorageOptions,
   planGeneration = 1,
 ) {
+  // The pipeline's frame store and object store (throws FrameStoreNotSharedError without one).
+  const storage = options.storage ?? withStorage(pipeline, options).storage;
   const file = renderRuntimeFile({
     pipeline,
     sessions,
@@ -34,6 +40,8 @@ export function runtimeFileOf(
       ...runtimeFileKafkaAuth(options.kafkaAuth),
     },
     frameStoreRoot: FRAME_DIR,
+    ...(storage.objectStore ? { objectStore: storage.objectStore.connection } : {}),
+    frameStore: runtimeFrameStore(storage, FRAME_DIR),
     runtimeOptions: { planGeneration },
   });
   const fileRoots = options.ingestFileRoots ?? [];
@@ -45,7 +53,7 @@ export function configMap(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
-  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
+  options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'> & StorageOptions,
   planGeneration = 1,
 ) {
   return configMapOf(pipeline, runtimeFileOf(pipeline, sessions, plan, options, planGeneration));

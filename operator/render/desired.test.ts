@@ -5,7 +5,7 @@ import { desiredChildren } from './desired.ts';
 import { samplePipeline } from './fixtures.test-support.ts';
 import { childName } from './names.ts';
 
-const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092' };
+const options = { image: 'vpo:test', kafkaBootstrap: '127.0.0.1:9092', frameStoreClaim: 'frames' };
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;
@@ -54,7 +54,7 @@ test("a pipeline's own children: its runtime file, ingest Deployment and Service
     plan.backends.map((b) => b.name),
   );
   assert.deepEqual(file.kafka.brokers, options.kafkaBootstrap.split(','));
-  assert.equal(file.frameStore.root, '/var/lib/vpo/frames');
+  assert.deepEqual(file.frameStore, { root: '/var/lib/vpo/frames' });
   assert.equal(file.kafka.createTopics, false);
   assert.equal(file.otherPipelines, undefined);
 });

@@ -1,7 +1,9 @@
 // Everything a planned pipeline has in the cluster of its own, as plain objects for server-side
 // apply: its ConfigMap (the runtime file its ingest pods read), its ingest Deployment and its
-// Services. Its backends are the namespace's (backend-group.ts): a group may serve several
-// pipelines. Pure and deterministic: desired(x) deep-equals desired(x).
+// Services, its ingest NetworkPolicy; its frame store and object store resolved (storage.ts: a
+// pipeline without a frame store its pods share throws FrameStoreNotSharedError). Its backends are
+// the namespace's (backend-group.ts): a group may serve several pipelines. Pure and
+// deterministic: desired(x) deep-equals desired(x).
 import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { structureDigest } from '../../contract/live-settings.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
@@ -11,6 +13,9 @@ import { ingestDeployment } from './deployments.ts';
 import { ingestNetworkPolicy } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
 import { services } from './services.ts';
+import { withStorage } from './storage.ts';
+
+export { FrameStoreNotSharedError } from './storage.ts';
 
 export interface DesiredChild {
   apiVersion: string;
@@ -24,8 +29,9 @@ export function pipelineChildren(
   pipeline: VideoPipeline,
   plan: Plan,
   file: RuntimeFile,
-  options: RenderOptions,
+  renderOptions: RenderOptions,
 ): DesiredChild[] {
+  const options = withStorage(pipeline, renderOptions);
   // The ingest pods carry the digest of what they cannot take live (contract/live-settings.ts).
   return [
     configMapOf(pipeline, file),

@@ -28,7 +28,12 @@ test('backends of cuda sessions run the CUDA image, ingest and cpu backends the 
   const { sessions } = planned;
   const images = (s: typeof sessions, cudaImage?: string) =>
     sampleChildren(
-      { image: 'vpo:1', kafkaBootstrap: 'k:9092', ...(cudaImage ? { cudaImage } : {}) },
+      {
+        image: 'vpo:1',
+        kafkaBootstrap: 'k:9092',
+        frameStoreClaim: 'frames',
+        ...(cudaImage ? { cudaImage } : {}),
+      },
       { ...planned, sessions: s },
     )
       .filter((o) => o.kind === 'Deployment')
@@ -47,7 +52,7 @@ test('backends of cuda sessions run the CUDA image, ingest and cpu backends the 
 });
 
 test('runtime pods write start failures where the kubelet reads them', () => {
-  for (const d of sampleChildren({ image: 'vpo:1', kafkaBootstrap: 'k:9092' })) {
+  for (const d of sampleChildren({ image: 'vpo:1', kafkaBootstrap: 'k:9092', frameStoreClaim: 'frames' })) {
     if (d.kind !== 'Deployment') continue;
     const c = (d as Obj).spec.template.spec.containers[0];
     assert.equal(c.terminationMessagePath, '/dev/termination-log');

@@ -13,7 +13,12 @@ const kafkaAuth: RuntimeKafkaAuth = {
 };
 
 function render(auth?: RuntimeKafkaAuth) {
-  const options = { image: 'vpo:test', kafkaBootstrap: 'k:9093', ...(auth ? { kafkaAuth: auth } : {}) };
+  const options = {
+    image: 'vpo:test',
+    kafkaBootstrap: 'k:9093',
+    frameStoreClaim: 'frames',
+    ...(auth ? { kafkaAuth: auth } : {}),
+  };
   const objects = sampleChildren(options);
   const configMap = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   const file = checkRuntimeFile(JSON.parse(configMap.data['config.json']), 'config.json');

@@ -1,4 +1,6 @@
 // What rendering takes from the operator's config (never from the environment directly).
+import type { PipelineStorage } from './storage.ts';
+
 export interface RenderOptions {
   /** Container image of the vpo runtime: the operator's, ingest pods, cpu and webgpu sessions. */
   image: string;
@@ -9,8 +11,12 @@ export interface RenderOptions {
   kafkaAuth?: RuntimeKafkaAuth;
   /** Tolerations added to backend pods besides the nvidia.com/gpu one. */
   tolerations?: Toleration[];
-  /** PersistentVolumeClaim shared by a pipeline's pods for frames; absent = an emptyDir per pod. */
+  /** Default frame store: a PersistentVolumeClaim in each pipeline's namespace (ReadWriteMany). */
   frameStoreClaim?: string;
+  /** Default frame store: a bucket of the default object store (prefix `<namespace>/<pipeline>/`). */
+  frameStoreBucket?: string;
+  /** The object store pipelines use unless their spec.objectStore says otherwise. */
+  objectStore?: DefaultObjectStore;
   /** PersistentVolumeClaim with the models, mounted at /models; absent = baked into the image. */
   modelClaim?: string;
   /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
@@ -22,6 +28,17 @@ export interface RenderOptions {
   /** Render NetworkPolicies for the pipeline's pods (default true). */
   networkPolicies?: boolean;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
+  /** One pipeline's resolved storage (storage.ts): set by desiredChildren for its pods. */
+  storage?: PipelineStorage;
+}
+
+/** The operator's default object store for runtime pods (operator/object-store-config.ts). */
+export interface DefaultObjectStore {
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+  /** A Secret of this name in each pipeline namespace, keys accessKeyId and secretAccessKey. */
+  credentialsSecret?: string;
 }
 
 /** A key of a Secret in the pipeline's namespace (secretKeyRef resolves there). */

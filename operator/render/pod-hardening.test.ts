@@ -1,12 +1,23 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sampleChildren } from './fixtures.test-support.ts';
+import { sampleChildren, samplePipeline } from './fixtures.test-support.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;
 
+const s3Store = { endpoint: 'http://seaweedfs.storage:8333', region: 'eu-1', forcePathStyle: true };
+
+/** The sample's pods with a claim for frames, and with an s3 frame store. */
 function pods() {
-  const objects = sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k:9092' });
+  const objects = [
+    ...sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k:9092', frameStoreClaim: 'frames' }),
+    ...sampleChildren({
+      image: 'vpo:test',
+      kafkaBootstrap: 'k:9092',
+      objectStore: s3Store,
+      frameStoreBucket: 'frames',
+    }),
+  ];
   return objects.filter((o) => o.kind === 'Deployment').map((d) => (d as Obj).spec.template.spec as Obj);
 }
 
@@ -30,9 +41,12 @@ test('probes and metrics use the ops port; only ingest exposes the API port', ()
 
 test('network policies: ingest API from allowed namespaces, ops from monitoring, backends from nowhere else', () => {
   const render = (extra: object) =>
-    sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k1:9093,k2:9093', ...extra }).filter(
-      (o) => o.kind === 'NetworkPolicy',
-    ) as Obj[];
+    sampleChildren({
+      image: 'vpo:test',
+      kafkaBootstrap: 'k1:9093,k2:9093',
+      frameStoreClaim: 'frames',
+      ...extra,
+    }).filter((o) => o.kind === 'NetworkPolicy') as Obj[];
   const [ingest, backends] = render({ monitoringNamespace: 'prom' });
   assert.ok(ingest && backends);
   assert.equal(ingest.spec.podSelector.matchLabels['serving.vpo.dev/role'], 'ingest');
@@ -55,4 +69,50 @@ test('network policies: ingest API from allowed namespaces, ops from monitoring,
   const [wider] = render({ ingestFrom: ['clients', 'batch'] });
   assert.deepEqual(from(wider!.spec.ingress[0]), ['clients', 'batch']);
   assert.equal(render({ networkPolicies: false }).length, 0);
+});
+
+test('network policies: with an object store, ingest and backends reach its endpoint and port', () => {
+  const policies = (extra: object) =>
+    sampleChildren({ image: 'vpo:test', kafkaBootstrap: 'k:9092', ...extra }).filter(
+      (o) => o.kind === 'NetworkPolicy',
+    ) as Obj[];
+  const egressOf = (p: Obj) => p.spec.egress as Obj[];
+  // A named endpoint: by port (a policy cannot follow a name's addresses), as for Kafka.
+  for (const p of policies({ objectStore: s3Store, frameStoreBucket: 'frames' }))
+    assert.deepEqual(egressOf(p).at(-1), { ports: [{ protocol: 'TCP', port: 8333 }] }, p.metadata.name);
+  // An address: to it alone; https without a port is 443.
+  const ip = { ...s3Store, endpoint: 'https://10.1.2.3' };
+  for (const p of policies({ objectStore: ip, frameStoreBucket: 'frames' }))
+    assert.deepEqual(egressOf(p).at(-1), {
+      to: [{ ipBlock: { cidr: '10.1.2.3/32' } }],
+      ports: [{ protocol: 'TCP', port: 443 }],
+    });
+  // AWS S3 (no endpoint): public addresses on 443, as for the web.
+  const [, backends] = policies({
+    objectStore: { region: 'eu-1', forcePathStyle: false },
+    frameStoreBucket: 'f',
+  });
+  assert.deepEqual(egressOf(backends!).at(-1)?.ports, [{ protocol: 'TCP', port: 443 }]);
+  assert.ok(egressOf(backends!).at(-1)?.to[0].ipBlock.except.includes('169.254.0.0/16'));
+  // A claim and no object store: nothing more than DNS and Kafka for the backends.
+  const [, plain] = policies({ frameStoreClaim: 'frames' });
+  assert.equal(egressOf(plain!).length, 2);
+});
+
+test('network policies: backends reach the servers of their http(s):// models', () => {
+  const planned = samplePipeline();
+  const sessions = planned.sessions.map((s, i) =>
+    i === 0 ? { ...s, spec: { ...s.spec, model: { uri: 'http://192.168.7.9:8080/m.onnx' } } } : s,
+  );
+  const policies = sampleChildren(
+    { image: 'vpo:test', kafkaBootstrap: 'k:9092', frameStoreClaim: 'frames' },
+    { ...planned, sessions },
+  ).filter((o) => o.kind === 'NetworkPolicy') as Obj[];
+  const backends = policies.find(
+    (p) => p.spec.podSelector.matchLabels['serving.vpo.dev/role'] === 'backend',
+  )!;
+  assert.deepEqual(backends.spec.egress.at(-1), {
+    to: [{ ipBlock: { cidr: '192.168.7.9/32' } }],
+    ports: [{ protocol: 'TCP', port: 8080 }],
+  });
 });

@@ -55,3 +55,39 @@ test('a file that is not a runtime file is refused with the field at fault', () 
   assert.throws(() => checkRuntimeFile({ version: 2 }, 'x.json'), /x\.json: version must be 1/);
   assert.throws(() => checkRuntimeFile('nope', 'x.json'), /must be an object/);
 });
+
+test('an s3 frame store needs its bucket, a prefix ending in / and the objectStore connection', async () => {
+  const { pipeline, sessions, plan } = await sample();
+  const file = renderRuntimeFile({
+    pipeline,
+    sessions,
+    plan,
+    kafka: { brokers: ['kafka:9092'] },
+    frameStoreRoot: '/unused',
+    frameStore: { kind: 's3', bucket: 'frames', prefix: 'media/vc/' },
+    objectStore: {
+      endpoint: 'http://s3:8333',
+      region: 'us-east-1',
+      credentialsEnv: { accessKeyId: 'A', secretAccessKey: 'S' },
+    },
+  });
+  const json = () => JSON.parse(JSON.stringify(file));
+  assert.deepEqual(checkRuntimeFile(json(), 'f').frameStore, {
+    kind: 's3',
+    bucket: 'frames',
+    prefix: 'media/vc/',
+  });
+  const broken: [(f: ReturnType<typeof json>) => void, RegExp][] = [
+    [(f) => delete f.objectStore, /objectStore is required by an s3 frame store/],
+    [(f) => (f.frameStore.bucket = 'No_Bucket'), /frameStore.bucket must be an S3 bucket name/],
+    [(f) => (f.frameStore.prefix = 'media'), /frameStore.prefix must be empty or end with '\/'/],
+    [(f) => (f.frameStore.kind = 'nfs'), /frameStore.kind must be 'dir' or 's3'/],
+    [(f) => (f.objectStore.endpoint = 'ftp://x'), /objectStore endpoint must be an http\(s\) URL/],
+    [(f) => delete f.objectStore.region, /objectStore region must be a non-empty string/],
+  ];
+  for (const [edit, why] of broken) {
+    const f = json();
+    edit(f);
+    assert.throws(() => checkRuntimeFile(f, 'f'), why);
+  }
+});

@@ -1,7 +1,9 @@
 // Renders the runtime file from the manifests, the plan and the Kafka settings: one pure function,
 // so the operator's ConfigMap and `vpo run` cannot drift. Schema: contract/runtime-file.ts.
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { FrameStoreSpec } from '../../contract/frame-store.ts';
 import { type KafkaSettingsOptions, kafkaSettingsFromConfig } from '../../contract/kafka-settings.ts';
+import type { S3ConnectionSpec } from '../../contract/object-store.ts';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import {
   RUNTIME_FILE_VERSION,
@@ -18,6 +20,9 @@ export interface RuntimeFileInput {
   plan: Plan;
   kafka: Omit<RuntimeFileKafka, 'settings' | 'createTopics'> & { createTopics?: boolean };
   frameStoreRoot: string;
+  /** Another frame store than the directory `frameStoreRoot` (an s3 one). */
+  frameStore?: FrameStoreSpec;
+  objectStore?: S3ConnectionSpec;
   modelRoot?: string;
   runtimeOptions?: RuntimeConfigOptions;
   kafkaOptions?: KafkaSettingsOptions;
@@ -49,7 +54,8 @@ export function renderRuntimeFile(input: RuntimeFileInput): RuntimeFile {
       createTopics: createTopics ?? false,
       settings: kafkaSettingsFromConfig(runtime, input.kafkaOptions),
     },
-    frameStore: { root: input.frameStoreRoot },
+    frameStore: input.frameStore ?? { root: input.frameStoreRoot },
+    ...(input.objectStore ? { objectStore: input.objectStore } : {}),
     ...(input.modelRoot ? { modelRoot: input.modelRoot } : {}),
   };
 }

@@ -10,7 +10,12 @@ type Obj = Record<string, any>;
 const gpu = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
 function deployments(tolerations?: Toleration[]) {
-  const options = { image: 'vpo:test', kafkaBootstrap: 'k:9092', ...(tolerations ? { tolerations } : {}) };
+  const options = {
+    image: 'vpo:test',
+    kafkaBootstrap: 'k:9092',
+    frameStoreClaim: 'frames',
+    ...(tolerations ? { tolerations } : {}),
+  };
   const objects = sampleChildren(options) as Obj[];
   const of = (role: string) =>
     objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels[LABELS.role] === role);

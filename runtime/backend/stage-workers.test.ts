@@ -10,9 +10,9 @@ import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import { writeSampleModels } from '../../scripts/gen-models.ts';
 import { systemClock } from '../clock.ts';
 import { diamondConfig } from '../executor/fixtures.test-support.ts';
-import type { FrameStore } from '../framestore/framestore.ts';
+import { type FrameStore, FrameStoreError } from '../framestore/framestore.ts';
 import { createRuntimeMetrics } from '../metrics.ts';
-import type { PreprocessPool } from '../preprocess/worker-pool.ts';
+import { createPreprocessPool, type PreprocessPool } from '../preprocess/worker-pool.ts';
 import { createStageWorkers } from './stage-workers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'vpo-stage-workers-'));
@@ -77,5 +77,86 @@ test('one backend hosts two pipelines: each worker feeds its own session, metric
     assert.match(text, /vpo_processed_total\{pipeline="beta",stage="fusion"\} 1/);
   } finally {
     await workers.close();
+  }
+});
+
+/** Pipeline `name` with one frames stage on the scene model, hosted by group `g`. */
+function sceneOnly(name: string): RuntimeConfig {
+  const base = diamondConfig();
+  const scene = base.stages.find((s) => s.name === 'scene')!;
+  return {
+    ...base,
+    pipeline: { namespace: 'ns', name },
+    sampling: { frames: 8, width: 64, height: 64, mode: 'uniform' },
+    stages: [
+      {
+        ...scene,
+        downstream: [],
+        model: { uri: `file://${join(dir, 'scene.onnx')}` },
+        input: { source: 'frames', name: 'frames', layout: 'NFCHW', frames: 8, width: 64, height: 64 },
+        output: { labels: ['dark', 'bright', 'colorful'] },
+      },
+    ],
+    backends: [
+      {
+        name: 'g',
+        gpuProduct: 'cpu',
+        replicas: 1,
+        dutyCycleMicros: 50_000,
+        occupancy: 0.5,
+        planGeneration: 1,
+        sessions: [{ stage: 'scene', session: 'scene-session', batchSize: 4, rateVps: 1 }],
+      },
+    ],
+  };
+}
+
+/** A frame store holding one entry, `ref` (8 × 64 × 64 RGB). */
+function storeWith(ref: string): FrameStore {
+  const meta = { frames: 8, width: 64, height: 64, channels: 3 as const };
+  return {
+    async get(wanted: string) {
+      if (wanted !== ref) throw new FrameStoreError('RefNotFound', `frames ${wanted} not found`);
+      return { data: new Uint8Array(8 * 64 * 64 * 3).fill(200), meta };
+    },
+  } as unknown as FrameStore;
+}
+
+test('a shared group reads each pipeline’s frames from that pipeline’s own frame store', async () => {
+  const preprocess = createPreprocessPool({ threads: 1 });
+  const stores: Record<string, FrameStore> = { alpha: storeWith('ref-a'), beta: storeWith('ref-b') };
+  const workers = await createStageWorkers({
+    config: sceneOnly('alpha'),
+    otherConfigs: [sceneOnly('beta')],
+    frameStore: stores.alpha!,
+    frameStoreOf: (pipeline) => stores[pipeline]!,
+    preprocess,
+    clock: systemClock,
+    maxBackends: 1,
+  });
+  try {
+    const message = (frameRef: string) => ({
+      videoId: frameRef,
+      source: 'file:///v.mp4',
+      frameRef,
+      ingestedAtMs: systemClock.nowMs(),
+      outputs: {},
+    });
+    const deadline = systemClock.nowMs() + 10_000;
+    const a = (await workers.workersOf('alpha').scene!.process(message('ref-a'), deadline)) as {
+      label: string;
+    };
+    const b = (await workers.workersOf('beta').scene!.process(message('ref-b'), deadline)) as {
+      label: string;
+    };
+    assert.equal(a.label, 'bright');
+    assert.equal(b.label, 'bright');
+    await assert.rejects(
+      workers.workersOf('beta').scene!.process(message('ref-a'), deadline),
+      (err: FrameStoreError) => err.code === 'RefNotFound',
+    );
+  } finally {
+    await workers.close();
+    await preprocess.close();
   }
 });

@@ -13,6 +13,7 @@ import type { StageWorker } from '../executor/ports.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { StageError } from '../inference/errors.ts';
 import { modelPath } from '../inference/model-path.ts';
+import type { ModelSource } from '../inference/model-source.ts';
 import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { groupSettings } from '../plan/backend-settings.ts';
@@ -27,10 +28,14 @@ export interface StageWorkersDeps {
   /** Further pipelines whose sessions the same planned groups host (a shared backend group). */
   otherConfigs?: RuntimeConfig[];
   frameStore: FrameStore;
+  /** A hosted pipeline's own frame store, by pipeline name, when they differ; default `frameStore`. */
+  frameStoreOf?: (pipeline: string) => FrameStore;
   preprocess: PreprocessPool;
   clock: Clock;
   metrics?: RuntimeMetrics;
   modelRoot?: string;
+  /** Where a model is on this machine (fetched first if remote); default: file:// under modelRoot. */
+  resolveModel?: ModelSource;
   /** Backends at most per planned group (local devices). */
   maxBackends: number;
   intraOpThreads?: number;
@@ -82,7 +87,7 @@ async function itemOf(
   stage: RuntimeStage,
   message: StageMessage,
   deadlineMs: number,
-  deps: StageWorkersDeps,
+  frameStore: FrameStore,
 ): Promise<BackendItem> {
   const base = { id: message.videoId, deadlineMs };
   if (stage.input.source === 'stages') {
@@ -96,7 +101,7 @@ async function itemOf(
   }
   if (!message.frameRef)
     throw new StageError('InputMismatch', `message for ${message.videoId} has no frameRef`);
-  const stored = await deps.frameStore.get(message.frameRef);
+  const stored = await frameStore.get(message.frameRef);
   const { frames, height, width } = stored.meta;
   return { ...base, frames: { data: stored.data, dims: [frames, height, width, 3] } };
 }
@@ -142,7 +147,9 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
         const sessions: SessionConfig[] = [];
         for (const { config, stage, batchSize } of group.sessions) {
           const model = await loadModel({
-            path: modelPath(stage.model.uri, deps.modelRoot),
+            path: deps.resolveModel
+              ? await deps.resolveModel(stage.model)
+              : modelPath(stage.model.uri, deps.modelRoot),
             ...(stage.model.sha256 ? { sha256: stage.model.sha256 } : {}),
             provider: stage.executionProvider,
             ...(stage.deviceId !== undefined ? { deviceId: stage.deviceId } : {}),
@@ -176,13 +183,14 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   const byPipeline = new Map<string, Record<string, StageWorker>>();
   for (const config of configs) {
     const workers: Record<string, StageWorker> = {};
+    const frameStore = deps.frameStoreOf?.(config.pipeline.name) ?? deps.frameStore;
     for (const stage of config.stages) {
       const key = keyOf(config, stage.name);
       const mine = hosts.get(key) ?? [];
       if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
       workers[stage.name] = {
         async process(message, deadlineMs) {
-          const item = await itemOf(stage, message, deadlineMs, deps);
+          const item = await itemOf(stage, message, deadlineMs, frameStore);
           for (;;) {
             const backend = mine.reduce((a, b) => (b.queueDepth(key) < a.queueDepth(key) ? b : a));
             if (!backend.canAccept(key)) {

@@ -36,6 +36,39 @@ test('bad arguments and bad runtime files exit 1 with a message, starting nothin
   }
 });
 
+test('an s3 runtime file: --frame-store is refused, and missing credential variables stop the start', async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'vpo-runtime-cli-s3-'));
+  const file = path.join(dir, 's3.json');
+  const runtime = {
+    version: 1,
+    runtime: { stages: [], source: {}, frameStore: { ttlSeconds: 60 } },
+    kafka: { brokers: ['127.0.0.1:1'], createTopics: false, settings: { partitions: 1 } },
+    frameStore: { kind: 's3', bucket: 'frames', prefix: 'p/' },
+    objectStore: {
+      endpoint: 'http://127.0.0.1:1',
+      region: 'us-east-1',
+      credentialsEnv: { accessKeyId: 'VPO_TEST_UNSET_KEY_ID', secretAccessKey: 'VPO_TEST_UNSET_SECRET' },
+    },
+  };
+  await writeFile(file, JSON.stringify(runtime));
+  const refused = capture();
+  assert.equal(
+    await runtimeCommand(
+      ['--role', 'ingest', '--config', file, '--frame-store', dir],
+      refused.io,
+      Promise.resolve(),
+    ),
+    1,
+  );
+  assert.match(refused.err.join(''), /--frame-store is for a dir frame store/);
+  const noKeys = capture();
+  assert.equal(
+    await runtimeCommand(['--role', 'ingest', '--config', file, '--port', '0'], noKeys.io, Promise.resolve()),
+    1,
+  );
+  assert.match(noKeys.err.join(''), /VPO_TEST_UNSET_KEY_ID and VPO_TEST_UNSET_SECRET are not both set/);
+});
+
 test('vpo runtime: a backend whose cuda session cannot run here exits 1 and writes the reason for the kubelet', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'vpo-runtime-cuda-'));
   const { pipeline, sessions, local } = await sampleLocalPlan('cuda-check');

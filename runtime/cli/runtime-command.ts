@@ -1,8 +1,9 @@
 // `vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N]
-// [--api-port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency]`:
-// one runtime role as it runs in a pod, connected to the others through Kafka, serving /healthz,
-// /readyz, /metrics on --port (default 9090) and, for ingest, POST /v1/videos on --api-port
-// (default 8080; with a bearer token when the file names source.httpTokenEnv).
+// [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR]
+// [--frame-store DIR] [--emulate-device-latency]`: one runtime role as it runs in a pod, connected
+// to the others through Kafka, serving /healthz, /readyz, /metrics on --port (default 9090) and,
+// for ingest, POST /v1/videos on --api-port (default 8080; with a bearer token when the file names
+// source.httpTokenEnv).
 // FILE is the runtime file the operator renders (docs/kafka.md "Runtime file"), JSON or YAML.
 // --emulate-device-latency (backend; a test and benchmark knob) emulates the planned device's speed
 // so a cluster of fake GPUs behaves like real ones: each batch is padded to the profiled ℓ(b) of
@@ -41,7 +42,7 @@ interface Io {
 export const STOP_GRACE_MS = 20_000;
 
 const usage =
-  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--frame-store DIR] [--emulate-device-latency] [--termination-log PATH]\n';
+  'usage: vpo runtime --role ingest|backend --config FILE [--stages a,b | --backend NAME] [--port N] [--api-port N] [--host ADDR] [--model-root DIR] [--model-cache DIR] [--model-claims DIR] [--frame-store DIR] [--emulate-device-latency] [--termination-log PATH]\n';
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -57,7 +58,11 @@ function parse(argv: string[]) {
       'api-port': { type: 'string', default: '8080' },
       host: { type: 'string', default: '127.0.0.1' },
       'model-root': { type: 'string' },
-      /** Overrides the file's frameStore.root (the pod passes its volume's mount path). */
+      /** Backend: where s3:// and http(s):// models are fetched to (the pod's cache volume). */
+      'model-cache': { type: 'string' },
+      /** Backend: where the claims of pvc:// models are mounted (one folder per claim). */
+      'model-claims': { type: 'string' },
+      /** Overrides a dir frame store's root (the pod passes its volume's mount path). */
       'frame-store': { type: 'string' },
       /** Backend: pad each batch to the planned device's profiled latency (tests, benchmarks). */
       'emulate-device-latency': { type: 'boolean', default: false },
@@ -112,7 +117,13 @@ export async function runtimeCommand(
     args = parse(argv);
     initialText = readFileSync(args.config, 'utf8');
     const frameStore = args['frame-store'];
-    adjust = (f) => (frameStore ? { ...f, frameStore: { root: frameStore } } : f);
+    // The pod's mount of a dir frame store; an s3 one has no directory to point elsewhere.
+    adjust = (f) => {
+      if (!frameStore) return f;
+      if (f.frameStore.kind === 's3')
+        throw new Error(`--frame-store is for a dir frame store; ${args.config} names an s3 one`);
+      return { ...f, frameStore: { root: frameStore } };
+    };
     file = adjust(parseRuntimeFile(initialText, args.config));
   } catch (error) {
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
@@ -137,6 +148,9 @@ export async function runtimeCommand(
       return value ? [[k, value]] : [];
     }),
   );
+  const s3Env = file.objectStore?.credentialsEnv;
+  const s3AccessKeyId = s3Env ? process.env[s3Env.accessKeyId] : undefined;
+  const s3SecretAccessKey = s3Env ? process.env[s3Env.secretAccessKey] : undefined;
   const deps = {
     clock: systemClock,
     logger,
@@ -147,6 +161,9 @@ export async function runtimeCommand(
       : {}),
     ...(usernameEnv && process.env[usernameEnv] ? { saslUsername: process.env[usernameEnv] } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
+    ...(s3AccessKeyId && s3SecretAccessKey
+      ? { s3Credentials: { accessKeyId: s3AccessKeyId, secretAccessKey: s3SecretAccessKey } }
+      : {}),
     ...(apiToken !== undefined ? { apiToken } : {}),
   };
   const listen = { host: args.host, port: args.port, apiPort: args.apiPort };
@@ -165,6 +182,8 @@ export async function runtimeCommand(
             {
               ...deps,
               ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}),
+              ...(args['model-cache'] ? { modelCacheDir: args['model-cache'] } : {}),
+              ...(args['model-claims'] ? { modelClaimsDir: args['model-claims'] } : {}),
               ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
               // A re-plan reaches this pod through the mounted file (runtime/plan/).
               planSource: { path: args.config, initialText, adjust },

@@ -33,10 +33,13 @@ export interface FrameStore {
 
 export type FrameStoreErrorCode = FrameStoreReason;
 
-/** Frames that cannot be read: bad input for the item that refers to them, never retried. */
+/**
+ * Frames that cannot be read: bad input for the item that refers to them, never retried; or a
+ * store that does not answer (`FrameStoreUnavailable`, retriable).
+ */
 export class FrameStoreError extends RuntimeError<FrameStoreReason> {
   constructor(code: FrameStoreReason, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
+    super(code, message, { ...options, retriable: code === 'FrameStoreUnavailable' });
     this.name = 'FrameStoreError';
   }
 

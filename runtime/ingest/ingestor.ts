@@ -1,6 +1,7 @@
-// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, then decode
-// it once, in-process with FFmpeg's libraries in a decode worker thread, into `sampling.frames`
-// RGB24 frames (uniformly timed, or the nearest keyframes), store them and return the frame ref.
+// Ingest: fetch a video (file://, http(s):// or s3://) under size, time and address limits, then
+// decode it once, in-process with FFmpeg's libraries in a decode worker thread, into
+// `sampling.frames` RGB24 frames (uniformly timed, or the nearest keyframes), store them and
+// return the frame ref.
 // Downloads and decodes each have their own concurrency limit, so slow servers never hold the
 // decode slots (and decoding never starves downloads). Every failure is an IngestError with a
 // dead-letter reason; one bad video never affects the next.
@@ -12,6 +13,7 @@ import {
   DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
   DEFAULT_MAX_PIXELS_PER_FRAME,
 } from '../../contract/decode-bounds.ts';
+import type { ObjectStore } from '../../objectstore/s3-client.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { createAddressPolicy } from './address.ts';
@@ -21,11 +23,12 @@ import { createDecodePool } from './decode-pool.ts';
 import { IngestError } from './errors.ts';
 import { openFileVideo } from './fetch-file.ts';
 import { fetchHttpToFile } from './fetch-http.ts';
+import { fetchS3ToFile } from './fetch-s3.ts';
 import { createLimiter } from './limiter.ts';
 
 export interface IngestOptions {
   sampling: { frames: number; width: number; height: number; mode?: SamplingMode };
-  /** Lower-case schemes without the colon; `file`, `http` and `https` are supported. */
+  /** Lower-case schemes without the colon; `file`, `http`, `https` and `s3` are supported. */
   allowedUriSchemes: string[];
   maxVideoBytes: number;
   allowPrivateNetworks?: boolean;
@@ -62,6 +65,8 @@ export interface IngestDeps {
   clock?: () => number;
   /** DNS lookup, for tests that resolve names to chosen addresses. */
   lookup?: typeof import('node:dns').lookup;
+  /** The pipeline's object store, for s3:// URIs (absent: s3:// is refused). */
+  objectStore?: ObjectStore;
   /** Decoders to use instead of a pool of the ingestor's own (which close() then stops). */
   decoders?: VideoDecoderPool;
 }
@@ -134,7 +139,9 @@ export const ingestDefaults = {
   resize: 'stretch' as ResizeMode,
 };
 
-function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
+const SUPPORTED_SCHEMES = ['file', 'http', 'https', 's3'];
+
+function parseUri(uri: string, allowed: ReadonlySet<string>, objectStore: boolean): URL {
   let url: URL;
   try {
     url = new URL(uri);
@@ -146,9 +153,11 @@ function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
   const scheme = url.protocol.replace(/:$/, '');
   if (!allowed.has(scheme))
     throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not in allowedUriSchemes`);
-  if (!['file', 'http', 'https'].includes(scheme)) {
+  if (!SUPPORTED_SCHEMES.includes(scheme)) {
     throw new IngestError('SchemeNotAllowed', `scheme ${scheme} is not supported by this ingestor`);
   }
+  if (scheme === 's3' && !objectStore)
+    throw new IngestError('SchemeNotAllowed', 's3:// needs an object store, and this pipeline has none');
   return url;
 }
 
@@ -169,11 +178,19 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const tempRoot = o.tempDir ?? os.tmpdir();
   const clock = deps.clock ?? Date.now;
 
-  const fetchToLocal = async (url: URL, workDir: string) => {
+  /** `uri` as given: an s3:// key is taken literally (no percent-decoding), as S3 tools do. */
+  const fetchToLocal = async (url: URL, workDir: string, uri: string) => {
     if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
+      if (url.protocol === 's3:' && deps.objectStore)
+        return fetchS3ToFile(uri, dest, {
+          store: deps.objectStore,
+          maxVideoBytes: o.maxVideoBytes,
+          readTimeoutMs: o.readTimeoutMs,
+          totalTimeoutMs: o.totalFetchTimeoutMs,
+        });
       return fetchHttpToFile(url, dest, {
         maxVideoBytes: o.maxVideoBytes,
         connectTimeoutMs: o.connectTimeoutMs,
@@ -234,10 +251,10 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       const consumers = request.consumers ?? 1;
       if (!Number.isInteger(consumers) || consumers < 1)
         throw new RangeError(`consumers must be >= 1, got ${consumers}`);
-      const url = parseUri(request.uri, allowed);
+      const url = parseUri(request.uri, allowed, deps.objectStore !== undefined);
       const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
       try {
-        const local = await fetchToLocal(url, workDir);
+        const local = await fetchToLocal(url, workDir, request.uri);
         const decoded = await decodes.run(() => decode(local.path));
         const meta = metaOf(decoded, local.bytes);
         const frameRef = await deps.frameStore.put(request.videoId, decoded.data, {

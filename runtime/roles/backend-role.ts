@@ -6,11 +6,13 @@
 // transport and executor, so each pipeline's stage topics feed its own sessions and its results,
 // dead letters and downstream messages go to its own topics (hosted-pipelines.ts).
 import os from 'node:os';
+import path from 'node:path';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import { filePipelines, type RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
 import { type RunningExecutor, startExecutor } from '../executor/executor.ts';
+import { createModelSource } from '../inference/model-source.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import type { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
 import { BackendPlan, type PlanSource } from './backend-plan.ts';
@@ -24,7 +26,8 @@ import {
 } from './hosted-pipelines.ts';
 import {
   connectTransport,
-  openFrameStore,
+  openFrameStores,
+  openObjectStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
@@ -35,6 +38,10 @@ export { type BackendSelection, hostedStages } from './hosted-pipelines.ts';
 
 type BackendDeps = RoleDeps & {
   modelRoot?: string;
+  /** Where s3:// and http(s):// models are fetched to (once per pod); default a temp folder. */
+  modelCacheDir?: string;
+  /** Where the claims of pvc:// models are mounted, one folder per claim. */
+  modelClaimsDir?: string;
   joinSweepMs?: number;
   emulateDeviceLatency?: boolean;
   /** Stand-ins for the provider check (tests); default: this machine. */
@@ -104,30 +111,41 @@ async function startServing(
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...deps.doctor,
   });
-  const frameStore = await openFrameStore(file, deps);
+  const objectStore = openObjectStore(file, deps);
+  // Each hosted pipeline's own frame store (a shared group's pipelines may keep frames apart).
+  const frameStores = await openFrameStores(pipelines, deps, objectStore).catch((error: unknown) => {
+    objectStore?.close();
+    throw error;
+  });
+  const frameStoreOf = (pipeline: string) => frameStores.get(pipeline)!;
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
+  const resolveModel = createModelSource({
+    ...(modelRoot ? { modelRoot } : {}),
+    cacheDir: deps.modelCacheDir ?? path.join(os.tmpdir(), 'vpo-models'),
+    ...(deps.modelClaimsDir ? { claimsDir: deps.modelClaimsDir } : {}),
+    ...(objectStore ? { objectStore } : {}),
+  });
   const [first, ...others] = pipelines.map((p) => hosted(p.runtime));
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
     config: first!,
     ...(others.length > 0 ? { otherConfigs: others } : {}),
-    frameStore,
+    frameStore: frameStoreOf(first!.pipeline.name),
+    frameStoreOf,
     preprocess,
     clock: deps.clock,
     metrics: deps.metrics,
     ...(modelRoot ? { modelRoot } : {}),
+    resolveModel,
     maxBackends: 1,
     ...(deps.emulateDeviceLatency ? { emulateDeviceLatency: true } : {}),
   }).catch(async (error: unknown) => {
     await preprocess.close();
+    objectStore?.close();
     throw error;
   });
   state.modelsLoaded = true;
-  const frames = {
-    retain: (ref: string, count: number) => frameStore.retain(ref, count),
-    release: (ref: string) => frameStore.release(ref),
-  };
   const executors: RunningExecutor[] = [];
   const byPipeline = new Map<string, { executor: RunningExecutor; transport: KafkaTransport }>();
   const stopAll = async () => {
@@ -135,6 +153,7 @@ async function startServing(
     await Promise.all(state.transports.map((t) => t.close()));
     await stageWorkers.close();
     await preprocess.close();
+    objectStore?.close();
   };
   try {
     for (const p of pipelines) {
@@ -143,6 +162,11 @@ async function startServing(
       const transport = await connectTransport(fileOf(file, p), deps, sink, (topic) => plan.declare(topic));
       state.transports.push(transport);
       const { clock, logger, metrics } = deps;
+      const frameStore = frameStoreOf(config.pipeline.name);
+      const frames = {
+        retain: (ref: string, count: number) => frameStore.retain(ref, count),
+        release: (ref: string) => frameStore.release(ref),
+      };
       const ctx = { config, transport, frames, clock, logger, metrics };
       const workers = stageWorkers.workersOf(config.pipeline.name);
       const executor = await startExecutor(ctx, {

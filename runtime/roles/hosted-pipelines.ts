@@ -57,7 +57,7 @@ export function hostedConfig(config: RuntimeConfig, stages: string[], backend?: 
   };
 }
 
-export type HostedStages = HostedPipeline & { stages: string[] };
+export type HostedStages = ReturnType<typeof filePipelines>[number] & { stages: string[] };
 
 /** Each pipeline the file carries with the stages this process hosts of it. */
 export function selectPipelines(file: RuntimeFile, selection: BackendSelection): HostedStages[] {

@@ -14,6 +14,7 @@ import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 import {
   connectTransport,
   openFrameStore,
+  openObjectStore,
   type RoleDeps,
   type RoleListen,
   type RunningRole,
@@ -27,7 +28,8 @@ export async function startIngestRole(
   deps: RoleDeps,
 ): Promise<RunningRole> {
   const config = file.runtime;
-  const frameStore = await openFrameStore(file, deps);
+  const objectStore = openObjectStore(file, deps);
+  const frameStore = await openFrameStore(file, deps, objectStore);
   const tempDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-ingest-'));
   const decodeConcurrency = Math.max(
     1,
@@ -37,6 +39,7 @@ export async function startIngestRole(
     frameStore,
     metrics: deps.metrics,
     clock: () => deps.clock.nowMs(),
+    ...(objectStore ? { objectStore } : {}),
   });
   const videoIngestor: VideoIngestor = {
     ingest: async (request) => {
@@ -84,6 +87,7 @@ export async function startIngestRole(
       await executor.stop();
       await ingestor.close();
       await transport.close();
+      objectStore?.close();
       await rm(tempDir, { recursive: true, force: true });
     },
   };

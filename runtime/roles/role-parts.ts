@@ -1,12 +1,14 @@
 // What both runtime roles set up the same way: the frame store, the Kafka transport (topics
 // created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
 import type { FastifyInstance } from 'fastify';
+import type { FrameStoreSpec } from '../../contract/frame-store.ts';
 import type { MemberDeclaration } from '../../contract/member-metadata.ts';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
-import type { RuntimeFile } from '../../contract/runtime-file.ts';
+import type { HostedPipeline, RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import type { KafkaConnection } from '../../kafka/connection.ts';
+import { createS3ObjectStore, type ObjectStore } from '../../objectstore/s3-client.ts';
 import type { Clock } from '../clock.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import { openFrameStore as openStore } from '../framestore/open.ts';
@@ -27,6 +29,8 @@ export interface RoleDeps {
   saslUsername?: string;
   /** PEM material named by kafka.sslEnv (read once from the environment by the CLI). */
   tls?: { ca?: string; cert?: string; key?: string };
+  /** Object-store credentials named by objectStore.credentialsEnv (read once by the CLI). */
+  s3Credentials?: { accessKeyId: string; secretAccessKey: string };
   clientId: string;
   /** The ingest API's bearer token (read once from source.httpTokenEnv by the CLI). */
   apiToken?: string;
@@ -119,11 +123,61 @@ export async function connectTransport(
   });
 }
 
-export function openFrameStore(file: RuntimeFile, deps: RoleDeps): Promise<FrameStore> {
+/** The runtime file's object store, or undefined when it names none. */
+export function openObjectStore(file: RuntimeFile, deps: RoleDeps): ObjectStore | undefined {
+  const spec = file.objectStore;
+  if (!spec) return undefined;
+  if (spec.credentialsEnv && !deps.s3Credentials)
+    throw new Error(
+      `objectStore.credentialsEnv: the environment variables ${spec.credentialsEnv.accessKeyId} and ${spec.credentialsEnv.secretAccessKey} are not both set`,
+    );
+  return createS3ObjectStore({
+    region: spec.region,
+    ...(spec.endpoint ? { endpoint: spec.endpoint } : {}),
+    ...(spec.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(deps.s3Credentials ? { credentials: deps.s3Credentials } : {}),
+  });
+}
+
+export function openFrameStore(
+  file: RuntimeFile,
+  deps: RoleDeps,
+  objectStore: ObjectStore | undefined,
+): Promise<FrameStore> {
   return openStore(file.frameStore, file.runtime.frameStore.ttlSeconds, {
     metrics: deps.metrics,
     clock: () => deps.clock.nowMs(),
+    ...(objectStore ? { objectStore } : {}),
   });
+}
+
+/**
+ * The frame store of each hosted pipeline, by pipeline name: a backend group's pipelines may keep
+ * their frames in different places (s3 prefixes per pipeline), and frame refs are relative to
+ * their pipeline's store. Pipelines with the same spec and TTL share one store object.
+ */
+export async function openFrameStores(
+  pipelines: (HostedPipeline & { frameStore: FrameStoreSpec })[],
+  deps: RoleDeps,
+  objectStore: ObjectStore | undefined,
+): Promise<Map<string, FrameStore>> {
+  const opened = new Map<string, FrameStore>();
+  const byPipeline = new Map<string, FrameStore>();
+  for (const p of pipelines) {
+    const ttlSeconds = p.runtime.frameStore.ttlSeconds;
+    const key = JSON.stringify([p.frameStore, ttlSeconds]);
+    let store = opened.get(key);
+    if (!store) {
+      store = await openStore(p.frameStore, ttlSeconds, {
+        metrics: deps.metrics,
+        clock: () => deps.clock.nowMs(),
+        ...(objectStore ? { objectStore } : {}),
+      });
+      opened.set(key, store);
+    }
+    byPipeline.set(p.runtime.pipeline.name, store);
+  }
+  return byPipeline;
 }
 
 /** The ops server (/healthz, /readyz, /metrics) on `listen.port`. */
