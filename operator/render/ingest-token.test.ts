@@ -7,7 +7,7 @@ import { INGEST_TOKEN_ENV, ingestTokenOf } from './ingest-token.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
 type Obj = Record<string, any>;
-const options = { image: 'vpo:test', kafkaBootstrap: 'k:9092' };
+const options = { image: 'vpo:test', kafkaBootstrap: 'k:9092', frameStoreClaim: 'frames' };
 
 function rendered(http: Obj | undefined) {
   const { pipeline, sessions, plan } = samplePipeline();
