@@ -3,7 +3,9 @@
 // KWOK leaves out: it watches the Pods of one namespace that carry vpo's labels and are bound to a
 // KWOK node (spec.nodeName set), and runs each one's container as a local process:
 // - the image's entrypoint is replaced by a local one (for the vpo image, `node bin/vpo.ts`);
-// - volumes become host directories: a ConfigMap is written into a temp dir (its keys as files),
+// - volumes become host directories: a ConfigMap is written into a temp dir (its keys as files)
+//   and, as a kubelet does, rewritten when the ConfigMap changes (polled every 2 s; each file
+//   replaced by a rename, so a reader never sees half of it),
 //   a PersistentVolumeClaim is one directory per claim shared by every pod that mounts it (the RWX
 //   frame store stand-in), an emptyDir is a fresh directory per pod; every path under a
 //   volumeMount in the args and env is remapped to that directory (pod-launch.ts);
@@ -15,7 +17,7 @@
 // whose pod still exists are recorded (`unexpectedExits`), with the log tail, for assertions.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +100,34 @@ export class KubeletStandIn {
   async start(): Promise<void> {
     this.root = await mkdtemp(join(tmpdir(), 'vpo-kubelet-'));
     void this.loop();
+    void this.refreshConfigMaps();
+  }
+
+  /** Mounted ConfigMap volumes: where they are and what was last written there. */
+  private readonly configVolumes = new Map<string, { namespace: string; name: string; written: string }>();
+
+  /** Keeps mounted ConfigMaps current, as a kubelet's volume manager does (it takes up to a minute). */
+  private async refreshConfigMaps(): Promise<void> {
+    while (!this.stopped) {
+      await sleep(2000);
+      for (const [dir, volume] of this.configVolumes) {
+        try {
+          const data =
+            (await this.core.readNamespacedConfigMap({ namespace: volume.namespace, name: volume.name }))
+              .data ?? {};
+          const text = JSON.stringify(data);
+          if (text === volume.written) continue;
+          for (const [key, value] of Object.entries(data)) {
+            await writeFile(join(dir, `.${key}.tmp`), value);
+            await rename(join(dir, `.${key}.tmp`), join(dir, key));
+          }
+          volume.written = text;
+        } catch {
+          // The pod's directory is gone (it stopped) or the ConfigMap was deleted: stop following it.
+          this.configVolumes.delete(dir);
+        }
+      }
+    }
   }
 
   /** Pods with a live process. */
@@ -234,6 +264,11 @@ export class KubeletStandIn {
         await mkdir(dir, { recursive: true });
         const data = await this.configMapData(pod.metadata.namespace, volume.configMap.name);
         for (const [key, text] of Object.entries(data)) await writeFile(join(dir, key), text);
+        this.configVolumes.set(dir, {
+          namespace: pod.metadata.namespace,
+          name: volume.configMap.name,
+          written: JSON.stringify(data),
+        });
       } else if (volume?.persistentVolumeClaim?.claimName) {
         dir = this.claimDir(`${pod.metadata.namespace}-${volume.persistentVolumeClaim.claimName}`);
       } else {
