@@ -18,6 +18,8 @@ export interface RuntimeMetrics {
   deadLettersTotal: Counter<'stage' | 'reason'>;
   frameStoreBytes: Gauge<never>;
   queueDepth: Gauge<'stage'>;
+  /** Items a fan-out stage emitted per input video (its mean is the observed fanOut), by stage. */
+  itemsPerInput: Histogram<'stage'>;
 }
 
 export function createRuntimeMetrics(registry: Registry = new Registry()): RuntimeMetrics {
@@ -79,6 +81,13 @@ export function createRuntimeMetrics(registry: Registry = new Registry()): Runti
       name: 'vpo_queue_depth',
       help: 'Requests waiting in a backend queue',
       labelNames: ['stage'],
+      registers,
+    }),
+    itemsPerInput: new Histogram({
+      name: 'vpo_items_per_input',
+      help: 'Items a fan-out stage emitted per input video (the mean is the observed fanOut)',
+      labelNames: ['stage'],
+      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
   };

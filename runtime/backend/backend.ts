@@ -7,6 +7,7 @@ import { predictLatencyMs } from '../batching/latency-fit.ts';
 import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
+import type { ResizeMode } from '../preprocess/crop-to-tensor.ts';
 import { stagesToTensor } from '../preprocess/frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
 import type { StageOutput } from './decode-output.ts';
@@ -16,8 +17,8 @@ import { QueueFullError } from './session-queue.ts';
 
 export interface BackendDeps {
   clock: Clock;
-  /** Frames → one item's tensor; a worker pool's run() in production. */
-  preprocess(frames: Frames, spec: FrameInputSpec): Promise<Float32Array>;
+  /** Frames (or an item's region, with `resize`) → one item's tensor; a worker pool's run() in production. */
+  preprocess(frames: Frames, spec: FrameInputSpec, resize?: ResizeMode): Promise<Float32Array>;
   metrics?: RuntimeMetrics;
 }
 
@@ -71,7 +72,7 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
       }
     }
     if (!item.frames) return Promise.reject(new StageError('InputMismatch', `item ${item.id} has no frames`));
-    return deps.preprocess(item.frames, spec);
+    return item.resize ? deps.preprocess(item.frames, spec, item.resize) : deps.preprocess(item.frames, spec);
   }
 
   function submit(stage: string, item: BackendItem): Promise<StageOutput> {

@@ -16,6 +16,9 @@ import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';
 import type { BackendItem, SessionConfig } from './hosted-session.ts';
+import { loadStageDecoder } from './load-decoder.ts';
+import type { OutputDecoder } from './output-decoder.ts';
+import { RecentFrames, regionFrames } from './region-item.ts';
 import { QueueFullError } from './session-queue.ts';
 
 export interface StageWorkersDeps {
@@ -44,6 +47,7 @@ function sessionConfig(
   model: InferenceModel,
   config: RuntimeConfig,
   batch: number,
+  decoder: OutputDecoder,
 ): SessionConfig {
   const input =
     stage.input.source === 'stages'
@@ -54,6 +58,7 @@ function sessionConfig(
     model,
     input,
     output: stage.output,
+    decoder,
     plannedBatch: Math.max(1, batch),
     ...(stage.maxQueueDelayMs !== undefined ? { maxQueueDelayMs: stage.maxQueueDelayMs } : {}),
     queueCapacity: config.limits.queueCapacity,
@@ -67,6 +72,7 @@ async function itemOf(
   message: StageMessage,
   deadlineMs: number,
   deps: StageWorkersDeps,
+  recent: RecentFrames,
 ): Promise<BackendItem> {
   const base = { id: message.videoId, deadlineMs };
   if (stage.input.source === 'stages') {
@@ -80,6 +86,10 @@ async function itemOf(
   }
   if (!message.frameRef)
     throw new StageError('InputMismatch', `message for ${message.videoId} has no frameRef`);
+  if (message.region) {
+    const resize = stage.input.resize ?? 'stretch';
+    return { ...base, ...(await regionFrames(recent, message.frameRef, message.region, resize)) };
+  }
   const stored = await deps.frameStore.get(message.frameRef);
   const { frames, height, width } = stored.meta;
   return { ...base, frames: { data: stored.data, dims: [frames, height, width, 3] } };
@@ -109,7 +119,8 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
           });
           models.push(model);
-          const session = sessionConfig(stage, model, config, hosted.batchSize);
+          const decoder = await loadStageDecoder(stage, deps.modelRoot);
+          const session = sessionConfig(stage, model, config, hosted.batchSize, decoder);
           sessions.push(deps.emulateDeviceLatency ? { ...session, emulateDeviceLatency: true } : session);
         }
         const backend = createBackend(sessions, {
@@ -127,12 +138,13 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   }
   const loops = backends.map((b) => b.start());
   const workers: Record<string, StageWorker> = {};
+  const recent = new RecentFrames(deps.frameStore);
   for (const stage of config.stages) {
     const mine = hosts.get(stage.name) ?? [];
     if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
     workers[stage.name] = {
       async process(message, deadlineMs) {
-        const item = await itemOf(stage, message, deadlineMs, deps);
+        const item = await itemOf(stage, message, deadlineMs, deps, recent);
         for (;;) {
           const backend = mine.reduce((a, b) =>
             b.queueDepth(stage.name) < a.queueDepth(stage.name) ? b : a,

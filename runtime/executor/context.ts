@@ -12,7 +12,8 @@ import type { FrameHolds } from './ports.ts';
 export type ExecutorMetrics = Pick<
   RuntimeMetrics,
   'processedTotal' | 'deadlineMissesTotal' | 'deadLettersTotal'
->;
+> &
+  Partial<Pick<RuntimeMetrics, 'itemsPerInput'>>;
 
 export interface ExecutorContext {
   config: RuntimeConfig;

@@ -3,20 +3,24 @@
 // to every downstream stage's topic, or to the output topic when it is a sink. Failures become
 // dead letters; the handler itself never throws for a bad item, so the topic keeps flowing. The
 // handler resolves only after its outputs and dead letters are published (then the transport
-// acknowledges the input: at-least-once).
+// acknowledges the input: at-least-once). A stage whose model emits items fans out (fan-out.ts):
+// one message per item; stages after it run once per item, and pass a video with no items on.
 import type { DeadLetterReason } from '../../contract/dead-letter-reasons.ts';
-import type { RuntimeStage } from '../../contract/runtime-config.ts';
+import { emitsItems, type RuntimeStage, topicOf } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
 import { type ExecutorContext, holdsLostAt, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
+import { fanOutHoldDelta, fanOutMessages, isEmptyAnnouncement, isItemsOutput } from './fan-out.ts';
 import type { JoinBuffer } from './join.ts';
 import { invalidMessage } from './message.ts';
 import type { StageWorker } from './ports.ts';
 import { attempt } from './retry.ts';
 
 interface Outcome {
-  output?: StageMessage;
+  outputs: StageMessage[];
   letters: DeadLetter[];
+  /** Holds this stage drops on the outputs' frames once they are out (its own read). */
+  release?: { ref: string | undefined; count: number };
 }
 
 export class StageRunner {
@@ -26,6 +30,8 @@ export class StageRunner {
   private readonly join: JoinBuffer | undefined;
   private readonly holdsOnDeath: number;
   private readonly ownHolds: number;
+  private readonly fansOut: boolean;
+  private readonly topics: string[];
 
   constructor(ctx: ExecutorContext, stage: RuntimeStage, worker: StageWorker, join?: JoinBuffer) {
     this.ctx = ctx;
@@ -34,21 +40,23 @@ export class StageRunner {
     this.join = join;
     this.holdsOnDeath = holdsLostAt(ctx.config, stage.name);
     this.ownHolds = stage.input.source === 'frames' ? 1 : 0;
+    this.fansOut = emitsItems(stage);
+    const { config } = ctx;
+    this.topics = stage.downstream.length
+      ? stage.downstream.flatMap((name) => topicOf(config, name) ?? [])
+      : [config.topics.output];
   }
 
   readonly handler: Handler = async (messages) => {
     const outcomes = await Promise.all(messages.map((m) => this.processOne(m)));
-    const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
-    const topics = this.stage.downstream.length
-      ? this.ctx.config.stages.filter((s) => this.stage.downstream.includes(s.name)).map((s) => s.topic)
-      : [this.ctx.config.topics.output];
-    if (outputs.length > 0) await Promise.all(topics.map((t) => this.ctx.transport.publish(t, outputs)));
+    const outputs = outcomes.flatMap((o) => o.outputs);
+    if (outputs.length > 0) await Promise.all(this.topics.map((t) => this.ctx.transport.publish(t, outputs)));
     await sendDeadLetters(
       this.ctx,
       outcomes.flatMap((o) => o.letters),
     );
     // Frames are released only after the outputs are out: a redelivery still finds them.
-    for (const output of outputs) await releaseFrames(this.ctx, output.frameRef, this.ownHolds);
+    for (const o of outcomes) if (o.release) await releaseFrames(this.ctx, o.release.ref, o.release.count);
   };
 
   /** Join timeouts: the videos that waited too long become dead letters. */
@@ -71,15 +79,17 @@ export class StageRunner {
     const problem = invalidMessage(value);
     if (problem) {
       const error = new Error(`invalid message on ${this.stage.topic}: ${problem}`);
-      return { letters: [deadLetterOf(value, this.stage.name, 'InvalidMessage', error, 1)] };
+      return { outputs: [], letters: [deadLetterOf(value, this.stage.name, 'InvalidMessage', error, 1)] };
     }
+    // A video with no items: nothing to run here, the announcement goes on to the gather.
+    if (isEmptyAnnouncement(value)) return { outputs: [value], letters: [] };
     let message = value;
     if (this.join) {
       const added = this.join.add(message, this.ctx.clock.nowMs());
       if (added.evicted.length > 0) {
         await this.joinLetters(added.evicted, `join state full; still missing %s`);
       }
-      if (!added.complete) return { letters: [] };
+      if (!added.complete) return { outputs: [], letters: [] };
       message = added.complete;
     }
     const deadlineMs = message.ingestedAtMs + this.stage.deadlineOffsetMs;
@@ -100,10 +110,29 @@ export class StageRunner {
     );
     if (!result.ok)
       return this.died(message, reasonOf(result.error, 'InferenceFailed'), result.error, result.attempts);
+    const release = { ref: message.frameRef, count: this.ownHolds };
+    if (this.fansOut && isItemsOutput(result.value)) return this.fanOut(message, result.value, release);
     return {
-      output: { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } },
+      outputs: [{ ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } }],
       letters: [],
+      release,
     };
+  }
+
+  /**
+   * One message per item. The frame-reading stages downstream each held the video's frames once;
+   * they now read them once per item, so the holds are adjusted before anything is published.
+   */
+  private async fanOut(
+    message: StageMessage,
+    output: Parameters<typeof fanOutMessages>[2],
+    release: NonNullable<Outcome['release']>,
+  ): Promise<Outcome> {
+    const outputs = fanOutMessages(message, this.stage.name, output);
+    this.ctx.metrics?.itemsPerInput?.observe({ stage: this.stage.name }, output.items.length);
+    const delta = fanOutHoldDelta(output.items.length, this.holdsOnDeath - this.ownHolds);
+    if (delta > 0 && message.frameRef) await this.ctx.frames.retain(message.frameRef, delta);
+    return { outputs, letters: [], release: { ...release, count: release.count - Math.min(0, delta) } };
   }
 
   private async died(
@@ -113,6 +142,6 @@ export class StageRunner {
     attempts: number,
   ): Promise<Outcome> {
     await releaseFrames(this.ctx, message.frameRef, this.holdsOnDeath);
-    return { letters: [deadLetterOf(message, this.stage.name, reason, error, attempts)] };
+    return { outputs: [], letters: [deadLetterOf(message, this.stage.name, reason, error, attempts)] };
   }
 }

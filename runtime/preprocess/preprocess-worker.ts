@@ -2,6 +2,7 @@
 // (reason + message) so the caller rethrows the same StageError.
 import { parentPort } from 'node:worker_threads';
 import { StageError } from '../inference/errors.ts';
+import { cropToTensor, type ResizeMode } from './crop-to-tensor.ts';
 import { framesToTensor } from './frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 
@@ -9,6 +10,8 @@ export interface PreprocessRequest {
   id: number;
   frames: Frames;
   spec: FrameInputSpec;
+  /** Present for an item's region: resized into the input (crop-to-tensor.ts). */
+  resize?: ResizeMode;
 }
 
 export type PreprocessReply =
@@ -18,7 +21,9 @@ export type PreprocessReply =
 parentPort?.on('message', (request: PreprocessRequest) => {
   let reply: PreprocessReply;
   try {
-    const tensor = framesToTensor(request.frames, request.spec);
+    const tensor = request.resize
+      ? cropToTensor(request.frames, request.spec, request.resize)
+      : framesToTensor(request.frames, request.spec);
     parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [
       tensor.buffer as ArrayBuffer,
     ]);

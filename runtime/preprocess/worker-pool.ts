@@ -3,12 +3,16 @@
 // job belongs to an item in a bounded backend queue), so the wait list is bounded too.
 import { Worker } from 'node:worker_threads';
 import { StageError } from '../inference/errors.ts';
+import type { ResizeMode } from './crop-to-tensor.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 import type { PreprocessReply, PreprocessRequest } from './preprocess-worker.ts';
 
 export interface PreprocessPool {
-  /** Normalises one item's frames. The frames' buffer is transferred to the worker. */
-  run(frames: Frames, spec: FrameInputSpec): Promise<Float32Array>;
+  /**
+   * Normalises one item's frames, or with `resize` an item's region (one frame, any size; see
+   * crop-to-tensor.ts). The frames' buffer is transferred to the worker.
+   */
+  run(frames: Frames, spec: FrameInputSpec, resize?: ResizeMode): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -61,10 +65,11 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
   }
 
   return {
-    run(frames, spec) {
+    run(frames, spec, resize) {
       if (closed) return Promise.reject(new Error('preprocess pool is closed'));
       return new Promise((resolve, reject) => {
-        waiting.push({ request: { id: nextId++, frames, spec }, resolve, reject });
+        const request = { id: nextId++, frames, spec, ...(resize ? { resize } : {}) };
+        waiting.push({ request, resolve, reject });
         dispatch();
       });
     },

@@ -17,6 +17,26 @@ export interface StageMessage {
   meta?: Record<string, unknown>;
   /** Outputs of upstream stages, keyed by stage name. */
   outputs: Record<string, unknown>;
+  /**
+   * Set on every message downstream of a fan-out stage (runtime/executor/fan-out.ts): how many
+   * items that stage found in this video, so a gather knows when the video is complete. A video
+   * with no items sends one message with `itemCount: 0` and no `item`.
+   */
+  itemCount?: number;
+  /** Which of the video's items this message carries, 0 ≤ item < itemCount. */
+  item?: number;
+  /** The part of the stored frames the item covers (crop by reference: never pixels). */
+  region?: ItemRegion;
+}
+
+/** A box on one stored frame, in pixels of the stored frames (the pipeline's sampling size). */
+export interface ItemRegion {
+  /** Index into the video's stored frames. */
+  frame: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 export interface DeadLetter {
