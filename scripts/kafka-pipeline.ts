@@ -34,7 +34,7 @@ export async function sampleLocalPlan(namespace: string) {
     },
   } as typeof found;
   const sessions = manifests.sessions
-    .filter((s) => pipeline.spec.stages.some((st) => st.sessionRef.name === s.metadata.name))
+    .filter((s) => pipeline.spec.stages.some((st) => st.sessionRef?.name === s.metadata.name))
     .map((s) => ({ ...s, metadata: { ...s.metadata, namespace } }));
   const local = await planLocally({
     pipeline,

@@ -4,6 +4,7 @@
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
+import { fanOutProblem, itemStages } from './fan-out-check.ts';
 import { parseQuantity } from './quantity.ts';
 
 const secondsPerDay = 86_400;
@@ -59,21 +60,30 @@ export function toPlannerSession(session: ModelSession): PlannerSession {
 
 /**
  * Checks between a pipeline and its sessions that no CEL rule can make: input.frames <=
- * sampling.frames, and frame models fed by frames, join models fed by stages.
+ * sampling.frames, and frame models fed by frames (or by a fan-out's items), join models fed by
+ * stages; fan-outs and gathers (fan-out-check.ts).
  */
 export function crossObjectProblem(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
 ): InputProblem | undefined {
   const ns = namespaceOf(pipeline);
+  const sessionOf = (stage: { sessionRef?: { name: string } }) =>
+    sessions.find((s) => s.metadata.name === stage.sessionRef?.name && namespaceOf(s) === ns);
+  const fanOut = fanOutProblem(pipeline, sessionOf);
+  if (fanOut) return { reason: 'InputMismatch', message: fanOut };
+  const perItem = itemStages(pipeline, sessionOf);
   for (const stage of pipeline.spec.stages) {
-    const session = sessions.find((s) => s.metadata.name === stage.sessionRef.name && namespaceOf(s) === ns);
-    if (!session) continue; // the planner reports MissingSession
+    const session = sessionOf(stage);
+    if (!session) continue; // a gather, or the planner reports MissingSession
     const input = session.spec.input;
-    const fromSource = (stage.inputs ?? ['source']).every((i) => i === 'source');
+    const inputs = stage.inputs ?? ['source'];
+    const fromSource = inputs.every((i) => i === 'source');
+    // Items carry their region of the frames: a frame model may read them (fan-out-check.ts).
+    const fromItems = perItem.has(stage.name);
     const where = `stage ${stage.name}: ModelSession ${session.metadata.name}`;
     if ((input.source ?? 'frames') === 'frames') {
-      if (!fromSource) {
+      if (!fromSource && !fromItems) {
         return {
           reason: 'InputMismatch',
           message: `${where} reads frames, but the stage's inputs are other stages`,
@@ -115,12 +125,15 @@ export function toPlanRequest(
         ? { ingestConcurrency: spec.source.downloadConcurrency }
         : {}),
       hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
-      stages: spec.stages.map((s) => ({
-        name: s.name,
-        session: s.sessionRef.name,
-        inputs: s.inputs ?? ['source'],
-        fanOut: quantity(s.fanOut, 1),
-      })),
+      // Gathers run no model: nothing to plan (no stage reads them: CEL).
+      stages: spec.stages
+        .flatMap((s) => (s.sessionRef ? [{ ...s, sessionRef: s.sessionRef }] : []))
+        .map((s) => ({
+          name: s.name,
+          session: s.sessionRef.name,
+          inputs: s.inputs ?? ['source'],
+          fanOut: quantity(s.fanOut, 1),
+        })),
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       gpuProducts: [...(spec.placement?.gpuProducts ?? [])],
     },

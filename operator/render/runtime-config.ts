@@ -10,13 +10,10 @@ import {
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
 import type { Plan } from '../planner/types.ts';
+import { gathersOf, outputDecoder } from './fan-out-config.ts';
+import { RuntimeConfigError } from './runtime-config-error.ts';
 
-export class RuntimeConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RuntimeConfigError';
-  }
-}
+export { RuntimeConfigError };
 
 export interface RuntimeConfigOptions {
   limits?: Partial<RuntimeLimits>;
@@ -78,6 +75,17 @@ function stageInput(
     height: input.height ?? sampling.height,
     ...(mean ? { mean } : {}),
     ...(std ? { std } : {}),
+    ...(input.resize ? { resize: input.resize } : {}),
+  };
+}
+
+function stageOutput(session: ModelSession, where: string): RuntimeStage['output'] {
+  const { name, labels } = session.spec.output ?? {};
+  const decoder = outputDecoder(session, decimal, where);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(labels ? { labels: [...labels] } : {}),
+    ...(decoder ? { decoder } : {}),
   };
 }
 
@@ -101,7 +109,10 @@ export function runtimeConfigFromPlan(
   const sampling = { ...spec.sampling };
   const ordered = topologicalOrder(spec.stages, where);
   const offsets = new Map<string, number>();
-  const stages: RuntimeStage[] = ordered.map((stage) => {
+  const topicOf = (stage: VideoPipelineStage) => `${prefix}.stage.${stage.name}`;
+  // Gathers run no model: they are not planned and become `gathers` (fan-out-config.ts).
+  const modelStages = ordered.flatMap((s) => (s.sessionRef ? [{ ...s, sessionRef: s.sessionRef }] : []));
+  const stages: RuntimeStage[] = modelStages.map((stage) => {
     const here = `${where} stage '${stage.name}'`;
     const session = sessions.find((s) => s.metadata?.name === stage.sessionRef.name);
     if (!session) throw new RuntimeConfigError(`${here}: ModelSession '${stage.sessionRef.name}' not found`);
@@ -120,7 +131,7 @@ export function runtimeConfigFromPlan(
       session: stage.sessionRef.name,
       inputs,
       downstream: spec.stages.filter((s) => (s.inputs ?? ['source']).includes(stage.name)).map((s) => s.name),
-      topic: `${prefix}.stage.${stage.name}`,
+      topic: topicOf(stage),
       fanOut: decimal(stage.fanOut ?? '1', `${here}.fanOut`),
       ...(inputs.length > 1 ? { joinTimeoutMs: stage.joinTimeoutMs ?? 60000 } : {}),
       latencyBudgetMs: planned.latencyBudgetMs,
@@ -139,9 +150,10 @@ export function runtimeConfigFromPlan(
         ? { deviceId: session.spec.cuda.deviceId }
         : {}),
       input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
-      output: { ...(session.spec.output ?? {}) },
+      output: stageOutput(session, `ModelSession ${stage.sessionRef.name}`),
     };
   });
+  const gathers = gathersOf(pipeline, topicOf, decimal, where);
   const largestBatch = Math.max(1, ...stages.map((s) => s.batchSize));
   const queueCapacity = options.limits?.queueCapacity ?? Math.max(16, 4 * largestBatch);
   const source = spec.source ?? {};
@@ -171,6 +183,7 @@ export function runtimeConfigFromPlan(
     },
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
+    ...(gathers.length > 0 ? { gathers } : {}),
     backends: plan.backends.map((b) => ({
       name: b.name,
       gpuProduct: b.gpuProduct,
