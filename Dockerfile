@@ -33,11 +33,7 @@ COPY package.json package-lock.json ./
 #   docker build --secret id=ca,src=/path/to/ca-bundle.crt .
 RUN --mount=type=secret,id=ca,required=false \
     if [ -s /run/secrets/ca ]; then export NODE_EXTRA_CA_CERTS=/run/secrets/ca; fi \
- && if ! npm ci --omit=dev --ignore-scripts; then \
-      echo 'WARNING: npm ci refused package-lock.json (out of sync with package.json);' \
-           'installing the locked versions with npm install --no-save instead' >&2; \
-      npm install --omit=dev --ignore-scripts --no-save; \
-    fi \
+ && npm ci --omit=dev --ignore-scripts \
  && npm cache clean --force \
  && platform="$(node -p 'process.platform + "/" + process.arch')" \
  && for dir in node_modules/onnxruntime-node/bin/napi-v*/*/*; do \

@@ -25,7 +25,7 @@ const commands: Record<string, { module: string; exportName: string; summary: st
   profile: {
     module: '../runtime/cli/profile-command.ts',
     exportName: 'profileCommand',
-    summary: 'measure a model',
+    summary: 'measure a model, or (--ingest) what videos cost the ingest',
   },
   doctor: {
     module: '../runtime/cli/doctor-command.ts',
@@ -36,6 +36,11 @@ const commands: Record<string, { module: string; exportName: string; summary: st
     module: '../runtime/cli/runtime-command.ts',
     exportName: 'runtimeCommand',
     summary: 'run a runtime role',
+  },
+  acls: {
+    module: '../operator/cli/acls-command.ts',
+    exportName: 'aclsCommand',
+    summary: 'print the Kafka ACLs of least privilege',
   },
   operator: {
     module: '../operator/cli/operator-command.ts',

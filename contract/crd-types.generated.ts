@@ -36,7 +36,7 @@ export interface ModelSessionModel {
 
 /** How sampled frames (or upstream stage scores) become the model's input tensor. */
 export interface ModelSessionInput {
-  /** frames: sampled video frames; stages: the concatenation of the upstream stages' score vectors, in the order of the stage's inputs, shape [N, total] (join models). Default: "frames". */
+  /** frames: sampled video frames; stages: the concatenation of the upstream stages' score vectors, in the order of the stage's inputs, shape [N, total] (join models). Absent: inferred per stage from the pipeline's wiring (a stage reading source gets frames, a stage reading other stages gets their scores); the frame shape then defaults to the pipeline's sampling and the layout to NFCHW. */
   source?: 'frames' | 'stages';
   /** Model input name; defaults to the model's first input. */
   name?: string;
@@ -259,6 +259,12 @@ export interface VideoPipelineSource {
   maxDurationSeconds?: number;
   /** Concurrent downloads per ingest pod. Default: 4. */
   downloadConcurrency?: number;
+  /** Largest coded picture accepted, width × height in pixels (default 8294400, 3840×2160), checked from the container before a decoder allocates and enforced by the decoder against streams that contradict their container; larger videos go to the dead-letter topic (FrameTooLarge). Ingest pods' memory limit is computed from it. Default: 8294400. */
+  maxPixelsPerFrame?: number;
+  /** Decoded picture bytes one video may produce, every frame the codec outputs counted (default 17179869184, 16 GiB, about 3 minutes of 1080p decoded in full); beyond it the video goes to the dead-letter topic (DecodeBudgetExceeded). Bounds the CPU a tiny file that decodes to terabytes can take. Default: 17179869184. */
+  maxDecodedBytesPerVideo?: number;
+  /** Where videos are decoded: cpu (FFmpeg's software decoders, default) or gpu (NVDEC through CUDA on a node with an NVIDIA GPU and driver; opt-in). When gpu is asked for and no NVDEC device can be opened, videos go to the dead-letter topic with reason DecoderUnavailable and a message saying so. Default: "cpu". */
+  decoder?: 'cpu' | 'gpu';
 }
 
 /** Frames decoded once per video and shared by all stages. */
@@ -269,6 +275,42 @@ export interface VideoPipelineSampling {
   width: number;
   /** Frame height in pixels. */
   height: number;
+  /** Which frames: uniform (default) takes the frame nearest to each of `frames` equally spaced times, decoding every frame up to the last one (long videos seek); keyframes takes the keyframe nearest to each of those times and decodes only those, typically ten or more times less CPU per video, at the cost of temporal accuracy: a frame may be up to half a keyframe interval (often 1-5 s) from its time, and clips with fewer keyframes than frames repeat frames. Default: "uniform". */
+  mode?: 'uniform' | 'keyframes';
+}
+
+/** The sampling the videos were measured at. */
+export interface VideoPipelineIngestProfileSampling {
+  mode: 'uniform' | 'keyframes';
+  frames: number;
+  width: number;
+  height: number;
+}
+
+export interface VideoPipelineIngestProfileClass {
+  codec: string;
+  resolution: string;
+  videos: number;
+  meanCpuMillisPerVideo: number;
+  maxCpuMillisPerVideo: number;
+}
+
+/** Measured cost of ingesting one video at this pipeline's sampling, written by `vpo profile --ingest VIDEOS… -f PIPELINE` from sample videos. When its sampling matches spec.sampling, the planner sizes ingest pods from meanCpuMillisPerVideo (one core per concurrent decode) and takes 2 × maxCpuMillisPerVideo as the ingest's share of the SLO (a video that just missed a decode slot waits one decode); without it the documented defaults apply (docs/sizing.md). Running ingest pods report the same figure as the metric vpo_decode_cpu_seconds. */
+export interface VideoPipelineIngestProfile {
+  /** The sampling the videos were measured at. */
+  sampling: VideoPipelineIngestProfileSampling;
+  /** Mean CPU time of fetching from disk, decoding, sampling and storing one video, in milliseconds of one core. */
+  meanCpuMillisPerVideo: number;
+  /** The most CPU time one measured video took, in milliseconds of one core. */
+  maxCpuMillisPerVideo: number;
+  /** Videos measured. */
+  videos: number;
+  /** The same figures per codec and resolution class (the picture's short side, e.g. 720p). */
+  classes?: VideoPipelineIngestProfileClass[];
+  /** When the profile was measured (RFC 3339). */
+  measuredAt?: string;
+  /** The CPU it was measured on. */
+  machine?: string;
 }
 
 /** The load to plan for; exactly one of videosPerSecond and videosPerDay. */
@@ -285,7 +327,7 @@ export interface VideoPipelineLoad {
 export interface VideoPipelineLatencySLO {
   /** End-to-end p99 latency in milliseconds, from ingest to result on the output topic. */
   p99Ms: number;
-  /** Download and decode time in milliseconds, paid before the SLO split. Default: 1000. */
+  /** Download and decode time in milliseconds, paid before the SLO split. Unset (the usual case), the planner takes it from spec.ingestProfile (2 × maxCpuMillisPerVideo), or from the documented default cost of the sampling mode without one. */
   ingestAllowanceMs?: number;
   /** One transport hop in milliseconds, paid per stage on the longest path. Default: 50. */
   hopAllowanceMs?: number;
@@ -337,8 +379,10 @@ export interface VideoPipelineDeadLetter {
   maxRetries?: number;
 }
 
-/** Restricts the GPU nodes the plan may use. */
+/** Restricts the GPU nodes the plan may use, and whether the pipeline shares GPUs with the other pipelines of its namespace. */
 export interface VideoPipelinePlacement {
+  /** true: this pipeline's stages run on GPUs of their own. By default (false) the pipelines of a namespace are planned together and the residual load of their stages is packed onto shared GPUs (one backend pod may host sessions of several pipelines of the namespace; never of another namespace). Default: false. */
+  dedicatedGpus?: boolean;
   /** Node labels a GPU node must have. */
   nodeSelector?: Record<string, string>;
   /** Allow-list of GPU products (node label nvidia.com/gpu.product), in order of preference; empty means any. */
@@ -363,6 +407,8 @@ export interface VideoPipelineSpec {
   source?: VideoPipelineSource;
   /** Frames decoded once per video and shared by all stages. */
   sampling: VideoPipelineSampling;
+  /** Measured cost of ingesting one video at this pipeline's sampling, written by `vpo profile --ingest VIDEOS… -f PIPELINE` from sample videos. When its sampling matches spec.sampling, the planner sizes ingest pods from meanCpuMillisPerVideo (one core per concurrent decode) and takes 2 × maxCpuMillisPerVideo as the ingest's share of the SLO (a video that just missed a decode slot waits one decode); without it the documented defaults apply (docs/sizing.md). Running ingest pods report the same figure as the metric vpo_decode_cpu_seconds. */
+  ingestProfile?: VideoPipelineIngestProfile;
   /** The load to plan for; exactly one of videosPerSecond and videosPerDay. */
   load: VideoPipelineLoad;
   /** End-to-end latency objective and the fixed costs paid before it is split across stages. */
@@ -373,7 +419,7 @@ export interface VideoPipelineSpec {
   output?: VideoPipelineOutput;
   /** Where videos that failed go, with a reason. */
   deadLetter?: VideoPipelineDeadLetter;
-  /** Restricts the GPU nodes the plan may use. */
+  /** Restricts the GPU nodes the plan may use, and whether the pipeline shares GPUs with the other pipelines of its namespace. */
   placement?: VideoPipelinePlacement;
   /** Decoded frames shared between stages. */
   frameStore?: VideoPipelineFrameStore;
@@ -385,6 +431,20 @@ export interface VideoPipelineSpec {
 export interface VideoPipelineStatusTarget {
   /** Source rate in videos per second before peakFactor. */
   videosPerSecond?: string;
+}
+
+/** The plan of the pipeline's whole namespace, whose pipelines share GPUs. */
+export interface VideoPipelineStatusPlanNamespace {
+  /** Namespace. */
+  name?: string;
+  /** Pipelines planned in the namespace. */
+  pipelines?: number;
+  /** GPUs of every backend group of the namespace. */
+  gpus?: number;
+  /** GPUs the same pipelines would need if each were planned on its own. */
+  gpusAlone?: number;
+  /** Sum of the pipelines' lower bounds. */
+  lowerBoundGpus?: string;
 }
 
 /** One stage's plan. */
@@ -399,7 +459,7 @@ export interface VideoPipelineStatusPlanStage {
   rateVps: string;
   /** What the planned backends can do for this stage, in videos per second. */
   capacityVps: string;
-  /** GPU-equivalents this stage uses. */
+  /** GPUs this stage holds, on each group hosting it the group's replicas times the stage's part of the group's busy time; adds up to the pipeline's gpuShare. */
   gpuShare: string;
   /** Backend pods that host this stage. */
   replicas: number;
@@ -409,6 +469,8 @@ export interface VideoPipelineStatusPlanStage {
 
 /** One hosted session. */
 export interface VideoPipelineStatusPlanBackendSession {
+  /** The pipeline whose stage this is. */
+  pipeline?: string;
   /** Stage name. */
   stage: string;
   /** ModelSession name. */
@@ -433,7 +495,11 @@ export interface VideoPipelineStatusPlanBackend {
   occupancy: string;
   /** Device memory in MiB the hosted sessions need. */
   memoryMiB?: number;
-  /** Hosted sessions, per replica. */
+  /** true: the group runs one stage back to back at its saturated batch; false: it packs residual loads round robin within the duty cycle. */
+  saturated?: boolean;
+  /** The pipelines of the namespace whose sessions the group hosts, sorted. */
+  pipelines?: string[];
+  /** Hosted sessions, per replica, of every pipeline the group serves. */
   sessions: VideoPipelineStatusPlanBackendSession[];
 }
 
@@ -447,8 +513,16 @@ export interface VideoPipelineStatusPlanIngest {
 
 /** The plan, as the planner computed it. */
 export interface VideoPipelineStatusPlan {
-  /** GPUs the plan uses (sum of backend replicas). */
+  /** GPUs of the backend groups that host this pipeline's stages (sum of their replicas), shared groups included; see gpuShare for this pipeline's part of them. */
   gpus?: number;
+  /** This pipeline's share of the GPUs, the sum of its stages' gpuShare; over a namespace's pipelines the shares add up to namespace.gpus. */
+  gpuShare?: string;
+  /** GPUs this pipeline would need if it were planned on its own. */
+  gpusAlone?: number;
+  /** Other pipelines of the namespace that share a backend group with this one, sorted. */
+  sharedWith?: string[];
+  /** The plan of the pipeline's whole namespace, whose pipelines share GPUs. */
+  namespace?: VideoPipelineStatusPlanNamespace;
   /** The GPU product the plan uses. */
   gpuProduct?: string;
   /** Sum over stages of rate / best throughput within budget. */

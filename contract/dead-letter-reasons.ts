@@ -13,6 +13,12 @@ export const INGEST_REASONS = [
   'EmptyVideo',
   'NotAVideo',
   'DecodeFailed',
+  // A coded picture over source.maxPixelsPerFrame (refused before a decoder allocates).
+  'FrameTooLarge',
+  // Decoding would produce more than source.maxDecodedBytesPerVideo.
+  'DecodeBudgetExceeded',
+  // source.decoder: gpu, and no NVDEC device can be opened where the ingest runs.
+  'DecoderUnavailable',
   'InvalidMessage',
 ] as const;
 

@@ -3,6 +3,7 @@
 // by `runtimeConfigFromPlan` from the manifests and the plan, so the operator renders the very
 // same object into a ConfigMap that `vpo run` builds in memory. Format: docs/runtime-config.md.
 
+import type { DecoderKind, SamplingMode } from './decode-bounds.ts';
 import type { ExecutionProvider } from './execution-providers.ts';
 
 export type { ExecutionProvider };
@@ -50,6 +51,12 @@ export interface RuntimeSourceConfig {
   downloadConcurrency: number;
   /** Serve POST /v1/videos. */
   httpEnabled: boolean;
+  /** Largest coded picture, width × height (FrameTooLarge beyond, before a decoder allocates). */
+  maxPixelsPerFrame: number;
+  /** Decoded picture bytes one video may produce (DecodeBudgetExceeded beyond). */
+  maxDecodedBytesPerVideo: number;
+  /** `gpu`: NVDEC (DecoderUnavailable where there is none). */
+  decoder: DecoderKind;
   /**
    * Directories file:// sources may be read from (local runs: `vpo run --videos`); absent or
    * empty = file:// is refused, whatever allowedUriSchemes says.
@@ -130,13 +137,17 @@ export interface RuntimeGather {
 
 export type GatherMerge = 'items' | 'textLines';
 
+/** A backend group of the plan, as one pipeline sees it: the group's numbers and this pipeline's sessions on it. */
 export interface RuntimeBackend {
   name: string;
   gpuProduct: string;
   replicas: number;
   /** Each hosted session runs one batch per duty cycle. */
   dutyCycleMicros: number;
-  sessions: { stage: string; session: string; batchSize: number }[];
+  /** This pipeline's sessions on the group, per replica (the group may host other pipelines' too). */
+  sessions: { stage: string; session: string; batchSize: number; rateVps: number }[];
+  /** Every pipeline the group hosts, sorted (absent: this one alone). */
+  pipelines?: string[];
 }
 
 export interface RuntimeLimits {
@@ -151,7 +162,7 @@ export interface RuntimeConfig {
   pipeline: { namespace: string; name: string };
   topics: { source: string; output: string; deadLetter: string };
   source: RuntimeSourceConfig;
-  sampling: { frames: number; width: number; height: number };
+  sampling: { frames: number; width: number; height: number; mode: SamplingMode };
   latency: { sloMs: number; ingestAllowanceMs: number; hopAllowanceMs: number; latePolicy: LatePolicy };
   deadLetter: { maxRetries: number; retryBackoffMs: number };
   frameStore: { ttlSeconds: number };

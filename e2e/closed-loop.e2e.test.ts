@@ -70,8 +70,13 @@ const slowCopy = (doc: any) => {
     }));
   }
   if (doc.kind !== 'VideoPipeline') return;
-  // One decode at a time per ingest pod: 1 video/s each (1000 ms allowance), so the doubled load
-  // needs a second ingest pod too.
+  // One decode at a time per ingest pod, videos measured at 1000 ms CPU each: 1 video/s per pod,
+  // so the doubled load needs a second ingest pod too.
+  doc.spec.ingestProfile = {
+    ...doc.spec.ingestProfile,
+    meanCpuMillisPerVideo: 1000,
+    maxCpuMillisPerVideo: 1000,
+  };
   doc.spec.source = {
     ...doc.spec.source,
     kafkaTopic: topic('incoming'),

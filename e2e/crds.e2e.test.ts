@@ -182,7 +182,10 @@ const INVALID_CASES: readonly Case[] = [
   ),
   ms(
     'frames input without layout',
-    [[['input', 'layout'], undefined]],
+    [
+      [['input', 'source'], 'frames'],
+      [['input', 'layout'], undefined],
+    ],
     'spec.input',
     /input\.layout, input\.frames, input\.width and input\.height are required when input\.source is frames/,
   ),

@@ -65,7 +65,10 @@ test('ingest and backend processes run the sample pipeline through Kafka', { tim
     assert.equal(letters[0]?.stage, 'ingest');
     assert.match(letters[0]?.reason ?? '', /^(NotAVideo|DecodeFailed|EmptyVideo)$/);
     const metrics = await (await fetch(`${roles.ingest.url}/metrics`)).text();
-    assert.match(metrics, /vpo_dead_letters_total\{stage="ingest",reason="\w+"\} 1/);
+    assert.match(
+      metrics,
+      /vpo_dead_letters_total\{pipeline="video-classifier",stage="ingest",reason="\w+"\} 1/,
+    );
   } finally {
     for (const r of readers) await r.close();
     await roles.stop();

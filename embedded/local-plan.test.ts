@@ -12,7 +12,7 @@ const { pipelines, sessions } = loadManifests([
   path.join(sample, 'sessions.yaml'),
 ]);
 const pipeline = pipelines[0]!;
-const decode = { decodeMs: 400, concurrency: 2, capacityVps: 5 };
+const decode = { decodeMs: 400, cpuMs: 400, concurrency: 2, capacityVps: 5 };
 
 function fakeMeasure(measured: string[]) {
   return async (s: ModelSession) => {

@@ -57,6 +57,7 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       metrics,
       clock: () => clock.nowMs(),
     });
+    cleanups.push(() => ingestor.close());
     const videoIngestor: VideoIngestor = {
       ingest: async (request) => {
         const { frameRef, meta } = await ingestor.ingest(request);

@@ -8,6 +8,9 @@ import { saturatedBatch, withSaturatedBatches } from './saturated-batch.ts';
 function planWith(capacities: Record<string, number>): Plan {
   return {
     gpus: 1,
+    gpuShare: 1,
+    gpusAlone: 1,
+    sharedWith: [],
     gpuProduct: 'cpu',
     lowerBoundGpus: 1,
     backends: [],
@@ -114,5 +117,10 @@ test('batch caps are raised to the saturated batch in stages and backends, never
 });
 
 function config0Sessions() {
-  return ['scene', 'motion', 'fusion'].map((stage) => ({ stage, session: `${stage}-session`, batchSize: 4 }));
+  return ['scene', 'motion', 'fusion'].map((stage) => ({
+    stage,
+    session: `${stage}-session`,
+    batchSize: 4,
+    rateVps: 1,
+  }));
 }

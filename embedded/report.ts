@@ -42,6 +42,8 @@ export interface RunSummary {
   predicted: CapacityPrediction & {
     /** Decode time measured at start-up (absent when not measured), ms. */
     decodeMs?: number;
+    /** CPU time of one ingest measured at start-up (what the ingest capacity is sized by), ms. */
+    ingestCpuMs?: number;
     /** Decode plus 2ℓ(b) per stage on the longest path, ms. */
     latencyMs: number;
   };
@@ -142,6 +144,7 @@ export async function summarize(input: SummaryInput): Promise<RunSummary> {
         Object.entries(local.prediction.stageCapacityVps).map(([k, v]) => [k, round(v)]),
       ),
       ...(decodeMs !== undefined ? { decodeMs: Math.round(decodeMs) } : {}),
+      ...(local.decode ? { ingestCpuMs: Math.round(local.decode.cpuMs * 10) / 10 } : {}),
       latencyMs: Math.round(predictLatencyMsOf(local.config, decodeMs ?? 0)),
     },
     peakRssMiB: input.peakRssMiB,
@@ -177,7 +180,7 @@ function predictedLine(p: RunSummary['predicted']): string {
   const bound = p.boundBy === 'ingest' ? 'ingest-bound' : `stage-bound: ${p.boundBy}`;
   const parts = [
     ...(p.ingestCapacityVps !== undefined
-      ? [`ingest ${p.ingestCapacityVps} (decode ${p.decodeMs} ms)`]
+      ? [`ingest ${p.ingestCapacityVps} (decode ${p.decodeMs} ms, ${p.ingestCpuMs} ms CPU)`]
       : ['ingest not measured']),
     ...Object.entries(p.stageCapacityVps).map(([stage, vps]) => `${stage} ${vps}`),
   ];

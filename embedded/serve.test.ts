@@ -54,9 +54,14 @@ test('vpo run --port serves health, readiness and the batch-size histogram of th
   assert.equal(seen.ready, 200);
   // Every stage ran every video: the histogram's counts of items (its sum) add up to 3 per stage.
   for (const stage of ['scene', 'motion', 'fusion']) {
-    const sum = seen.metrics?.match(new RegExp(`^vpo_batch_size_sum\\{stage="${stage}"\\} (\\S+)$`, 'm'));
+    const sum = seen.metrics?.match(
+      new RegExp(`^vpo_batch_size_sum\\{pipeline="video-classifier",stage="${stage}"\\} (\\S+)$`, 'm'),
+    );
     assert.equal(Number(sum?.[1]), 3, `${stage}: ${seen.metrics?.slice(0, 300)}`);
-    assert.match(seen.metrics ?? '', new RegExp(`vpo_batch_size_bucket\\{le="1",stage="${stage}"\\}`));
+    assert.match(
+      seen.metrics ?? '',
+      new RegExp(`vpo_batch_size_bucket\\{le="1",pipeline="video-classifier",stage="${stage}"\\}`),
+    );
   }
   const summary = JSON.parse(out.trim().split('\n').at(-1)!).summary;
   assert.equal(summary.ok, 3);

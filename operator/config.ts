@@ -34,6 +34,12 @@ export interface OperatorConfig {
    * file:// however a pipeline lists its schemes.
    */
   ingestFileRoots: string[];
+  /** Namespace whose pods may scrape runtime pods' ops port (`--monitoring-namespace`). */
+  monitoringNamespace: string;
+  /** Namespaces allowed to submit videos to ingest APIs (`--ingest-from`, repeatable); default: the pipeline's own. */
+  ingestFrom: string[];
+  /** Render NetworkPolicies for runtime pods (`--network-policies true|false`, default true). */
+  networkPolicies: boolean;
   workers: number;
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
@@ -49,6 +55,7 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--lease-duration-ms N] [--renew-ms N] [--identity ID] [--workers N]
                     [--resync-ms N] [--load-epoch-ms N (>= 10000, 0 = off)]
                     [--frame-store-claim PVC] [--model-claim PVC] [--ingest-file-root DIR]...
+                    [--monitoring-namespace NS] [--ingest-from NS]... [--network-policies true|false]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -61,6 +68,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   const values = new Map<string, string>();
   const tolerationArgs: string[] = [];
   const fileRoots: string[] = [];
+  const ingestFrom: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const eq = arg.indexOf('=');
@@ -77,7 +85,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
       if (!value.startsWith('/'))
         throw new ConfigError(`--ingest-file-root must be an absolute path, got ${value}`);
       fileRoots.push(value);
-    } else values.set(name, value);
+    } else if (name === '--ingest-from') ingestFrom.push(value);
+    else values.set(name, value);
   }
   const known = new Set([
     '--kubeconfig',
@@ -96,6 +105,8 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--load-epoch-ms',
     '--frame-store-claim',
     '--model-claim',
+    '--monitoring-namespace',
+    '--network-policies',
     ...KAFKA_SECRET_FLAGS,
   ]);
   for (const k of values.keys()) if (!known.has(k)) throw new ConfigError(`unknown option ${k}`);
@@ -118,6 +129,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     throw new ConfigError((err as Error).message);
   }
   const namespace = values.get('--namespace');
+  const networkPolicies = values.get('--network-policies') ?? 'true';
+  if (networkPolicies !== 'true' && networkPolicies !== 'false')
+    throw new ConfigError(`--network-policies must be true or false, got ${networkPolicies}`);
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
     throw new ConfigError('--load-epoch-ms must be 0 (off) or >= 10000');
@@ -142,6 +156,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     frameStoreClaim: values.get('--frame-store-claim'),
     modelClaim: values.get('--model-claim'),
     ingestFileRoots: fileRoots,
+    monitoringNamespace: values.get('--monitoring-namespace') ?? 'monitoring',
+    ingestFrom,
+    networkPolicies: networkPolicies === 'true',
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),
     loadEpochMs,

@@ -88,3 +88,23 @@ test('--toleration is repeatable: key=value:Effect is Equal, key:Effect is Exist
   for (const bad of ['dedicated=video', 'dedicated:Sometimes', ':NoSchedule', 'bad key:NoSchedule'])
     assert.throws(() => parseOperatorArgs(['--toleration', bad], base, '1'), ConfigError, bad);
 });
+
+test('SASL without TLS is refused unless explicitly allowed', () => {
+  const { VPO_KAFKA_TLS, VPO_KAFKA_TLS_CA, VPO_KAFKA_TLS_CERT, VPO_KAFKA_TLS_KEY, ...plain } = chartEnv;
+  const flags = ['--kafka-sasl-password-secret=kafka-user/password'];
+  assert.throws(
+    () => parseOperatorArgs(flags, plain, '1'),
+    (e: Error) => e instanceof ConfigError && /credentials in clear/.test(e.message),
+  );
+  const c = parseOperatorArgs(flags, { ...plain, VPO_KAFKA_SASL_ALLOW_PLAINTEXT: 'true' }, '1');
+  assert.equal(c.kafkaAuth.runtime.allowSaslWithoutTls, true);
+});
+
+test("with --runtime-kafka-secret the runtime pods get their namespace's principal, not the operator's", () => {
+  const c = parseOperatorArgs([...chartFlags, '--runtime-kafka-secret=vpo-kafka-runtime'], chartEnv, '1');
+  assert.equal(c.kafkaAuth.runtime.sasl?.namespaceSecret, 'vpo-kafka-runtime');
+  assert.throws(
+    () => parseOperatorArgs([...chartFlags, '--runtime-kafka-secret=Not_A/Name'], chartEnv, '1'),
+    (e: Error) => e instanceof ConfigError && /--runtime-kafka-secret/.test(e.message),
+  );
+});

@@ -21,6 +21,7 @@ export const KAFKA_SECRET_FLAGS = [
   '--kafka-tls-cert-secret',
   '--kafka-tls-key-secret',
   '--kafka-sasl-password-secret',
+  '--runtime-kafka-secret',
 ] as const;
 
 const mechanisms: SaslMechanism[] = ['plain', 'scram-sha-256', 'scram-sha-512'];
@@ -72,8 +73,21 @@ export function parseKafkaAuth(flags: Map<string, string>, env: NodeJS.ProcessEn
     if (!username || password === undefined)
       throw new KafkaConfigError('SASL needs VPO_KAFKA_SASL_USERNAME and VPO_KAFKA_SASL_PASSWORD');
     const ref = need('VPO_KAFKA_SASL_PASSWORD', '--kafka-sasl-password-secret', refs.password);
+    if (!tlsOn && env.VPO_KAFKA_SASL_ALLOW_PLAINTEXT !== 'true')
+      throw new KafkaConfigError(
+        'SASL without TLS would send the credentials in clear: set VPO_KAFKA_TLS=true, or VPO_KAFKA_SASL_ALLOW_PLAINTEXT=true to allow it (chart: kafka.sasl.allowWithoutTls)',
+      );
+    const namespaceSecret = flags.get('--runtime-kafka-secret');
+    if (namespaceSecret !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(namespaceSecret))
+      throw new KafkaConfigError(`--runtime-kafka-secret must name a Secret, got ${namespaceSecret}`);
     connection.sasl = { mechanism: mechanism as SaslMechanism, username, password };
-    runtime.sasl = { mechanism: mechanism as SaslMechanism, username, password: ref };
+    runtime.sasl = {
+      mechanism: mechanism as SaslMechanism,
+      username,
+      password: ref,
+      ...(namespaceSecret ? { namespaceSecret } : {}),
+    };
+    if (!tlsOn) runtime.allowSaslWithoutTls = true;
   }
   return { connection, runtime };
 }

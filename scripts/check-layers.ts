@@ -34,6 +34,7 @@ const libraryOwners: Record<string, string[]> = {
   kafkajs: ['kafka/', 'runtime/transport/kafka/'],
   'onnxruntime-node': ['runtime/inference/onnx-model.ts'],
   '@kubernetes/client-node': ['operator/kube/client.ts'],
+  'node-av': ['runtime/ingest/libav/'],
 };
 
 const productFolders = ['bin', 'contract', 'kafka', 'operator', 'runtime', 'embedded'];

@@ -41,6 +41,7 @@ function pascal(s: string): string {
 
 function singular(s: string): string {
   if (s.endsWith('ies')) return `${s.slice(0, -3)}y`;
+  if (s.endsWith('sses')) return s.slice(0, -2); // classes → class
   if (s.endsWith('s')) return s.slice(0, -1);
   return s;
 }

@@ -1,18 +1,18 @@
-// Generates the sample videos (samples/videos/*.mp4|webm + expected.json) from ffmpeg lavfi
-// sources, so their right answers are known by construction (docs/conventions.md labels):
+// Generates the sample videos (samples/videos/*.mp4|webm + expected.json) from lavfi sources with
+// FFmpeg's libraries (scripts/media/encode.ts: no ffmpeg CLI), so their right answers are known by
+// construction (docs/conventions.md labels):
 // - scene: dark (mean luma well under 50), bright (luma over 180, grey), colorful (saturated);
 // - motion: static (identical frames) or moving (a pattern that scrolls or changes hue, so
 //   consecutive sampled frames differ strongly).
 // Also makes hostile fixtures for tests. Idempotent: existing files are kept.
 // Usage: npm run gen:videos [-- DIR]
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import type { EncodeSpec } from './media/encode.ts';
+import { encodeClip } from './media/encode.ts';
+import { withPictureSize } from './media/h264-sps.ts';
 
 export type Scene = 'dark' | 'bright' | 'colorful';
 export type Motion = 'static' | 'moving';
@@ -130,60 +130,25 @@ export const sampleClips: SampleClip[] = [
   },
 ];
 
-function encoderArgs(file: string): string[] {
-  if (file.endsWith('.webm')) {
-    return [
-      '-c:v',
-      'libvpx-vp9',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '0',
-      '-crf',
-      '40',
-      '-row-mt',
-      '1',
-    ];
-  }
-  return [
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-crf',
-    '28',
-    '-pix_fmt',
-    'yuv420p',
-    '-movflags',
-    '+faststart',
-  ];
+const x264 = { videoCodec: 'libx264', videoOptions: { preset: 'veryfast', crf: '28' } };
+const vp9 = {
+  videoCodec: 'libvpx-vp9',
+  videoOptions: { deadline: 'realtime', 'cpu-used': '8', crf: '40', b: '0', 'row-mt': '1' },
+};
+
+/** How a clip of this file type is encoded: H.264 in MP4 (index first), VP9 in WebM. */
+function encoding(file: string): Omit<EncodeSpec, 'graph'> {
+  if (file.endsWith('.webm')) return vp9;
+  return { ...x264, muxerOptions: { movflags: '+faststart' } };
 }
 
-async function ffmpeg(args: string[], out: string): Promise<void> {
-  const temp = `${out}.tmp-${process.pid}${path.extname(out)}`;
-  try {
-    await run('ffmpeg', ['-hide_banner', '-v', 'error', '-y', '-threads', '1', ...args, temp]);
-    await rename(temp, out);
-  } finally {
-    await rm(temp, { force: true });
-  }
-}
-
+/** Writes one sample clip into `dir` with FFmpeg's libraries (no ffmpeg CLI needed). */
 export async function generateClip(dir: string, clip: SampleClip): Promise<void> {
-  const out = path.join(dir, clip.file);
-  const timing = clip.vfr ? ['-fps_mode', 'vfr'] : [];
-  const encode = ['-f', 'lavfi', '-i', sourceGraph(clip), ...timing, ...encoderArgs(clip.file)];
-  if (!clip.rotate) return ffmpeg(encode, out);
-  // ffmpeg 5.1 writes the display matrix from the `rotate` tag only when stream-copying.
-  const coded = `${out}.coded${path.extname(out)}`;
-  try {
-    await ffmpeg(encode, coded);
-    await ffmpeg(['-i', coded, '-c', 'copy', '-metadata:s:v:0', `rotate=${clip.rotate}`], out);
-  } finally {
-    await rm(coded, { force: true });
-  }
+  await encodeClip(path.join(dir, clip.file), {
+    graph: `${sourceGraph(clip)},format=yuv420p`,
+    ...encoding(clip.file),
+    ...(clip.rotate ? { rotateDegrees: clip.rotate } : {}),
+  });
 }
 
 export function expectedEntries(clips: readonly SampleClip[]): ExpectedEntry[] {
@@ -223,8 +188,10 @@ export interface HostileFixtures {
   long: string;
   /** The same as WebM: the duration is declared in the Matroska Segment Info. */
   longWebm: string;
-  /** A 1 s MPEG-TS clip: no container header ingest reads itself, so ffprobe answers. */
+  /** A 1 s MPEG-TS clip: no size or duration in a header, so stream info is read. */
   mpegts: string;
+  /** A few hundred bytes of raw H.264 whose sequence header declares 16000×16000 pictures. */
+  hugeDims: string;
 }
 
 /** Writes hostile inputs into `dir` (a test's temp dir). */
@@ -240,33 +207,57 @@ export async function generateHostileFixtures(dir: string): Promise<HostileFixtu
     long: f('long.mp4'),
     longWebm: f('long.webm'),
     mpegts: f('clip.ts'),
+    hugeDims: f('huge-dims.h264'),
   };
   await writeFile(fixtures.notAVideo, 'this is a text file pretending to be a video\n'.repeat(50));
   await writeFile(fixtures.zeroBytes, '');
-  const source = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=2'];
-  const x264 = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p'];
-  for (const [out, flags] of [
-    [fixtures.truncatedNoIndex, []],
-    [fixtures.truncatedWithIndex, ['-movflags', '+faststart']],
+  const ultrafast = { videoCodec: 'libx264', videoOptions: { preset: 'ultrafast' } };
+  for (const [out, muxerOptions] of [
+    [fixtures.truncatedNoIndex, {}],
+    [fixtures.truncatedWithIndex, { movflags: '+faststart' }],
   ] as const) {
     const whole = `${out}.whole.mp4`;
-    await ffmpeg([...source, ...x264, ...flags], whole);
-    const { readFile } = await import('node:fs/promises');
+    await encodeClip(whole, {
+      graph: 'testsrc2=s=96x64:r=10:d=2,format=yuv420p',
+      ...ultrafast,
+      muxerOptions,
+    });
     const bytes = await readFile(whole);
     await writeFile(out, bytes.subarray(0, Math.floor(bytes.length / 2)));
     await rm(whole, { force: true });
   }
-  await ffmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac'], fixtures.audioOnly);
-  const black = ['-f', 'lavfi', '-i', 'color=c=black:s=16x16:r=1:d=1200'];
-  await ffmpeg([...black, ...x264], fixtures.long);
-  await ffmpeg([...black, ...encoderArgs(fixtures.longWebm)], fixtures.longWebm);
-  const oneSecond = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=1'];
-  await ffmpeg([...oneSecond, ...x264, '-f', 'mpegts'], fixtures.mpegts);
+  await encodeClip(fixtures.audioOnly, {
+    graph:
+      'sine=frequency=440:duration=1,aformat=sample_fmts=fltp:sample_rates=44100,asetnsamples=n=1024:p=1',
+    audioCodec: 'aac',
+  });
+  const black = 'color=c=black:s=16x16:r=1:d=1200,format=yuv420p';
+  await encodeClip(fixtures.long, { graph: black, ...ultrafast });
+  await encodeClip(fixtures.longWebm, { graph: black, ...vp9 });
+  await encodeClip(fixtures.mpegts, { graph: 'testsrc2=s=96x64:r=10:d=1,format=yuv420p', ...ultrafast });
+  await writeHugeDims(fixtures.hugeDims, dir);
   return fixtures;
 }
 
+/**
+ * A real one-frame H.264 stream (16×16, baseline) whose sequence parameter set is rewritten to
+ * declare 16000×16000: the shape of a decompression bomb that makes a decoder allocate ~400 MB
+ * per picture from a few hundred bytes.
+ */
+async function writeHugeDims(out: string, dir: string): Promise<void> {
+  const small = path.join(dir, 'huge-dims-source.h264');
+  await encodeClip(small, {
+    graph: 'color=c=gray:s=16x16:r=1:d=1,format=yuv420p',
+    videoCodec: 'libx264',
+    videoOptions: { preset: 'ultrafast', profile: 'baseline' },
+    format: 'h264',
+  });
+  await writeFile(out, withPictureSize(await readFile(small), 16000, 16000));
+  await rm(small, { force: true });
+}
+
 export interface ContainerFixtures {
-  /** Video with an audio track (AAC in MP4; Opus in WebM, whose CodecDelay shifts the start). */
+  /** Video with an audio track (AAC in MP4; Opus in WebM, whose pre-skip shifts the audio start). */
   withAudioMp4: string;
   withAudioWebm: string;
   /** Timestamps starting at 100 s, as in a capture cut from a live stream. */
@@ -274,12 +265,8 @@ export interface ContainerFixtures {
   offsetWebm: string;
 }
 
-/** Container variants for the header parsers (test temp dir); `mp4`/`webm` are clips to remux. */
-export async function generateContainerFixtures(
-  dir: string,
-  mp4: string,
-  webm: string,
-): Promise<ContainerFixtures> {
+/** Container variants of a 2 s clip: with audio, and with timestamps starting at 100 s. */
+export async function generateContainerFixtures(dir: string): Promise<ContainerFixtures> {
   await mkdir(dir, { recursive: true });
   const f = (name: string) => path.join(dir, name);
   const fixtures: ContainerFixtures = {
@@ -288,14 +275,26 @@ export async function generateContainerFixtures(
     offsetMp4: f('offset.mp4'),
     offsetWebm: f('offset.webm'),
   };
-  const av = ['-f', 'lavfi', '-i', 'testsrc2=s=96x64:r=10:d=2', '-f', 'lavfi', '-i', 'sine=d=2'];
-  await ffmpeg([...av, ...encoderArgs('a.mp4'), '-c:a', 'aac'], fixtures.withAudioMp4);
-  await ffmpeg([...av, ...encoderArgs('a.webm'), '-c:a', 'libopus'], fixtures.withAudioWebm);
-  for (const [from, out] of [
-    [mp4, fixtures.offsetMp4],
-    [webm, fixtures.offsetWebm],
-  ] as const) {
-    await ffmpeg(['-i', from, '-c', 'copy', '-output_ts_offset', '100'], out);
+  const video = 'testsrc2=s=96x64:r=10:d=2,format=yuv420p';
+  const audio = (format: string, rate: number, samples: number) =>
+    `sine=d=2,aformat=sample_fmts=${format}:sample_rates=${rate},asetnsamples=n=${samples}:p=1`;
+  await encodeClip(fixtures.withAudioMp4, {
+    graph: `${video}[out0];${audio('fltp', 44100, 1024)}[out1]`,
+    ...encoding('a.mp4'),
+    audioCodec: 'aac',
+  });
+  await encodeClip(fixtures.withAudioWebm, {
+    graph: `${video}[out0];${audio('flt', 48000, 960)}[out1]`,
+    ...encoding('a.webm'),
+    audioCodec: 'libopus',
+  });
+  for (const out of [fixtures.offsetMp4, fixtures.offsetWebm]) {
+    const base = encoding(out);
+    await encodeClip(out, {
+      graph: video,
+      ...base,
+      muxerOptions: { ...base.muxerOptions, output_ts_offset: '100' },
+    });
   }
   return fixtures;
 }

@@ -85,6 +85,7 @@ const variants: Variant[] = [
     o.spec.stages[0].fanOut = '0';
   }),
   ms('frames input without shape', 'spec.input', /required when input.source is frames/, (o) => {
+    o.spec.input.source = 'frames';
     delete o.spec.input.layout;
   }),
   ms('mean not a quantity', 'spec.input.mean[1]', /must be a quantity/, (o) => {

@@ -12,9 +12,21 @@ export function emitsItems(session: ModelSession | undefined): boolean {
   return ITEM_DECODERS.has(session?.spec.output?.decoder ?? 'classes');
 }
 
+const inputsOf = (s: VideoPipelineStage) => (s.inputs ?? ['source']).filter((i) => i !== 'source');
+
 type SessionOf = (stage: VideoPipelineStage) => ModelSession | undefined;
 
-const inputsOf = (s: VideoPipelineStage) => (s.inputs ?? ['source']).filter((i) => i !== 'source');
+/** Whether a stage's input is a stage that emits items: it reads each item's region of the frames. */
+export function readsItems(
+  pipeline: VideoPipeline,
+  stage: VideoPipelineStage,
+  sessionOf: SessionOf,
+): boolean {
+  return inputsOf(stage).some((i) => {
+    const input = pipeline.spec.stages.find((s) => s.name === i);
+    return input !== undefined && !input.gather && emitsItems(sessionOf(input));
+  });
+}
 
 /** The stages that run once per item, each with the fan-out stage whose items it receives. */
 export function itemStages(pipeline: VideoPipeline, sessionOf: SessionOf): Map<string, string> {

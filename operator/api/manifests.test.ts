@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,14 +35,18 @@ test('the sample directory loads: one pipeline, three sessions, four nodes, defa
   ]);
   assert.equal(m.nodes.length, 4);
   const spec = m.pipelines[0]!.spec;
-  assert.equal(spec.latencySLO.ingestAllowanceMs, 1000);
+  assert.equal(spec.latencySLO.ingestAllowanceMs, undefined, 'from the ingestProfile, not a fixed default');
+  assert.equal(spec.sampling.mode, 'uniform');
+  assert.equal(spec.source?.maxPixelsPerFrame, 3840 * 2160);
+  assert.equal(spec.source?.decoder, 'cpu');
   assert.equal(spec.latencySLO.hopAllowanceMs, 50);
   assert.equal(spec.latencySLO.latePolicy, 'process');
   assert.equal(spec.stages[0]!.fanOut, '1');
   assert.equal(spec.source?.allowPrivateNetworks, false);
   assert.equal(spec.source?.connectTimeoutMs, 5000);
   assert.equal(spec.deadLetter?.maxRetries, 3);
-  assert.equal(m.sessions.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source, 'frames');
+  // input.source has no default: absent, it is inferred per stage from the pipeline's wiring.
+  assert.equal(m.sessions.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source, undefined);
 });
 
 test('directories are walked recursively and sorted; only manifest extensions count', () => {
@@ -110,4 +115,14 @@ test('bad manifests give one line naming the file, the object and the field', ()
   fails([write('nokind.yaml', 'metadata: {name: x}\n')], /nokind\.yaml: an object has no kind/);
   fails([write('scalar.yaml', 'just text\n')], /scalar\.yaml: document 1: not a Kubernetes object/);
   fails([write('tab.yaml', 'kind: VideoPipeline\nmetadata:\n\tname: x\n')], /tab\.yaml:3: cannot parse YAML/);
+});
+
+test('a device or a FIFO is refused at once instead of read forever', () => {
+  fails(['/dev/zero'], /\/dev\/zero: not a regular file or directory/);
+  const fifo = join(dir, 'pipe.yaml');
+  execFileSync('mkfifo', [fifo]);
+  fails([fifo], /pipe\.yaml: not a regular file or directory/);
+  // In a directory, a FIFO with a manifest extension is skipped, not opened.
+  assert.ok(!expandPaths([dir]).includes(fifo));
+  rmSync(fifo);
 });

@@ -23,19 +23,27 @@ export interface Manifests {
 }
 
 const manifestExtensions = new Set(['.yaml', '.yml', '.json']);
+/** Larger than any manifest a person writes; a guard against reading a huge file into memory. */
+const MAX_MANIFEST_BYTES = 16 * 2 ** 20;
 const nameRe = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 /** The files under `paths`: files as given, directories recursively (*.yaml, *.yml, *.json), sorted. */
 export function expandPaths(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
-    let isDir: boolean;
+    let info: ReturnType<typeof statSync>;
     try {
-      isDir = statSync(p).isDirectory();
+      info = statSync(p);
     } catch {
       throw new ManifestError(`${p}: no such file or directory`);
     }
-    if (!isDir) {
+    if (!info.isDirectory()) {
+      // A device, FIFO or socket never ends (/dev/zero, a pipe): refuse it instead of reading.
+      if (!info.isFile()) throw new ManifestError(`${p}: not a regular file or directory`);
+      if (info.size > MAX_MANIFEST_BYTES)
+        throw new ManifestError(
+          `${p}: ${info.size} bytes is larger than ${MAX_MANIFEST_BYTES} for a manifest`,
+        );
       out.push(p);
       continue;
     }
@@ -45,7 +53,7 @@ export function expandPaths(paths: string[]): string[] {
       )) {
         const full = join(dir, entry.name);
         if (entry.isDirectory()) walk(full);
-        else if (manifestExtensions.has(extname(entry.name))) out.push(full);
+        else if (entry.isFile() && manifestExtensions.has(extname(entry.name))) out.push(full);
       }
     };
     walk(p);

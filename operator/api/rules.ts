@@ -22,9 +22,11 @@ const uniqueBy = (key: string) => (self: unknown) => {
 };
 
 export const ruleChecks: Record<string, Check> = {
-  "(has(self.source) && self.source == 'stages') || (has(self.layout) && has(self.frames) && has(self.width) && has(self.height))":
+  "!has(self.source) || self.source == 'stages' || (has(self.layout) && has(self.frames) && has(self.width) && has(self.height))":
     (self) =>
-      (self as Obj).source === 'stages' || ['layout', 'frames', 'width', 'height'].every((k) => has(self, k)),
+      !has(self, 'source') ||
+      (self as Obj).source === 'stages' ||
+      ['layout', 'frames', 'width', 'height'].every((k) => has(self, k)),
   'isQuantity(self)': (self) => typeof self === 'string' && parseQuantity(self) !== undefined,
   "isQuantity(self) && quantity(self).isGreaterThan(quantity('0'))": positiveQuantity,
   'self.all(p, self.exists_one(q, q.gpuProduct == p.gpuProduct))': uniqueBy('gpuProduct'),

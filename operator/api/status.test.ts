@@ -8,6 +8,9 @@ import { planStatus, planToStatus, setCondition, targetStatus } from './status.t
 
 const plan: Plan = {
   gpus: 3,
+  gpuShare: 2.5,
+  gpusAlone: 3,
+  sharedWith: [],
   gpuProduct: 'NVIDIA-A100-SXM4-80GB',
   lowerBoundGpus: 1.8517,
   stages: [
@@ -30,7 +33,9 @@ const plan: Plan = {
       dutyCycleMicros: 864000.4,
       occupancy: 0.7399,
       memoryMiB: 2464,
-      sessions: [{ stage: 'scene', session: 'scene-classifier', batchSize: 10, rateVps: 3 }],
+      saturated: false,
+      pipelines: ['vc'],
+      sessions: [{ pipeline: 'vc', stage: 'scene', session: 'scene-classifier', batchSize: 10, rateVps: 3 }],
     },
   ],
   ingest: { replicas: 2, capacityVps: 4 },

@@ -29,6 +29,20 @@ export function setCondition(existing: Condition[], next: ConditionInput, nowIso
 export function planToStatus(plan: Plan): VideoPipelineStatusPlan {
   return {
     gpus: plan.gpus,
+    gpuShare: formatDecimal(plan.gpuShare),
+    gpusAlone: plan.gpusAlone,
+    ...(plan.sharedWith.length > 0 ? { sharedWith: [...plan.sharedWith] } : {}),
+    ...(plan.namespace
+      ? {
+          namespace: {
+            name: plan.namespace.namespace,
+            pipelines: plan.namespace.pipelines,
+            gpus: plan.namespace.gpus,
+            gpusAlone: plan.namespace.gpusAlone,
+            lowerBoundGpus: formatDecimal(plan.namespace.lowerBoundGpus),
+          },
+        }
+      : {}),
     gpuProduct: plan.gpuProduct,
     lowerBoundGpus: formatDecimal(plan.lowerBoundGpus),
     stages: plan.stages.map((s) => ({
@@ -48,7 +62,10 @@ export function planToStatus(plan: Plan): VideoPipelineStatusPlan {
       dutyCycleMicros: Math.round(b.dutyCycleMicros),
       occupancy: formatDecimal(b.occupancy),
       memoryMiB: Math.round(b.memoryMiB),
+      saturated: b.saturated,
+      pipelines: [...b.pipelines],
       sessions: b.sessions.map((s) => ({
+        pipeline: s.pipeline,
         stage: s.stage,
         session: s.session,
         batchSize: s.batchSize,

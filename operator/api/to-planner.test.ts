@@ -18,7 +18,9 @@ test('the sample becomes a PlanRequest with defaults and videosPerDay in videos 
   assert.ok(Math.abs(p.videosPerSecond - 500000 / 86400) < 1e-12);
   assert.equal(p.peakFactor, 2);
   assert.equal(p.sloMs, 10000);
-  assert.equal(p.ingestAllowanceMs, 1000);
+  // The sample's ingestProfile: 2 × its slowest video (14 ms), pods sized by its mean (9 ms).
+  assert.equal(p.ingestAllowanceMs, 28);
+  assert.equal(p.ingestCost?.cpuMillisPerVideo, 9);
   assert.equal(p.hopAllowanceMs, 50);
   assert.deepEqual(
     p.stages.map((s) => [s.name, s.session, s.inputs, s.fanOut]),
@@ -29,6 +31,10 @@ test('the sample becomes a PlanRequest with defaults and videosPerDay in videos 
     ],
   );
   assert.deepEqual(p.nodeSelector, {});
+  assert.equal(p.dedicatedGpus, undefined, 'shares GPUs by default');
+  const dedicated = structuredClone(m.pipelines[0]!) as VideoPipeline;
+  dedicated.spec.placement = { dedicatedGpus: true };
+  assert.equal(toPlanRequest(dedicated, m.sessions, nodes).pipeline.dedicatedGpus, true);
   assert.deepEqual(req.usedGpus, { 'NVIDIA-T4': 2 });
   assert.equal(req.nodes.length, 4);
   const scene = req.sessions.find((s) => s.name === 'scene-classifier')!;
@@ -77,10 +83,32 @@ test('cross-object problems: too many frames, frames model fed by stages, join m
   );
   const swapped = structuredClone(vp) as VideoPipeline;
   swapped.spec.stages[2]!.sessionRef!.name = 'scene-classifier';
-  assert.equal(crossObjectProblem(swapped, m.sessions)?.reason, 'InputMismatch');
+  const explicit = structuredClone(m.sessions) as ModelSession[];
+  explicit.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source = 'frames';
+  assert.match(
+    crossObjectProblem(swapped, explicit)?.message ?? '',
+    /stage fusion: ModelSession scene-classifier reads frames \(input.source: frames\), but the stage's inputs are other stages/,
+  );
   const joinFirst = structuredClone(vp) as VideoPipeline;
   joinFirst.spec.stages[0]!.sessionRef!.name = 'fusion-classifier';
   assert.match(crossObjectProblem(joinFirst, m.sessions)?.message ?? '', /input is source/);
+  const mixed = structuredClone(vp) as VideoPipeline;
+  mixed.spec.stages[2]!.inputs = ['scene', 'source'];
+  assert.match(crossObjectProblem(mixed, m.sessions)?.message ?? '', /reads both source and other stages/);
+});
+
+test('input.source absent: inferred from the wiring, never InputMismatch', () => {
+  const m = load();
+  const vp = m.pipelines[0]!;
+  // A join model written to API.md alone: no input.source.
+  const bare = structuredClone(m.sessions) as ModelSession[];
+  const fusion = bare.find((s) => s.metadata.name === 'fusion-classifier')!;
+  delete fusion.spec.input.source;
+  assert.equal(crossObjectProblem(vp, bare), undefined);
+  // The scene model serves a frame stage and a join: two stages, each its own input.
+  const both = structuredClone(vp) as VideoPipeline;
+  both.spec.stages[2]!.sessionRef!.name = 'scene-classifier';
+  assert.equal(crossObjectProblem(both, m.sessions), undefined);
 });
 
 test('a detect → read → gather pipeline: the gather is not planned; fan-out rules between objects', () => {

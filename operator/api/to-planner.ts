@@ -4,7 +4,9 @@
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
-import { fanOutProblem, itemStages } from './fan-out-check.ts';
+import { fanOutProblem, readsItems } from './fan-out-check.ts';
+import { ingestCostOf } from './ingest-cost.ts';
+import { stageInputSource } from './input-source.ts';
 import { parseQuantity } from './quantity.ts';
 
 const secondsPerDay = 86_400;
@@ -59,9 +61,9 @@ export function toPlannerSession(session: ModelSession): PlannerSession {
 }
 
 /**
- * Checks between a pipeline and its sessions that no CEL rule can make: input.frames <=
- * sampling.frames, and frame models fed by frames (or by a fan-out's items), join models fed by
- * stages; fan-outs and gathers (fan-out-check.ts).
+ * Checks between a pipeline and its sessions that no CEL rule can make: each stage's input
+ * source (set, or inferred from the wiring: input-source.ts) fits its inputs, a frame model
+ * wants no more input.frames than sampling.frames; fan-outs and gathers (fan-out-check.ts).
  */
 export function crossObjectProblem(
   pipeline: VideoPipeline,
@@ -72,33 +74,16 @@ export function crossObjectProblem(
     sessions.find((s) => s.metadata.name === stage.sessionRef?.name && namespaceOf(s) === ns);
   const fanOut = fanOutProblem(pipeline, sessionOf);
   if (fanOut) return { reason: 'InputMismatch', message: fanOut };
-  const perItem = itemStages(pipeline, sessionOf);
   for (const stage of pipeline.spec.stages) {
     const session = sessionOf(stage);
     if (!session) continue; // a gather, or the planner reports MissingSession
-    const input = session.spec.input;
-    const inputs = stage.inputs ?? ['source'];
-    const fromSource = inputs.every((i) => i === 'source');
-    // Items carry their region of the frames: a frame model may read them (fan-out-check.ts).
-    const fromItems = perItem.has(stage.name);
-    const where = `stage ${stage.name}: ModelSession ${session.metadata.name}`;
-    if ((input.source ?? 'frames') === 'frames') {
-      if (!fromSource && !fromItems) {
-        return {
-          reason: 'InputMismatch',
-          message: `${where} reads frames, but the stage's inputs are other stages`,
-        };
-      }
-      if ((input.frames ?? 0) > pipeline.spec.sampling.frames) {
-        return {
-          reason: 'InputMismatch',
-          message: `${where} wants input.frames ${input.frames}, more than the pipeline's sampling.frames ${pipeline.spec.sampling.frames}`,
-        };
-      }
-    } else if (fromSource) {
+    const source = stageInputSource(stage, session, readsItems(pipeline, stage, sessionOf));
+    if (!source.ok) return { reason: 'InputMismatch', message: source.message };
+    const frames = session.spec.input.frames;
+    if (source.source === 'frames' && (frames ?? 0) > pipeline.spec.sampling.frames) {
       return {
         reason: 'InputMismatch',
-        message: `${where} reads upstream stages' scores, but the stage's input is source`,
+        message: `stage ${stage.name}: ModelSession ${session.metadata.name} wants input.frames ${frames}, more than the pipeline's sampling.frames ${pipeline.spec.sampling.frames}`,
       };
     }
   }
@@ -113,6 +98,7 @@ export function toPlanRequest(
 ): PlanRequest {
   const spec = pipeline.spec;
   const ns = namespaceOf(pipeline);
+  const ingest = ingestCostOf(pipeline);
   return {
     pipeline: {
       namespace: ns,
@@ -120,7 +106,12 @@ export function toPlanRequest(
       videosPerSecond: targetVideosPerSecond(pipeline),
       peakFactor: quantity(spec.load.peakFactor, 1),
       sloMs: spec.latencySLO.p99Ms,
-      ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+      ingestAllowanceMs: ingest.latencyShareMs,
+      ingestCost: {
+        cpuMillisPerVideo: ingest.cpuMillisPerVideo,
+        costBasis: ingest.costBasis,
+        shareBasis: ingest.shareBasis,
+      },
       ...(spec.source?.downloadConcurrency !== undefined
         ? { ingestConcurrency: spec.source.downloadConcurrency }
         : {}),
@@ -134,6 +125,7 @@ export function toPlanRequest(
           inputs: s.inputs ?? ['source'],
           fanOut: quantity(s.fanOut, 1),
         })),
+      ...(spec.placement?.dedicatedGpus ? { dedicatedGpus: true } : {}),
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       gpuProducts: [...(spec.placement?.gpuProducts ?? [])],
     },

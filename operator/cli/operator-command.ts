@@ -84,7 +84,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         topics: admin,
         load: config.loadEpochMs > 0 ? createLoadObserver(admin, clock) : undefined,
         loadPolicy: { ...DEFAULT_LOAD_POLICY, epochMs: config.loadEpochMs || DEFAULT_LOAD_POLICY.epochMs },
-        plans: new Map(),
+        namespacePlans: new Map(),
         loadStates: new Map(),
         render: {
           image: config.image,
@@ -95,6 +95,9 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
           ...(config.frameStoreClaim ? { frameStoreClaim: config.frameStoreClaim } : {}),
           ...(config.modelClaim ? { modelClaim: config.modelClaim } : {}),
           ...(config.ingestFileRoots.length > 0 ? { ingestFileRoots: config.ingestFileRoots } : {}),
+          monitoringNamespace: config.monitoringNamespace,
+          ...(config.ingestFrom.length > 0 ? { ingestFrom: config.ingestFrom } : {}),
+          networkPolicies: config.networkPolicies,
         },
         events: createEventRecorder(api, clock, logger, config.identity),
         clock,

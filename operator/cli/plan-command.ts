@@ -78,11 +78,11 @@ export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo)
       .now()
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
-    const reports = planAll(manifests, inventoryFromNodes(nodeObjects), nowIso);
-    const outputs = reports.map((r) => r.output);
+    const planned = planAll(manifests, inventoryFromNodes(nodeObjects), nowIso);
+    const outputs = planned.reports.map((r) => r.output);
     if (args.output === 'json') io.stdout(`${JSON.stringify(outputs, null, 2)}\n`);
     else if (args.output === 'yaml') io.stdout(yaml.dump(outputs, { noRefs: true, lineWidth: -1 }));
-    else io.stdout(renderTable(reports));
+    else io.stdout(renderTable(planned));
     return 0;
   } catch (err) {
     if (err instanceof ManifestError || err instanceof UsageError) {

@@ -1,7 +1,9 @@
 // The table a person reads: per stage budget, batch, replicas, rate and capacity; per backend
 // group its sessions, duty cycle, occupancy and replicas; the ingest pods; totals; the explanation.
+// Then, for a namespace of several pipelines, its shared backend groups and what sharing saved.
 import { formatDecimal } from '../api/quantity.ts';
-import type { PlanReport } from './plan-all.ts';
+import type { NamespacePlan } from '../planner/types.ts';
+import type { PlanAll, PlanReport } from './plan-all.ts';
 
 /** Left-aligned columns separated by two spaces, like kubectl. */
 export function columns(rows: string[][]): string[] {
@@ -68,6 +70,7 @@ export function renderReport(r: PlanReport): string {
     ]);
   }
   lines.push(...columns(stageRows).map((l) => `  ${l}`), '');
+  const own = r.output.metadata.name;
   const backendRows = [
     ['BACKEND', 'GPU', 'REPLICAS', 'DUTY_CYCLE_MS', 'OCCUPANCY', 'MEMORY_MIB', 'SESSIONS (per replica)'],
   ];
@@ -79,7 +82,12 @@ export function renderReport(r: PlanReport): string {
       formatDecimal(b.dutyCycleMicros / 1000, 1),
       formatDecimal(b.occupancy),
       String(Math.round(b.memoryMiB)),
-      b.sessions.map((s) => `${s.stage} batch ${s.batchSize} @ ${formatDecimal(s.rateVps)}/s`).join(', '),
+      b.sessions
+        .map(
+          (s) =>
+            `${s.pipeline === own ? '' : `${s.pipeline}/`}${s.stage} batch ${s.batchSize} @ ${formatDecimal(s.rateVps)}/s`,
+        )
+        .join(', '),
     ]);
   }
   lines.push(...columns(backendRows).map((l) => `  ${l}`), '');
@@ -90,14 +98,63 @@ export function renderReport(r: PlanReport): string {
       : '';
   lines.push(
     `  INGEST ${plan.ingest.replicas} pod(s)${perPod} (CPU only)`,
-    `  TOTAL  ${plan.gpus} GPU(s) ${plan.gpuProduct}; lower bound ${formatDecimal(plan.lowerBoundGpus)}; ratio ${ratio}`,
+    plan.sharedWith.length > 0
+      ? `  TOTAL  ${plan.gpus} GPU(s) ${plan.gpuProduct} shared with ${plan.sharedWith.join(', ')}; its share ${formatDecimal(plan.gpuShare)}; alone ${plan.gpusAlone}; lower bound ${formatDecimal(plan.lowerBoundGpus)}`
+      : `  TOTAL  ${plan.gpus} GPU(s) ${plan.gpuProduct}; lower bound ${formatDecimal(plan.lowerBoundGpus)}; ratio ${ratio}`,
     '',
     ...wrap(plan.explanation, 100, '  '),
   );
   return lines.join('\n');
 }
 
-export function renderTable(reports: PlanReport[]): string {
+/** A namespace of several pipelines: its backend groups, shared ones first, and the totals. */
+export function renderNamespace(ns: NamespacePlan): string {
+  const t = ns.totals;
+  const lines = [`Namespace ${ns.namespace}: ${t.pipelines} pipeline(s) planned together`, ''];
+  const rows = [
+    [
+      'GROUP',
+      'GPU',
+      'REPLICAS',
+      'PIPELINES',
+      'DUTY_CYCLE_MS',
+      'OCCUPANCY',
+      'MEMORY_MIB',
+      'SESSIONS (per replica)',
+    ],
+  ];
+  const groups = [...ns.backends].sort((a, b) => b.pipelines.length - a.pipelines.length);
+  for (const b of groups) {
+    rows.push([
+      b.name,
+      b.gpuProduct,
+      String(b.replicas),
+      b.pipelines.join(','),
+      formatDecimal(b.dutyCycleMicros / 1000, 1),
+      formatDecimal(b.occupancy),
+      String(Math.round(b.memoryMiB)),
+      b.sessions
+        .map((s) => `${s.pipeline}/${s.stage} batch ${s.batchSize} @ ${formatDecimal(s.rateVps)}/s`)
+        .join(', '),
+    ]);
+  }
+  const shared = ns.backends.filter((b) => b.pipelines.length > 1);
+  const sharedGpus = shared.reduce((n, b) => n + b.replicas, 0);
+  const ratio = t.lowerBoundGpus > 0 ? formatDecimal(t.gpus / Math.ceil(t.lowerBoundGpus - 1e-9)) : '-';
+  lines.push(
+    ...columns(rows).map((l) => `  ${l}`),
+    '',
+    `  SHARED ${shared.length} group(s) on ${sharedGpus} GPU(s) serve several pipelines`,
+    `  TOTAL  ${t.gpus} GPU(s) shared; ${t.gpusAlone} GPU(s) if each pipeline were planned alone (${t.gpusAlone - t.gpus} saved); lower bound ${formatDecimal(t.lowerBoundGpus)}; ratio to ⌈lower bound⌉ ${ratio}`,
+    '',
+    ...wrap(ns.explanation, 100, '  '),
+  );
+  return lines.join('\n');
+}
+
+export function renderTable({ reports, namespaces }: PlanAll): string {
   if (reports.length === 0) return 'no VideoPipeline found in the given files\n';
-  return `${reports.map(renderReport).join('\n\n')}\n`;
+  const sections = reports.map(renderReport);
+  for (const ns of namespaces) if (ns.totals.pipelines > 1) sections.push(renderNamespace(ns));
+  return `${sections.join('\n\n')}\n`;
 }

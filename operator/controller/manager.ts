@@ -1,16 +1,18 @@
-// Wires informers to one work queue and the reconcilers: keys are `Kind:namespace/name`, a few
+// Wires informers to one work queue and the reconcilers: keys are `Kind:namespace/name` (and
+// `Namespace:namespace` for a namespace's plan: its pipelines are planned together), a few
 // workers take them (one in flight per key), failures back off per key, results requeue. stop()
 // stops the watches, lets in-flight reconciles finish, then returns.
 import { collectionPath, DEPLOYMENTS, JOBS, NODES, PIPELINES, SESSIONS } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import type { ReconcileContext, ReconcileResult } from '../reconcile/context.ts';
+import { reconcileNamespace } from '../reconcile/namespace-reconcile.ts';
 import { reconcilePipeline } from '../reconcile/pipeline.ts';
 import { reconcileSession } from '../reconcile/session.ts';
 import { LABELS, MANAGED_BY } from '../render/names.ts';
 import { type ChangeType, type Informer, keyOf, startInformer } from './informer.ts';
 import { createWorkQueue } from './queue.ts';
 import { createSessionIndex } from './session-index.ts';
-import { nodeChangeMatters, ownerPipelineKey, ownerSessionKey, pipelineNeedsReconcile } from './triggers.ts';
+import { nodeChangeMatters, ownerPipelineKeys, ownerSessionKey, pipelineNeedsReconcile } from './triggers.ts';
 
 export interface ManagerOptions {
   namespace: string | undefined;
@@ -24,10 +26,10 @@ export interface Manager {
   stop(): Promise<void>;
 }
 
-type Kind = 'VideoPipeline' | 'ModelSession';
+type Kind = 'VideoPipeline' | 'ModelSession' | 'Namespace';
 
 export function startManager(
-  base: Omit<ReconcileContext, 'caches' | 'enqueuePipelines'>,
+  base: Omit<ReconcileContext, 'caches' | 'enqueuePipelines' | 'enqueueNamespaces'>,
   options: ManagerOptions,
 ): Manager {
   const { clock, logger, metrics } = base;
@@ -42,6 +44,10 @@ export function startManager(
   const addPipelines = (keys: Iterable<string>) => {
     for (const k of keys) add('VideoPipeline', k);
   };
+  const addNamespaces = (namespaces: Iterable<string>) => {
+    for (const n of namespaces) add('Namespace', n);
+  };
+  const namespaceOf = (key: string) => key.split('/')[0]!;
   const informer = (
     path: string,
     onChange: (o: KubeObject, t: ChangeType, p: KubeObject | undefined) => void,
@@ -53,7 +59,10 @@ export function startManager(
       index.update(key, type === 'delete' ? undefined : obj);
       if (type === 'delete') pipelineKeys.delete(key);
       else pipelineKeys.add(key);
-      if (type === 'delete' || pipelineNeedsReconcile(obj, previous)) add('VideoPipeline', key);
+      if (type === 'delete' || pipelineNeedsReconcile(obj, previous)) {
+        add('VideoPipeline', key);
+        add('Namespace', namespaceOf(key));
+      }
     }),
     sessions: informer(collectionPath(SESSIONS, ns), (obj, type, previous) => {
       const key = keyOf(obj);
@@ -67,20 +76,23 @@ export function startManager(
         previous.metadata.generation !== obj.metadata.generation ||
         JSON.stringify((previous.status as { profiles?: unknown })?.profiles) !==
           JSON.stringify((obj.status as { profiles?: unknown })?.profiles);
-      if (specChanged) addPipelines(index.pipelinesOf(key));
+      if (specChanged) {
+        addPipelines(index.pipelinesOf(key));
+        add('Namespace', namespaceOf(key));
+      }
     }),
     nodes: informer(collectionPath(NODES), (obj, type, previous) => {
       if (!nodeChangeMatters(obj, previous, type === 'delete')) return;
-      addPipelines(pipelineKeys);
+      addNamespaces(new Set([...pipelineKeys].map(namespaceOf)));
       for (const k of sessionKeys) add('ModelSession', k);
     }),
     deployments: informer(
       `${collectionPath(DEPLOYMENTS, ns)}?labelSelector=${encodeURIComponent(`${LABELS.managedBy}=${MANAGED_BY}`)}`,
       (obj, type, previous) => {
-        const owner = ownerPipelineKey(obj);
-        if (!owner) return;
+        // A backend group may serve several pipelines: each of its owners reads its availability.
+        const owners = ownerPipelineKeys(obj);
         const avail = (o: KubeObject | undefined) => JSON.stringify([o?.metadata.generation, o?.status]);
-        if (type === 'delete' || avail(obj) !== avail(previous)) add('VideoPipeline', owner);
+        if (type === 'delete' || avail(obj) !== avail(previous)) addPipelines(owners);
       },
     ),
     // Profiling Jobs (additive): a Job that finishes or goes wakes the session that owns it.
@@ -100,12 +112,18 @@ export function startManager(
       sessions: informers.sessions.cache,
       nodes: informers.nodes.cache,
       jobs: informers.jobs.cache,
+      deployments: informers.deployments.cache,
     },
     enqueuePipelines: addPipelines,
+    enqueueNamespaces: addNamespaces,
   };
 
   const reconcile = (kind: Kind, key: string): Promise<ReconcileResult> =>
-    kind === 'VideoPipeline' ? reconcilePipeline(ctx, key) : reconcileSession(ctx, key);
+    kind === 'VideoPipeline'
+      ? reconcilePipeline(ctx, key)
+      : kind === 'Namespace'
+        ? reconcileNamespace(ctx, key)
+        : reconcileSession(ctx, key);
 
   const worker = async () => {
     for (;;) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubeObject } from '../kube/types.ts';
 import { createSessionIndex } from './session-index.ts';
-import { nodeChangeMatters, ownerPipelineKey, pipelineNeedsReconcile } from './triggers.ts';
+import { nodeChangeMatters, ownerPipelineKeys, pipelineNeedsReconcile } from './triggers.ts';
 
 const obj = (meta: Partial<KubeObject['metadata']>, rest: Partial<KubeObject> = {}): KubeObject => ({
   metadata: { name: 'p', namespace: 'ns', ...meta },
@@ -57,19 +57,18 @@ test('the session index finds the pipelines that reference a session', () => {
   assert.deepEqual(index.pipelinesOf('ns/s2'), []);
 });
 
-test('a Deployment leads to its owning pipeline', () => {
-  const d = obj({
-    name: 'd',
-    ownerReferences: [
-      {
-        apiVersion: 'serving.vpo.dev/v1alpha1',
-        kind: 'VideoPipeline',
-        name: 'p',
-        uid: 'u',
-        controller: true,
-      },
-    ],
+test('a Deployment leads to every pipeline that owns it (a shared backend group has several)', () => {
+  const owner = (name: string, controller: boolean) => ({
+    apiVersion: 'serving.vpo.dev/v1alpha1',
+    kind: 'VideoPipeline',
+    name,
+    uid: `u-${name}`,
+    controller,
   });
-  assert.equal(ownerPipelineKey(d), 'ns/p');
-  assert.equal(ownerPipelineKey(obj({ name: 'd' })), undefined);
+  assert.deepEqual(ownerPipelineKeys(obj({ name: 'd', ownerReferences: [owner('p', true)] })), ['ns/p']);
+  assert.deepEqual(
+    ownerPipelineKeys(obj({ name: 'g', ownerReferences: [owner('a', false), owner('b', false)] })),
+    ['ns/a', 'ns/b'],
+  );
+  assert.deepEqual(ownerPipelineKeys(obj({ name: 'd' })), []);
 });

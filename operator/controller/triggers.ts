@@ -1,7 +1,7 @@
 // Which changes reconcile what (pure). Status-only updates of a pipeline (our own writes) do not
 // requeue it; a resync (same resourceVersion) does. Node changes that matter to planning (added,
-// removed, cordoned, GPUs or labels changed) re-plan every pipeline. A session change re-plans the
-// pipelines that reference it.
+// removed, cordoned, GPUs or labels changed) re-plan every namespace. A session change re-plans
+// its namespace and reconciles the pipelines that reference it.
 import type { KubeObject } from '../kube/types.ts';
 
 export function pipelineNeedsReconcile(obj: KubeObject, previous: KubeObject | undefined): boolean {
@@ -51,8 +51,13 @@ function ownerKey(obj: KubeObject, kind: string): string | undefined {
   return owner?.name ? `${obj.metadata.namespace}/${owner.name}` : undefined;
 }
 
-/** The pipeline that owns a Deployment (by its controller owner reference). */
-export const ownerPipelineKey = (obj: KubeObject): string | undefined => ownerKey(obj, 'VideoPipeline');
+/** The pipelines that own a Deployment: its ingest's one, or every pipeline a backend group serves. */
+export function ownerPipelineKeys(obj: KubeObject): string[] {
+  const refs = (obj.metadata.ownerReferences ?? []) as { kind?: string; name?: string }[];
+  return refs
+    .filter((r) => r.kind === 'VideoPipeline' && r.name)
+    .map((r) => `${obj.metadata.namespace}/${r.name}`);
+}
 
 /** The session that owns a profiling Job (by its controller owner reference). */
 export const ownerSessionKey = (obj: KubeObject): string | undefined => ownerKey(obj, 'ModelSession');

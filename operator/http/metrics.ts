@@ -6,7 +6,12 @@ export interface OperatorMetrics {
   reconciles: Counter<'kind' | 'result'>;
   reconcileSeconds: Histogram<'kind'>;
   queueDepth: Gauge<'kind'>;
+  /** GPUs of the backend groups hosting a pipeline's stages (shared ones included). */
   plannedGpus: Gauge<'pipeline'>;
+  /** A pipeline's share of those GPUs (adds up over a namespace). */
+  plannedGpuShare: Gauge<'pipeline'>;
+  /** GPUs of a namespace's plan: every backend group, shared or not. */
+  plannedNamespaceGpus: Gauge<'namespace'>;
   plannedRate: Gauge<'pipeline'>;
   observedRate: Gauge<'pipeline'>;
   leader: Gauge;
@@ -37,9 +42,21 @@ export function createOperatorMetrics(): OperatorMetrics {
       registers,
     }),
     plannedGpus: new Gauge({
-      name: 'vpo_operator_planned_gpus',
-      help: 'GPUs the current plan of a pipeline uses.',
+      name: 'vpo_operator_pipeline_gpus',
+      help: "GPUs of the backend groups that host a pipeline's stages, shared groups included.",
       labelNames: ['pipeline'],
+      registers,
+    }),
+    plannedGpuShare: new Gauge({
+      name: 'vpo_operator_pipeline_gpu_share',
+      help: "A pipeline's share of its backend groups' GPUs, by busy time; adds up over a namespace.",
+      labelNames: ['pipeline'],
+      registers,
+    }),
+    plannedNamespaceGpus: new Gauge({
+      name: 'vpo_operator_planned_gpus',
+      help: "GPUs of a namespace's plan: every backend group of its pipelines, shared or not.",
+      labelNames: ['namespace'],
       registers,
     }),
     plannedRate: new Gauge({

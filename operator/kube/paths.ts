@@ -33,6 +33,12 @@ export const JOBS: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs
 export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 export const CONFIGMAPS: ResourceType = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
 export const SERVICES: ResourceType = { group: '', version: 'v1', plural: 'services', namespaced: true };
+export const NETWORK_POLICIES: ResourceType = {
+  group: 'networking.k8s.io',
+  version: 'v1',
+  plural: 'networkpolicies',
+  namespaced: true,
+};
 export const EVENTS: ResourceType = { group: '', version: 'v1', plural: 'events', namespaced: true };
 export const LEASES: ResourceType = {
   group: 'coordination.k8s.io',
@@ -67,6 +73,7 @@ export function pathOfObject(obj: {
     ConfigMap: CONFIGMAPS,
     Service: SERVICES,
     Job: JOBS,
+    NetworkPolicy: NETWORK_POLICIES,
   };
   const type = byKind[obj.kind ?? ''];
   if (!type) throw new Error(`no path for kind ${obj.kind}`);

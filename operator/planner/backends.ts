@@ -42,27 +42,38 @@ export function memoryMiB(gpu: PlannedGpu): number {
   return gpu.placements.reduce((s, p) => s + p.task.profile.memoryMiB[p.batchSize]!, 0);
 }
 
-export function toBackendGroups(groups: GpuGroup[], namePrefix: string, product: string): BackendGroupPlan[] {
-  return groups.map(({ gpu, replicas }, i) => {
-    // A saturated GPU's cycle is one batch; reported in whole µs, rounded up so Σℓ ≤ duty holds.
-    const dutyCycleMicros = gpu.saturated ? Math.ceil(gpu.dutyCycleMicros) : gpu.dutyCycleMicros;
-    return {
-      name: `${namePrefix}-b${i}`,
-      gpuProduct: product,
-      replicas,
-      dutyCycleMicros,
-      occupancy: busyMicros(gpu) / dutyCycleMicros,
-      memoryMiB: memoryMiB(gpu),
-      sessions: gpu.placements.map((p) => ({
-        stage: p.task.stage,
-        session: p.task.session,
-        batchSize: p.batchSize,
-        rateVps: p.rateVps,
-      })),
-    };
-  });
+/** The pipelines a GPU serves, sorted. */
+export function pipelinesOn(gpu: PlannedGpu): string[] {
+  return [...new Set(gpu.placements.map((p) => p.task.pipeline))].sort();
 }
 
+export function toBackendGroup({ gpu, replicas }: GpuGroup, name: string, product: string): BackendGroupPlan {
+  // A saturated GPU's cycle is one batch; reported in whole µs, rounded up so Σℓ ≤ duty holds.
+  const dutyCycleMicros = gpu.saturated ? Math.ceil(gpu.dutyCycleMicros) : gpu.dutyCycleMicros;
+  return {
+    name,
+    gpuProduct: product,
+    replicas,
+    dutyCycleMicros,
+    occupancy: busyMicros(gpu) / dutyCycleMicros,
+    memoryMiB: memoryMiB(gpu),
+    saturated: gpu.saturated,
+    pipelines: pipelinesOn(gpu),
+    sessions: gpu.placements.map((p) => ({
+      pipeline: p.task.pipeline,
+      stage: p.task.stage,
+      session: p.task.session,
+      batchSize: p.batchSize,
+      rateVps: p.rateVps,
+    })),
+  };
+}
+
+/**
+ * Per stage: capacity and replicas over the groups hosting it, and its GPU share: on each group,
+ * replicas × its batch latency over the group's busy time per cycle, so that the shares of all
+ * stages on a group add up to the group's GPUs.
+ */
 export function toStagePlans(tasks: StageTask[], groups: GpuGroup[]): StagePlan[] {
   return tasks.map((task) => {
     let capacityVps = 0;
@@ -70,11 +81,12 @@ export function toStagePlans(tasks: StageTask[], groups: GpuGroup[]): StagePlan[
     let replicas = 0;
     let batchSize = 0;
     for (const { gpu, replicas: n } of groups) {
+      const busy = busyMicros(gpu);
       for (const p of gpu.placements) {
         if (p.task !== task) continue;
         const latency = p.task.profile.latencyMicros[p.batchSize]!;
         capacityVps += (n * p.batchSize * MICROS_PER_SECOND) / gpu.dutyCycleMicros;
-        gpuShare += (n * p.rateVps * latency) / p.batchSize / MICROS_PER_SECOND;
+        gpuShare += (n * latency) / busy;
         replicas += n;
         batchSize = Math.max(batchSize, p.batchSize);
       }

@@ -1,14 +1,15 @@
 // The plan's explanation: one plain paragraph with the numbers a person needs to check it by hand.
 import { busyMicros, memoryMiB } from './backends.ts';
-import { DEFAULT_INGEST_CONCURRENCY, planIngestFor } from './ingest.ts';
+import { DEFAULT_INGEST_CONCURRENCY, ingestBasis, ingestMillisPerVideo, planIngestFor } from './ingest.ts';
 import type { PipelineOnProduct, ProductPlan } from './plan-product.ts';
 import { saturatedBatch, throughputVps } from './profile.ts';
+import type { PlannedGpu } from './saturate.ts';
 import type { SplitObjective } from './slo-split.ts';
 
 type OkProductPlan = Extract<ProductPlan, { ok: true }>;
 
-const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
-const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
+export const f1 = (x: number) => (Number.isFinite(x) ? x.toFixed(1) : String(x));
+export const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : String(x));
 
 const OBJECTIVE: Record<SplitObjective, string> = {
   fractional: 'minimising Σ rate / best throughput within budget (fractional GPUs)',
@@ -34,44 +35,54 @@ function splitWhy(p: PipelineOnProduct): string {
   return `${how}: the fractional-optimal split needed more than ⌈${f2(p.fractionalOptimumGpus)}⌉ GPU(s), so a packing-aware split was tried too; each saturated and packed on its own (GPUs: ${gpus}), the one kept needs the fewest GPUs (ties: the least total occupancy)${optimum}`;
 }
 
-export function explain(plan: OkProductPlan, others: string[]): string {
+/** The pipeline's own sentences: usable SLO and split, ingest, and each stage's saturated GPUs. */
+export function pipelineSentences(p: PipelineOnProduct, gpus: PlannedGpu[]): string[] {
   const parts: string[] = [];
-  for (const p of plan.pipelines) {
-    const { pipeline, graph, split } = p;
+  const { pipeline, graph, split } = p;
+  parts.push(
+    `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms${ingestBasis(pipeline)} − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method ${splitWhy(p)}.`,
+  );
+  const ingest = planIngestFor(pipeline);
+  if (ingest.capacityVps !== undefined) {
+    const rate = pipeline.videosPerSecond * pipeline.peakFactor;
     parts.push(
-      `${pipeline.namespace}/${pipeline.name}: SLO ${pipeline.sloMs} ms − ingest ${pipeline.ingestAllowanceMs} ms − ${graph.longestPathStages} hop(s) × ${pipeline.hopAllowanceMs} ms = ${p.usableMs} ms usable, split across stages by the ${split.method} method ${splitWhy(p)}.`,
-    );
-    const ingest = planIngestFor(pipeline);
-    if (ingest.capacityVps !== undefined) {
-      const rate = pipeline.videosPerSecond * pipeline.peakFactor;
-      parts.push(
-        `Ingest: ${f2(rate)} videos/s at ${f2(ingest.capacityVps)}/s per pod (${pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY} at once, ${pipeline.ingestAllowanceMs} ms each) → ${ingest.replicas} pod(s).`,
-      );
-    }
-    for (const task of p.tasks) {
-      const b = saturatedBatch(task.profile, task.budgetMs * 1000);
-      const tp = b > 0 ? throughputVps(task.profile, b) : 0;
-      const saturated = plan.gpus.filter((g) => g.saturated && g.placements[0]!.task === task).length;
-      parts.push(
-        `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
-      );
-    }
-  }
-  const packed = plan.gpus.filter((g) => !g.saturated);
-  const saturatedCount = plan.gpus.length - packed.length;
-  if (plan.hosted.length > 0) {
-    parts.push(
-      `A light residual whose duty cycle is too short to merge with the others shares a saturated GPU instead: ${plan.hosted.join('; ')}.`,
+      `Ingest: ${f2(rate)} videos/s at ${f2(ingest.capacityVps)}/s per pod (${pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY} at once, ${ingestMillisPerVideo(pipeline)} ms ${pipeline.ingestCost ? `CPU each: ${pipeline.ingestCost.costBasis}` : 'each'}) → ${ingest.replicas} pod(s).`,
     );
   }
-  const memory = plan.gpus.reduce((m, g) => Math.max(m, memoryMiB(g)), 0);
+  for (const task of p.tasks) {
+    const b = saturatedBatch(task.profile, task.budgetMs * 1000);
+    const tp = b > 0 ? throughputVps(task.profile, b) : 0;
+    const saturated = gpus.filter((g) => g.saturated && g.placements[0]!.task === task).length;
+    parts.push(
+      `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
+    );
+  }
+  return parts;
+}
+
+/** Saturated vs packed GPUs, hosts opened up, and the memory check, over `gpus`. */
+export function packingSentences(gpus: PlannedGpu[], hosted: string[], gpuMemoryMiB: number): string[] {
+  const parts: string[] = [];
+  const packed = gpus.filter((g) => !g.saturated);
+  if (hosted.length > 0) {
+    parts.push(
+      `A light residual whose duty cycle is too short to merge with the others shares a saturated GPU instead: ${hosted.join('; ')}.`,
+    );
+  }
+  const memory = gpus.reduce((m, g) => Math.max(m, memoryMiB(g)), 0);
   const occupancies = packed.map((g) => f2(busyMicros(g) / g.dutyCycleMicros));
   parts.push(
-    `${saturatedCount} saturated GPU(s) plus ${packed.length} GPU(s) sharing residuals round robin within a duty cycle (squishy packing, Nexus SOSP'19; occupancy ${occupancies.join(', ') || 'none'}).`,
+    `${gpus.length - packed.length} saturated GPU(s) plus ${packed.length} GPU(s) sharing residuals round robin within a duty cycle (squishy packing, Nexus SOSP'19; occupancy ${occupancies.join(', ') || 'none'}).`,
   );
   parts.push(
-    `Memory: the fullest GPU holds ${Math.ceil(memory)} MiB of ${Number.isFinite(plan.gpuMemoryMiB) ? `${plan.gpuMemoryMiB} MiB` : 'an unknown amount (no node label)'}; batches that would not fit are never chosen.`,
+    `Memory: the fullest GPU holds ${Math.ceil(memory)} MiB of ${Number.isFinite(gpuMemoryMiB) ? `${gpuMemoryMiB} MiB` : 'an unknown amount (no node label)'}; batches that would not fit are never chosen.`,
   );
+  return parts;
+}
+
+export function explain(plan: OkProductPlan, others: string[]): string {
+  const parts = plan.pipelines.flatMap((p) => pipelineSentences(p, plan.gpus));
+  parts.push(...packingSentences(plan.gpus, plan.hosted, plan.gpuMemoryMiB));
   const choice = others.length > 0 ? ` Other products: ${others.join('; ')}.` : '';
   parts.push(
     `On ${plan.product}: ${plan.gpus.length} GPU(s) against a lower bound of ${f2(plan.lowerBoundGpus)} (Σ rate / best throughput within budget).${choice}`,

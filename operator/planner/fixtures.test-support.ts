@@ -1,5 +1,13 @@
 // Builders for planner tests and benchmarks: small, readable pipelines, sessions and nodes.
-import type { GpuNode, PlannerPipeline, PlannerSession, PlannerStage, PlanRequest } from './types.ts';
+import type {
+  GpuNode,
+  NamespacePlan,
+  PlannerPipeline,
+  PlannerSession,
+  PlannerStage,
+  PlanRequest,
+  PreviousGroup,
+} from './types.ts';
 
 /** A session whose batch latency is linear: ℓ(b) = fixedMs + perItemMs·b, profiled at 1 and maxBatch. */
 export function linearSession(
@@ -74,4 +82,45 @@ export function a100Session(
     memoryMiB,
   }));
   return { name, maxBatchSize, profiles: [{ gpuProduct: A100, points: profilePoints }] };
+}
+
+export const T4 = 'NVIDIA-T4';
+export const T4_MIB = 16_384;
+
+/**
+ * Nexus's game workload as video pipelines (SOSP'19 §7): `count` single-model pipelines with
+ * Zipf-0.9 shares of `totalVps`, each its own clip model (ℓ(b) = 40–52 ms + 16–20 ms·b on a T4,
+ * up to batch 32), SLO 1.5 s. At 314 videos/s: 21 GPUs planned alone, 7 shared, lower bound 5.96.
+ */
+export function gameNamespace(
+  totalVps: number,
+  count = 20,
+): { pipelines: PlannerPipeline[]; sessions: PlannerSession[] } {
+  const weights = Array.from({ length: count }, (_, i) => 1 / (i + 1) ** 0.9);
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const sessions = weights.map((_, i) =>
+    linearSession(`game-${i}`, T4, 40 + (i % 5) * 3, 16 + (i % 3) * 2, 32, {
+      baseMiB: 1500,
+      perItemMiB: 120,
+    }),
+  );
+  const pipelines = weights.map((w, i) =>
+    pipeline(`game-${i}`, [stage('infer', ['source'], 1, `game-${i}`)], {
+      videosPerSecond: (totalVps * w) / sum,
+      sloMs: 1500,
+    }),
+  );
+  return { pipelines, sessions };
+}
+
+/** What a re-plan is given: the groups as the last plan had them (the operator reads its status). */
+export function previousOf(ns: NamespacePlan): PreviousGroup[] {
+  return ns.backends.map((b) => ({
+    name: b.name,
+    gpuProduct: b.gpuProduct,
+    replicas: b.replicas,
+    occupancy: b.occupancy,
+    saturated: b.saturated,
+    members: b.sessions.map((s) => ({ pipeline: s.pipeline, stage: s.stage })),
+  }));
 }

@@ -68,8 +68,12 @@ export function splitEnumerated(
   const current = new Int32Array(n);
   let best = Number.POSITIVE_INFINITY;
   let bestBudgets = new Int32Array(n);
+  // The least the stages from `pos` on can cost: each at its whole-SLO cost (costs never grow
+  // with the budget), so a branch that cannot beat the best even so is cut.
+  const rest = new Float64Array(n + 1);
+  for (let pos = n - 1; pos >= 0; pos--) rest[pos] = rest[pos + 1]! + costs[graph.order[pos]!]![steps]!;
   const visit = (pos: number, spent: number): void => {
-    if (spent >= best) return;
+    if (spent + rest[pos]! >= best) return;
     if (pos === n) {
       best = spent;
       bestBudgets = current.slice();
@@ -78,12 +82,13 @@ export function splitEnumerated(
     const v = graph.order[pos]!;
     let start = 0;
     for (const u of graph.inputs[v]!) start = Math.max(start, finish[u]!);
-    // Largest budgets first: the cheapest options come early, so pruning bites sooner.
+    // Largest budgets first: the cheapest options come early, so pruning bites sooner; a smaller
+    // budget only costs more, so once one cannot beat the best, none after it can.
     for (let g = grid.length - 1; g >= 0; g--) {
       const t = grid[g]!;
       if (start + t > steps) continue;
       const c = costs[v]![t]!;
-      if (!Number.isFinite(c)) break;
+      if (!Number.isFinite(c) || spent + c + rest[pos + 1]! >= best) break;
       finish[v] = start + t;
       current[v] = t;
       visit(pos + 1, spent + c);

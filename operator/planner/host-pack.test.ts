@@ -107,6 +107,7 @@ describe('traffic sample: a light sink on a saturated GPU', () => {
     const tasks = plan.stages.map(
       (s): StageTask => ({
         key: s.name,
+        pipeline: 'traffic',
         stage: s.name,
         session: s.session,
         profile: profileOf(sessions.find((x) => x.name === s.session)!),

@@ -41,3 +41,45 @@ test('the plan carries its ingest pods and explains them', () => {
     /Ingest: 11\.58 videos\/s at 4\.00\/s per pod \(4 at once, 1000 ms each\) → 3 pod\(s\)\./,
   );
 });
+
+test('with a measured CPU cost per video, pods are sized by it and the explanation names the figure', () => {
+  const measured = {
+    ingestCost: {
+      cpuMillisPerVideo: 250,
+      costBasis: 'the mean of the ingestProfile',
+      shareBasis: '2 × the slowest video of the ingestProfile, 400 ms CPU',
+    },
+    ingestAllowanceMs: 800,
+  };
+  // 4 at once, 250 ms CPU each: 16 videos/s per pod; 11.58 videos/s → 1 pod.
+  assert.deepEqual(planIngest([at(5.79, measured)]), { replicas: 1, capacityVps: 16 });
+  const sessions = [linearSession('a', 'A100', 10, 5, 8)];
+  const outcome = planPipeline(request(at(5.79, measured), sessions, [gpuNode('n', 'A100', 4, 80_000)]));
+  assert.ok(outcome.ok, JSON.stringify(outcome));
+  assert.match(
+    outcome.plan.explanation,
+    /− ingest 800 ms \(2 × the slowest video of the ingestProfile, 400 ms CPU\)/,
+  );
+  assert.match(
+    outcome.plan.explanation,
+    /\(4 at once, 250 ms CPU each: the mean of the ingestProfile\) → 1 pod\(s\)/,
+  );
+});
+
+test('an SLO that cannot cover the measured ingest is Infeasible, and the message says which figure', () => {
+  const slow = {
+    ingestCost: {
+      cpuMillisPerVideo: 3000,
+      costBasis: 'mean',
+      shareBasis: '2 × the slowest video of the ingestProfile, 6000 ms CPU',
+    },
+    ingestAllowanceMs: 12_000,
+  };
+  const sessions = [linearSession('a', 'A100', 10, 5, 8)];
+  const outcome = planPipeline(request(at(1, slow), sessions, [gpuNode('n', 'A100', 4, 80_000)]));
+  assert.equal(outcome.ok, false);
+  assert.match(
+    JSON.stringify(outcome),
+    /SLO 10000 ms leaves -2000 ms after ingest 12000 ms \(2 × the slowest video of the ingestProfile, 6000 ms CPU\)/,
+  );
+});

@@ -1,15 +1,22 @@
-// How many ingest pods a plan needs (pure). The SLO split already assumes a video's download and
-// decode take at most the ingest allowance; a pod works on `ingestConcurrency` videos at once (its
-// CPUs), so one pod takes ingestConcurrency / allowance videos per second, and the planned source
-// rate (load × peakFactor) sets the count. Several pipelines planned together add up.
+// How many ingest pods a plan needs (pure). A pod works on `ingestConcurrency` videos at once, one
+// CPU each, so with a measured (or default) CPU cost per video it takes ingestConcurrency × 1000 /
+// cpuMillisPerVideo videos per second; without a cost, the ingest allowance stands in as the time
+// per video. The planned source rate (load × peakFactor) sets the count. Several pipelines planned
+// together add up.
 import type { IngestPlan, PlannerPipeline } from './types.ts';
 
 export const DEFAULT_INGEST_CONCURRENCY = 4;
 
+/** Milliseconds one video occupies a decode slot: its CPU cost, else the allowance. */
+export function ingestMillisPerVideo(pipeline: PlannerPipeline): number {
+  return pipeline.ingestCost?.cpuMillisPerVideo ?? pipeline.ingestAllowanceMs;
+}
+
 function ingestCapacityVps(pipeline: PlannerPipeline): number | undefined {
-  if (!(pipeline.ingestAllowanceMs > 0)) return undefined;
+  const millis = ingestMillisPerVideo(pipeline);
+  if (!(millis > 0)) return undefined;
   const concurrency = pipeline.ingestConcurrency ?? DEFAULT_INGEST_CONCURRENCY;
-  return (concurrency * 1000) / pipeline.ingestAllowanceMs;
+  return (concurrency * 1000) / millis;
 }
 
 /** The ingest pods of one pipeline. */
@@ -26,4 +33,9 @@ export function planIngest(pipelines: PlannerPipeline[]): IngestPlan {
   const plans = pipelines.map(planIngestFor);
   if (plans.length === 1) return plans[0]!;
   return { replicas: plans.reduce((n, p) => n + p.replicas, 0) };
+}
+
+/** " (…)" after the ingest share in messages: which figure the plan used. */
+export function ingestBasis(pipeline: PlannerPipeline): string {
+  return pipeline.ingestCost ? ` (${pipeline.ingestCost.shareBasis})` : '';
 }

@@ -2,8 +2,11 @@
 // each placed and packed to keep the one needing the fewest GPUs → saturated GPUs → squishy
 // packing of all residuals together (Nexus packs across sessions).
 import { busyMicros } from './backends.ts';
-import type { Residual } from './host-pack.ts';
+import { shortfall, usableSloMs } from './fixed-costs.ts';
+import type { HostedPacking, Residual } from './host-pack.ts';
 import { packWithHosts } from './host-pack.ts';
+import { ingestBasis } from './ingest.ts';
+import { packJointly, packResiduals } from './joint-pack.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import type { StageGraph } from './rates.ts';
@@ -12,6 +15,8 @@ import { saturate } from './saturate.ts';
 import type { SloSplit } from './slo-split.ts';
 import { splitFor } from './slo-split.ts';
 import type { PlannerPipeline, PlannerSession } from './types.ts';
+
+export { usableSloMs };
 
 export interface PipelineInput {
   pipeline: PlannerPipeline;
@@ -34,14 +39,6 @@ export interface SplitTrial {
   gpus: number;
 }
 
-interface Chosen {
-  placed: Placed;
-  tried: SplitTrial[];
-  /** The residuals packed on their own, when the choice needed it. */
-  packedGpus?: PlannedGpu[];
-  hosted: string[];
-}
-
 interface Placed {
   split: SloSplit;
   tasks: StageTask[];
@@ -49,12 +46,28 @@ interface Placed {
   residuals: Residual[];
 }
 
+interface Chosen {
+  /** Saturated GPUs and residuals at the chosen split, before any packing. */
+  placed: Placed;
+  tried: SplitTrial[];
+  /** The residuals packed on their own (saturated GPUs opened up to host some), when chosen so. */
+  alone?: HostedPacking;
+}
+
+/** One pipeline on one product, ready to be packed alone or with others. */
+export interface PreparedPipeline extends PipelineOnProduct {
+  saturatedGpus: PlannedGpu[];
+  residuals: Residual[];
+  /** This pipeline packed on its own: what it would need if it shared no GPU. */
+  alone: HostedPacking;
+}
+
 export type ProductPlan =
   | {
       ok: true;
       product: string;
       gpuMemoryMiB: number;
-      pipelines: PipelineOnProduct[];
+      pipelines: PreparedPipeline[];
       /** Saturated GPUs first (pipeline then stage order), then packed GPUs. */
       gpus: PlannedGpu[];
       lowerBoundGpus: number;
@@ -68,45 +81,13 @@ export interface ProductOptions {
   evenSplit?: boolean;
   /** Baseline for comparisons: only the fractional-optimal split (Σ R/TP*), no packing-aware one. */
   fractionalSplit?: boolean;
-}
-
-/** Fixed costs first: download + decode, then one hop per stage on the longest path. */
-export function usableSloMs(pipeline: PlannerPipeline, graph: StageGraph): number {
-  return Math.floor(
-    pipeline.sloMs - pipeline.ingestAllowanceMs - pipeline.hopAllowanceMs * graph.longestPathStages,
-  );
-}
-
-/** Why nothing fits: the path whose minimum worst case (2ℓ at the fastest batch) is longest. */
-function shortfall(
-  pipeline: PlannerPipeline,
-  graph: StageGraph,
-  profiles: BatchProfile[],
-  usableMs: number,
-): string {
-  const minMs = profiles.map((p) => (2 * p.latencyMicros[p.batchesByLatency[0]!]!) / 1000);
-  const finish = minMs.map(() => 0);
-  const prev = minMs.map(() => -1);
-  for (const v of graph.order) {
-    let start = 0;
-    for (const u of graph.inputs[v]!) {
-      if (finish[u]! > start) {
-        start = finish[u]!;
-        prev[v] = u;
-      }
-    }
-    finish[v] = start + minMs[v]!;
-  }
-  let end = 0;
-  for (let v = 1; v < finish.length; v++) if (finish[v]! > finish[end]!) end = v;
-  const path: number[] = [];
-  for (let v = end; v >= 0; v = prev[v]!) path.unshift(v);
-  const names = path.map((v) => `${pipeline.stages[v]!.name} (2×ℓ = ${minMs[v]!.toFixed(0)} ms)`);
-  const needMs = finish[end]!;
-  if (needMs <= usableMs) {
-    return `no stage split on the ${usableMs} ms grid fits, though ${names.join(' → ')} needs ${needMs.toFixed(0)} ms`;
-  }
-  return `even at the fastest batch, ${names.join(' → ')} needs ${needMs.toFixed(0)} ms of the ${usableMs} ms usable: short by ${(needMs - usableMs).toFixed(0)} ms`;
+  /**
+   * Baseline for comparisons: a plain Nexus-style packer — the fractional split, then squishy
+   * packing in occupancy order only, no saturated GPU opened up to host a residual.
+   */
+  plainPacking?: boolean;
+  /** Prepare every candidate product, even those that cannot beat the best (product-choice.ts). */
+  everyProduct?: boolean;
 }
 
 /** One pipeline's tasks, saturated GPUs and residuals under a split, or why none fits. */
@@ -119,6 +100,7 @@ function place(
   const tasks = pipeline.stages.map(
     (stage, v): StageTask => ({
       key: `${pipeline.namespace}/${pipeline.name}/${stage.name}`,
+      pipeline: pipeline.name,
       stage: stage.name,
       session: stage.session,
       profile: profiles[v]!,
@@ -153,12 +135,10 @@ function choose(
   gpuMemoryMiB: number,
 ): Chosen | string {
   const placedFirst = place(pipeline, graph, profiles, fractional);
-  if (!packing) {
-    return typeof placedFirst === 'string' ? placedFirst : { placed: placedFirst, tried: [], hosted: [] };
-  }
+  if (!packing) return typeof placedFirst === 'string' ? placedFirst : { placed: placedFirst, tried: [] };
   const fewestPossible = Math.ceil(fractional.lowerBoundGpus - 1e-9);
   const tried: SplitTrial[] = [];
-  let best: Chosen | undefined;
+  let best: Required<Chosen> | undefined;
   let bestOccupancy = 0;
   let firstError: string | undefined;
   const consider = (placed: Placed | string) => {
@@ -174,15 +154,15 @@ function choose(
     const all = [...packed.saturatedGpus, ...packed.packedGpus];
     const occupancy = all.reduce((s, g) => s + busyMicros(g) / g.dutyCycleMicros, 0);
     tried.push({ split: placed.split, gpus: all.length });
-    const gpus = best ? best.placed.saturatedGpus.length + best.packedGpus!.length : Infinity;
+    const gpus = best ? best.alone.saturatedGpus.length + best.alone.packedGpus.length : Infinity;
     const better =
       all.length < gpus ||
       (all.length === gpus &&
         (occupancy < bestOccupancy ||
           (occupancy === bestOccupancy && placed.split.lowerBoundGpus < best!.placed.split.lowerBoundGpus)));
     if (better) {
-      const { saturatedGpus, residuals, packedGpus, hosted } = packed;
-      best = { placed: { ...placed, saturatedGpus, residuals }, tried, packedGpus, hosted };
+      const { ok: _, ...alone } = packed;
+      best = { placed, tried, alone };
       bestOccupancy = occupancy;
     }
   };
@@ -192,6 +172,66 @@ function choose(
   return best ?? firstError ?? 'no split fits';
 }
 
+export type Prepared = { ok: true; prepared: PreparedPipeline } | { ok: false; message: string };
+
+/**
+ * One pipeline on one product: profiles, fixed costs, the SLO split, saturated GPUs and
+ * residuals, and the pipeline packed on its own (saturated GPUs opened up to host a residual
+ * where that saves a GPU, host-pack.ts). Baselines (`options`) skip the packing-aware split.
+ */
+export function preparePipeline(
+  { pipeline, graph }: PipelineInput,
+  sessions: Map<string, PlannerSession>,
+  product: string,
+  gpuMemoryMiB: number,
+  options: ProductOptions = {},
+  /** The stages' profiles on `product`, when the caller built them already. */
+  built?: BatchProfile[],
+): Prepared {
+  const profiles: BatchProfile[] = built ?? [];
+  for (const stage of built ? [] : pipeline.stages) {
+    const one = buildProfile(sessions.get(stage.session)!, product, gpuMemoryMiB);
+    if (!one.ok) return { ok: false, message: `stage ${stage.name}: ${one.message}` };
+    profiles.push(one.profile);
+  }
+  const usableMs = usableSloMs(pipeline, graph);
+  if (usableMs <= 0) {
+    const message = `SLO ${pipeline.sloMs} ms leaves ${usableMs} ms after ingest ${pipeline.ingestAllowanceMs} ms${ingestBasis(pipeline)} and ${graph.longestPathStages} hops of ${pipeline.hopAllowanceMs} ms`;
+    return { ok: false, message };
+  }
+  const baseline = options.evenSplit || options.fractionalSplit || options.plainPacking;
+  const split = splitFor(graph, profiles, usableMs, options.evenSplit ? 'even' : 'fractional');
+  if (!Number.isFinite(split.lowerBoundGpus)) {
+    return { ok: false, message: shortfall(pipeline, graph, profiles, usableMs) };
+  }
+  const seriesParallel = split.method === 'series-parallel';
+  const packing = () => splitFor(graph, profiles, usableMs, 'packing', seriesParallel);
+  const chosen = choose(pipeline, graph, profiles, split, baseline ? undefined : packing, gpuMemoryMiB);
+  if (typeof chosen === 'string') return { ok: false, message: chosen };
+  const { placed } = chosen;
+  let alone = chosen.alone;
+  if (!alone) {
+    const packed = packResiduals(placed.saturatedGpus, placed.residuals, gpuMemoryMiB, split, options);
+    if (!packed.ok) return { ok: false, message: packed.message };
+    alone = packed;
+  }
+  return {
+    ok: true,
+    prepared: {
+      pipeline,
+      graph,
+      usableMs,
+      split: placed.split,
+      tasks: placed.tasks,
+      tried: chosen.tried,
+      fractionalOptimumGpus: split.lowerBoundGpus,
+      saturatedGpus: placed.saturatedGpus,
+      residuals: placed.residuals,
+      alone,
+    },
+  };
+}
+
 export function planOnProduct(
   inputs: PipelineInput[],
   sessions: Map<string, PlannerSession>,
@@ -199,61 +239,22 @@ export function planOnProduct(
   gpuMemoryMiB: number,
   options: ProductOptions = {},
 ): ProductPlan {
-  const pipelines: PipelineOnProduct[] = [];
-  const gpus: PlannedGpu[] = [];
-  const residuals: Residual[] = [];
-  let packedAlone: PlannedGpu[] | undefined;
-  const hosted: string[] = [];
-  let lowerBoundGpus = 0;
-  for (const { pipeline, graph } of inputs) {
-    const profiles: BatchProfile[] = [];
-    for (const stage of pipeline.stages) {
-      const built = buildProfile(sessions.get(stage.session)!, product, gpuMemoryMiB);
-      if (!built.ok) return { ok: false, product, message: `stage ${stage.name}: ${built.message}` };
-      profiles.push(built.profile);
-    }
-    const usableMs = usableSloMs(pipeline, graph);
-    if (usableMs <= 0) {
-      const message = `SLO ${pipeline.sloMs} ms leaves ${usableMs} ms after ingest ${pipeline.ingestAllowanceMs} ms and ${graph.longestPathStages} hops of ${pipeline.hopAllowanceMs} ms`;
-      return { ok: false, product, message };
-    }
-    const baseline = options.evenSplit || options.fractionalSplit;
-    const split = splitFor(graph, profiles, usableMs, options.evenSplit ? 'even' : 'fractional');
-    if (!Number.isFinite(split.lowerBoundGpus)) {
-      return { ok: false, product, message: shortfall(pipeline, graph, profiles, usableMs) };
-    }
-    const seriesParallel = split.method === 'series-parallel';
-    const packing = () => splitFor(graph, profiles, usableMs, 'packing', seriesParallel);
-    const chosen = choose(pipeline, graph, profiles, split, baseline ? undefined : packing, gpuMemoryMiB);
-    if (typeof chosen === 'string') return { ok: false, product, message: chosen };
-    const { tasks } = chosen.placed;
-    lowerBoundGpus += chosen.placed.split.lowerBoundGpus;
-    gpus.push(...chosen.placed.saturatedGpus);
-    residuals.push(...chosen.placed.residuals);
-    // One pipeline: its residuals were already packed on their own while choosing the split.
-    if (inputs.length === 1) {
-      packedAlone = chosen.packedGpus;
-      hosted.push(...chosen.hosted);
-    }
-    const fractionalOptimumGpus = split.lowerBoundGpus;
-    pipelines.push({
-      pipeline,
-      graph,
-      usableMs,
-      split: chosen.placed.split,
-      tasks,
-      tried: chosen.tried,
-      fractionalOptimumGpus,
-    });
+  const pipelines: PreparedPipeline[] = [];
+  for (const input of inputs) {
+    const prepared = preparePipeline(input, sessions, product, gpuMemoryMiB, options);
+    if (!prepared.ok) return { ok: false, product, message: prepared.message };
+    pipelines.push(prepared.prepared);
   }
-  if (packedAlone) gpus.push(...packedAlone);
-  else {
-    // Several pipelines (or a baseline): all residuals packed together, hosts tried as well.
-    const fewest = Math.ceil(pipelines.reduce((s, p) => s + p.fractionalOptimumGpus, 0) - 1e-9);
-    const packed = packWithHosts(gpus, residuals, gpuMemoryMiB, fewest);
-    if (!packed.ok) return { ok: false, product, message: packed.message };
-    gpus.splice(0, gpus.length, ...packed.saturatedGpus, ...packed.packedGpus);
-    hosted.splice(0, hosted.length, ...packed.hosted);
-  }
-  return { ok: true, product, gpuMemoryMiB, pipelines, gpus, lowerBoundGpus, hosted };
+  const packed = packJointly(pipelines, gpuMemoryMiB, options);
+  if (!packed.ok) return { ok: false, product, message: packed.message };
+  const lowerBoundGpus = pipelines.reduce((s, p) => s + p.split.lowerBoundGpus, 0);
+  return {
+    ok: true,
+    product,
+    gpuMemoryMiB,
+    pipelines,
+    gpus: [...packed.saturatedGpus, ...packed.packedGpus],
+    lowerBoundGpus,
+    hosted: packed.hosted,
+  };
 }

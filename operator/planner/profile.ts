@@ -93,9 +93,11 @@ export function buildProfile(session: PlannerSession, product: string, gpuMemory
     latencyMicros[b] = interpolate(latencyPoints, b);
     memoryMiB[b] = memoryAt(b);
   }
-  const batchesByLatency = Int32Array.from({ length: maxBatch }, (_, i) => i + 1).sort(
-    (a, b) => latencyMicros[a]! - latencyMicros[b]! || a - b,
-  );
+  const batchesByLatency = Int32Array.from({ length: maxBatch }, (_, i) => i + 1);
+  // Latency almost always grows with the batch: then this order is already sorted.
+  let sorted = true;
+  for (let b = 2; b <= maxBatch && sorted; b++) sorted = latencyMicros[b]! >= latencyMicros[b - 1]!;
+  if (!sorted) batchesByLatency.sort((a, b) => latencyMicros[a]! - latencyMicros[b]! || a - b);
   const bestBatchUpTo = new Int32Array(maxBatch);
   let best = 0;
   let bestTp = -1;

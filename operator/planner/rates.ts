@@ -1,4 +1,5 @@
 // The pipeline's DAG: validation, topological order, per-stage rates and path lengths.
+import { type SpShape, seriesParallelShape } from './series-parallel.ts';
 import type { PlannerPipeline } from './types.ts';
 
 export const SOURCE = 'source';
@@ -16,6 +17,11 @@ export interface StageGraph {
   rateVps: number[];
   /** Stages on the longest source→sink path (what the hop allowance is paid for). */
   longestPathStages: number;
+  /**
+   * The series-parallel composition of the stages (null: not series-parallel, the exact DP does
+   * not apply); found once per pipeline, shared by every product and split.
+   */
+  shape?: SpShape | null;
 }
 
 export type GraphResult =
@@ -89,7 +95,8 @@ export function analyseGraph(pipeline: PlannerPipeline): GraphResult {
     depth[i] = d + 1;
   }
   const longestPathStages = depth.reduce((a, b) => Math.max(a, b), 0);
-  return { ok: true, graph: { order, inputs, outputs, fromSource, rateVps, longestPathStages } };
+  const graph = { order, inputs, outputs, fromSource, rateVps, longestPathStages };
+  return { ok: true, graph: { ...graph, shape: seriesParallelShape(graph) } };
 }
 
 /** Every source→sink path's budget sum is ≤ the longest one: the max over stages of finish times. */

@@ -8,6 +8,8 @@ import { saturatedBatch, throughputVps } from './profile.ts';
 export interface StageTask {
   /** Unique across everything packed together, e.g. "namespace/pipeline/stage". */
   key: string;
+  /** The pipeline's name (its namespace is the plan's). */
+  pipeline: string;
   stage: string;
   session: string;
   profile: BatchProfile;

@@ -46,10 +46,13 @@ export function minPlus(
   const startsB = stepStarts(cb);
   const swap = startsB.length < startsA.length;
   const [starts, fixed, rest] = swap ? [startsB, cb, ca] : [startsA, ca, cb];
+  const count = starts.length;
   for (let t = 0; t <= steps; t++) {
     let best = Number.POSITIVE_INFINITY;
     let arg = 0;
-    for (const x of starts) {
+    // Indexed loops over typed arrays: this is the planner's innermost loop.
+    for (let i = 0; i < count; i++) {
+      const x = starts[i]!;
       if (x > t) break;
       const c = fixed[x]! + rest[t - x]!;
       if (c < best) {
@@ -132,44 +135,67 @@ function reduceOnce(edges: Edge[], steps: number, sink: number): Edge[] | undefi
   return merged.filter((e) => e !== into && e !== out).concat(joined);
 }
 
+/** The composition of a series-parallel DAG's stages, without costs: found once per pipeline. */
+export type SpShape =
+  | { kind: 'leaf'; stage: number }
+  | { kind: 'series' | 'parallel'; a: SpShape; b: SpShape };
+
+/** The DAG's series-parallel composition, or null when it is not series-parallel. */
+export function seriesParallelShape(graph: Omit<StageGraph, 'shape'>): SpShape | null {
+  const n = graph.order.length;
+  const sink = 1;
+  const inNode = (v: number) => 2 + 2 * v;
+  const outNode = (v: number) => 3 + 2 * v;
+  let edges: Edge[] = [];
+  // Reduction depends only on the edges' ends: one-point dummy costs make it cost nothing.
+  for (let v = 0; v < n; v++) {
+    edges.push({
+      from: inNode(v),
+      to: outNode(v),
+      block: { kind: 'leaf', stage: v, cost: new Float64Array(1) },
+    });
+    if (graph.fromSource[v]) edges.push({ from: 0, to: inNode(v), block: { kind: 'zero' } });
+    for (const u of graph.inputs[v]!)
+      edges.push({ from: outNode(u), to: inNode(v), block: { kind: 'zero' } });
+    if (graph.outputs[v]!.length === 0) edges.push({ from: outNode(v), to: sink, block: { kind: 'zero' } });
+  }
+  for (;;) {
+    const next = reduceOnce(edges, 0, sink);
+    if (!next) break;
+    edges = next;
+  }
+  const root = edges[0];
+  if (edges.length !== 1 || root?.from !== 0 || root.to !== sink || root.block.kind === 'zero') return null;
+  const shapeOf = (b: Block): SpShape =>
+    b.kind === 'leaf'
+      ? { kind: 'leaf', stage: b.stage }
+      : b.kind === 'zero'
+        ? { kind: 'leaf', stage: -1 }
+        : { kind: b.kind, a: shapeOf(b.a), b: shapeOf(b.b) };
+  return shapeOf(root.block);
+}
+
+function evaluate(shape: SpShape, costs: Float64Array[], steps: number): Block {
+  if (shape.kind === 'leaf') return { kind: 'leaf', stage: shape.stage, cost: costs[shape.stage]! };
+  const a = evaluate(shape.a, costs, steps);
+  const b = evaluate(shape.b, costs, steps);
+  return shape.kind === 'series' ? series(a, b, steps) : parallel(a, b, steps);
+}
+
 /**
  * Optimal budgets (in steps, summing to ≤ `steps` on every path) for a series-parallel DAG, or
- * `undefined` when the DAG is not series-parallel. Infinite total cost means infeasible.
+ * `undefined` when the DAG is not series-parallel. Infinite total cost means infeasible. The
+ * composition is the graph's (`shape`, found once per pipeline) or found here.
  */
 export function splitSeriesParallel(
   graph: StageGraph,
   costs: Float64Array[],
   steps: number,
 ): { budgets: Int32Array; cost: number } | undefined {
-  const n = graph.order.length;
-  const sink = 1;
-  const inNode = (v: number) => 2 + 2 * v;
-  const outNode = (v: number) => 3 + 2 * v;
-  const reduce = (withCosts: boolean): Edge[] => {
-    let edges: Edge[] = [];
-    for (let v = 0; v < n; v++) {
-      const block: Block = withCosts ? { kind: 'leaf', stage: v, cost: costs[v]! } : { kind: 'zero' };
-      edges.push({ from: inNode(v), to: outNode(v), block });
-      if (graph.fromSource[v]) edges.push({ from: 0, to: inNode(v), block: { kind: 'zero' } });
-      for (const u of graph.inputs[v]!)
-        edges.push({ from: outNode(u), to: inNode(v), block: { kind: 'zero' } });
-      if (graph.outputs[v]!.length === 0) edges.push({ from: outNode(v), to: sink, block: { kind: 'zero' } });
-    }
-    for (;;) {
-      const next = reduceOnce(edges, steps, sink);
-      if (!next) return edges;
-      edges = next;
-    }
-  };
-  const isRoot = (edges: Edge[]) => edges.length === 1 && edges[0]!.from === 0 && edges[0]!.to === sink;
-  // Shape first, with cost-free blocks (reduction depends only on the edges' ends): a DAG that is
-  // not series-parallel then costs no min-plus convolutions.
-  if (!isRoot(reduce(false))) return undefined;
-  const edges = reduce(true);
-  const root = edges[0];
-  if (!isRoot(edges) || !root) return undefined;
-  const budgets = new Int32Array(n);
-  assign(root.block, steps, budgets);
-  const cost = root.block.kind === 'zero' ? 0 : root.block.cost[steps]!;
-  return { budgets, cost };
+  const shape = graph.shape === undefined ? seriesParallelShape(graph) : graph.shape;
+  if (!shape) return undefined;
+  const root = evaluate(shape, costs, steps);
+  const budgets = new Int32Array(graph.order.length);
+  assign(root, steps, budgets);
+  return { budgets, cost: root.kind === 'zero' ? 0 : root.cost[steps]! };
 }

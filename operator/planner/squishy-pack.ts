@@ -17,6 +17,11 @@ interface OpenGpu {
   members: Residual[];
   batches: number[];
   occupancy: number;
+  /** Σℓ of the members' batches per duty cycle, and Σ their memory. */
+  busyMicros: number;
+  memoryMiB: number;
+  /** Σ of the members' fastest batch latencies: a floor on their busy time at any duty cycle. */
+  floorMicros: number;
 }
 
 const MICROS_PER_SECOND = 1e6;
@@ -51,6 +56,10 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   return best;
 }
 
+/** ℓ of the residual's fastest batch (its floor at any duty cycle). */
+const fastestMicros = (r: Residual): number =>
+  r.task.profile.latencyMicros[r.task.profile.batchesByLatency[0]!]!;
+
 function batchFor(r: Residual, dutyMicros: number): number {
   return Math.max(1, Math.ceil((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON));
 }
@@ -78,7 +87,44 @@ function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
     batches.push(b);
   }
   if (busyMicros > dutyMicros || memoryMiB > gpuMemoryMiB) return undefined;
-  return { dutyMicros, members, batches, occupancy: busyMicros / dutyMicros };
+  const floorMicros = members.reduce((n, m) => n + fastestMicros(m), 0);
+  return {
+    dutyMicros,
+    members,
+    batches,
+    occupancy: busyMicros / dutyMicros,
+    busyMicros,
+    memoryMiB,
+    floorMicros,
+  };
+}
+
+function toPlannedGpu(gpu: OpenGpu): PlannedGpu {
+  const placements: Placement[] = gpu.members.map((m, i) => ({
+    task: m.task,
+    batchSize: gpu.batches[i]!,
+    rateVps: m.rateVps,
+  }));
+  return { dutyCycleMicros: gpu.dutyMicros, placements, saturated: false };
+}
+
+/**
+ * The GPU that hosting exactly these residuals would make (shortest duty cycle among them, each
+ * batch ⌈d·r⌉), or undefined when that is infeasible: how a re-plan checks that a backend group it
+ * would like to keep still works at the new rates (stable-pack.ts).
+ */
+export function mergeResiduals(
+  residuals: { task: StageTask; rateVps: number }[],
+  gpuMemoryMiB: number,
+): PlannedGpu | undefined {
+  const members: Residual[] = [];
+  for (const { task, rateVps } of residuals) {
+    const r = rateVps > 0 ? alone(task, rateVps) : undefined;
+    if (!r) return undefined;
+    members.push(r);
+  }
+  const merged = members.length > 0 ? merge(members, gpuMemoryMiB) : undefined;
+  return merged && toPlannedGpu(merged);
 }
 
 export type PackResult = { ok: true; gpus: PlannedGpu[] } | { ok: false; message: string };
@@ -90,19 +136,66 @@ const ORDERS: ((a: Residual, b: Residual) => number)[] = [
   (a, b) => a.task.budgetMs - b.task.budgetMs || b.occupancy - a.occupancy,
 ];
 
+/**
+ * The occupancy `gpu` would have with `item` added, or undefined if infeasible: what merge() would
+ * say, without building the GPU. When the item's duty cycle is no shorter than the GPU's (the
+ * common case once the heavy residuals are placed), the others' batches stay as they are and only
+ * the item is checked: O(1) instead of O(members), which keeps packing thousands of residuals fast.
+ */
+function occupancyWith(
+  gpu: OpenGpu,
+  item: Residual,
+  gpuMemoryMiB: number,
+  pieces: boolean,
+): number | undefined {
+  // Only a stage split into pieces (host-pack.ts) can meet itself; others skip the scan.
+  if (pieces && gpu.members.some((m) => m.task === item.task)) return undefined;
+  const { profile } = item.task;
+  if (item.dutyMicros >= gpu.dutyMicros) {
+    // Cheapest batch first: no room for it, no room for any.
+    if (gpu.busyMicros + profile.latencyMicros[profile.batchesByLatency[0]!]! > gpu.dutyMicros)
+      return undefined;
+    const d = gpu.dutyMicros;
+    const b = batchFor(item, d);
+    if (b > profile.maxBatch) return undefined;
+    const l = profile.latencyMicros[b]!;
+    if (d + l > item.task.budgetMs * 1000) return undefined;
+    const busy = gpu.busyMicros + l;
+    if (busy > d || gpu.memoryMiB + profile.memoryMiB[b]! > gpuMemoryMiB) return undefined;
+    return busy / d;
+  }
+  // A shorter duty cycle: every member's batch is recomputed at it (they only shrink), unless even
+  // their fastest batches cannot fit it.
+  const d = item.dutyMicros;
+  if (gpu.floorMicros + fastestMicros(item) > d) return undefined;
+  let busy = 0;
+  let memory = 0;
+  for (const m of [...gpu.members, item]) {
+    const p = m.task.profile;
+    const b = batchFor(m, d);
+    if (b > p.maxBatch) return undefined;
+    const l = p.latencyMicros[b]!;
+    busy += l;
+    if (busy > d || d + l > m.task.budgetMs * 1000) return undefined;
+    memory += p.memoryMiB[b]!;
+  }
+  return memory > gpuMemoryMiB ? undefined : busy / d;
+}
+
 function packInOrder(items: Residual[], gpuMemoryMiB: number): OpenGpu[] | string {
   const open: OpenGpu[] = [];
+  const pieces = new Set(items.map((i) => i.task)).size < items.length;
   for (const item of items) {
     let bestIndex = -1;
-    let best: OpenGpu | undefined;
-    for (const [i, gpu] of open.entries()) {
-      const merged = merge([...gpu.members, item], gpuMemoryMiB);
-      if (merged && (!best || merged.occupancy > best.occupancy)) {
-        best = merged;
+    let bestOccupancy = -1;
+    for (let i = 0; i < open.length; i++) {
+      const occupancy = occupancyWith(open[i]!, item, gpuMemoryMiB, pieces);
+      if (occupancy !== undefined && occupancy > bestOccupancy) {
+        bestOccupancy = occupancy;
         bestIndex = i;
       }
     }
-    if (best) open[bestIndex] = best;
+    if (bestIndex >= 0) open[bestIndex] = merge([...open[bestIndex]!.members, item], gpuMemoryMiB)!;
     else {
       const single = merge([item], gpuMemoryMiB);
       if (!single) return `stage ${item.task.stage} does not fit one GPU alone`;
@@ -121,6 +214,7 @@ function packInOrder(items: Residual[], gpuMemoryMiB: number): OpenGpu[] | strin
 export function squishyPack(
   residuals: { task: StageTask; rateVps: number }[],
   gpuMemoryMiB: number,
+  options: { nexusOrderOnly?: boolean } = {},
 ): PackResult {
   const items: Residual[] = [];
   for (const { task, rateVps } of residuals) {
@@ -134,7 +228,7 @@ export function squishyPack(
   const byKey = (a: Residual, b: Residual) =>
     a.task.key < b.task.key ? -1 : a.task.key > b.task.key ? 1 : 0;
   let open: OpenGpu[] | undefined;
-  for (const order of ORDERS) {
+  for (const order of options.nexusOrderOnly ? ORDERS.slice(0, 1) : ORDERS) {
     const packed = packInOrder(
       [...items].sort((a, b) => order(a, b) || byKey(a, b)),
       gpuMemoryMiB,
@@ -142,13 +236,5 @@ export function squishyPack(
     if (typeof packed === 'string') return { ok: false, message: packed };
     if (!open || packed.length < open.length) open = packed;
   }
-  const gpus = (open ?? []).map((gpu): PlannedGpu => {
-    const placements: Placement[] = gpu.members.map((m, i) => ({
-      task: m.task,
-      batchSize: gpu.batches[i]!,
-      rateVps: m.rateVps,
-    }));
-    return { dutyCycleMicros: gpu.dutyMicros, placements, saturated: false };
-  });
-  return { ok: true, gpus };
+  return { ok: true, gpus: (open ?? []).map(toPlannedGpu) };
 }

@@ -3,7 +3,7 @@
 // Adapters (operator/api/, the CLI, the operator) convert manifests and Node objects into these.
 // The plan it returns is contract data (contract/plan.ts): the operator renders it for the runtime.
 import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
-import type { Plan } from '../../contract/plan.ts';
+import type { BackendGroupPlan, NamespaceTotals, Plan } from '../../contract/plan.ts';
 
 /** Latency of ONE batch of `batchSize` on an otherwise idle device. */
 export interface ProfilePoint {
@@ -49,9 +49,21 @@ export interface PlannerPipeline {
   ingestAllowanceMs: number;
   /** Videos one ingest pod downloads and decodes at once (source.downloadConcurrency; default 4). */
   ingestConcurrency?: number;
+  /**
+   * CPU time one video costs the ingest (one core per concurrent decode), which sizes the ingest
+   * pods, and where that figure and ingestAllowanceMs come from (a measured ingestProfile, a
+   * default, or the user's allowance), for the explanation. Without it the pods are sized by
+   * ingestAllowanceMs as a wall time per video.
+   */
+  ingestCost?: { cpuMillisPerVideo: number; costBasis: string; shareBasis: string };
   /** Paid per stage on the longest path: one Kafka hop. */
   hopAllowanceMs: number;
   stages: PlannerStage[];
+  /**
+   * placement.dedicatedGpus: true keeps the pipeline on GPUs of its own; by default the pipelines
+   * of a namespace share GPUs (operator/planner/namespace.ts).
+   */
+  dedicatedGpus?: boolean;
   nodeSelector: Record<string, string>;
   /** Allow-list of GPU products, in order of preference; empty = any. */
   gpuProducts: string[];
@@ -75,11 +87,60 @@ export interface PlanRequest {
   usedGpus?: Record<string, number>;
 }
 
+/** A backend group as the last plan of the namespace had it: what a re-plan keeps where it can. */
+export interface PreviousGroup {
+  name: string;
+  gpuProduct: string;
+  replicas: number;
+  /** Hosted batch latencies over the duty cycle, 0..1. */
+  occupancy: number;
+  /** One stage running back to back (never kept as a packed group). */
+  saturated: boolean;
+  members: { pipeline: string; stage: string }[];
+}
+
+/** Every pipeline of one namespace, planned together (their residuals share GPUs). */
+export interface NamespacePlanRequest {
+  namespace: string;
+  pipelines: PlannerPipeline[];
+  sessions: PlannerSession[];
+  nodes: GpuNode[];
+  /** GPUs per product already used by other namespaces' plans (and groups held back). */
+  usedGpus?: Record<string, number>;
+  /** The namespace's backend groups as last planned: kept (same name, same sessions) where they still work. */
+  previous?: PreviousGroup[];
+}
+
+export interface PoolSummary {
+  gpuProduct: string;
+  pipelines: string[];
+  /** kept: the last plan's groups kept; fresh: packed afresh; alone: each pipeline on its own. */
+  mode: 'fresh' | 'kept' | 'alone';
+  gpus: number;
+  freshGpus: number;
+  aloneGpus: number;
+  keptGpus?: number;
+}
+
+export interface NamespacePlan {
+  namespace: string;
+  /** Per pipeline, sorted by name: its plan, or why it has none. */
+  pipelines: { name: string; outcome: PlanOutcome }[];
+  /** Every backend group of the namespace (one Deployment each), in plan order. */
+  backends: BackendGroupPlan[];
+  totals: NamespaceTotals;
+  /** Per pool (pipelines sharing one product and node selector): how it was packed. */
+  pools: PoolSummary[];
+  /** One paragraph: what was shared, what it saved, what was kept from the last plan. */
+  explanation: string;
+}
+
 export type { PlanFailureReason } from '../../contract/condition-reasons.ts';
 export type {
   BackendGroupPlan,
   BackendSessionPlan,
   IngestPlan,
+  NamespaceTotals,
   Plan,
   StagePlan,
 } from '../../contract/plan.ts';

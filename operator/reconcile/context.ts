@@ -1,6 +1,8 @@
-// What reconcilers are given: the API, the Kafka admin, the informers' caches, the plans this
-// operator made (so pipelines subtract each other's GPUs), load state, and the injected clock,
-// logger, metrics and event recorder. Built once by the manager.
+// What reconcilers are given: the API, the Kafka admin, the informers' caches, the namespace plans
+// this operator made (so namespaces subtract each other's GPUs and pipelines read their part),
+// load state, and the injected clock, logger, metrics and event recorder. Built once by the manager.
+
+import type { PlannedReason } from '../../contract/condition-reasons.ts';
 import type { KafkaAdmin } from '../../kafka/admin.ts';
 import type { Clock } from '../clock.ts';
 import type { OperatorMetrics } from '../http/metrics.ts';
@@ -8,6 +10,7 @@ import type { KubeApi, KubeObject } from '../kube/types.ts';
 import type { LoadObserver } from '../load/observer.ts';
 import type { LoadPolicy, LoadState } from '../load/policy.ts';
 import type { Logger } from '../logger.ts';
+import type { NamespacePlan, Plan, PreviousGroup } from '../planner/types.ts';
 import type { RenderOptions } from '../render/options.ts';
 import type { EventRecorder } from './events.ts';
 
@@ -19,11 +22,25 @@ export interface Caches {
   nodes: ReadonlyMap<string, KubeObject>;
   /** Profiling Jobs (label serving.vpo.dev/role=profile), by `namespace/name`. */
   jobs: ReadonlyMap<string, KubeObject>;
+  /** Deployments vpo manages (ingest and backend groups), by `namespace/name`. */
+  deployments: ReadonlyMap<string, KubeObject>;
 }
 
-export interface PlannedUse {
-  gpuProduct: string;
-  gpus: number;
+export type Planned =
+  | { ok: true; plan: Plan }
+  | { ok: false; reason: PlannedReason; message: string; plan?: Plan };
+
+/** A namespace's plan as the namespace reconcile made and applied it (namespace-reconcile.ts). */
+export interface NamespaceState {
+  plan: NamespacePlan;
+  /** Per pipeline: its plan, or why it has none (problems found before planning included). */
+  outcomes: Map<string, Planned>;
+  /** What each pipeline was planned with; a pipeline whose generation or rate moved asks again. */
+  inputs: Map<string, { generation: number | undefined; rateVps: number }>;
+  /** Groups kept as they were for pipelines that could not be planned (not applied, not deleted). */
+  held: PreviousGroup[];
+  /** GPUs per product its backend groups take, held groups included. */
+  usedGpus: Record<string, number>;
 }
 
 export interface ReconcileContext {
@@ -32,8 +49,8 @@ export interface ReconcileContext {
   load: LoadObserver | undefined;
   loadPolicy: LoadPolicy;
   caches: Caches;
-  /** GPUs each pipeline's current plan uses, by pipeline key. */
-  plans: Map<string, PlannedUse>;
+  /** The plan of each namespace, by namespace. */
+  namespacePlans: Map<string, NamespaceState>;
   /** Load-driven planning state by pipeline key, with the generation it belongs to and whether
    * the plan's backends were all available at the last reconcile. */
   loadStates: Map<string, LoadState & { generation: number | undefined; rolledOut?: boolean }>;
@@ -42,8 +59,10 @@ export interface ReconcileContext {
   clock: Clock;
   logger: Logger;
   metrics: OperatorMetrics;
-  /** Asks for other keys to be reconciled (e.g. all pipelines after one frees GPUs). */
+  /** Asks for other keys to be reconciled (e.g. a namespace's pipelines after it re-planned). */
   enqueuePipelines(keys: string[]): void;
+  /** Asks for a namespace to be re-planned. */
+  enqueueNamespaces(namespaces: string[]): void;
 }
 
 export interface ReconcileResult {

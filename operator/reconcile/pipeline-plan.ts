@@ -1,23 +1,12 @@
-// The planning step of a pipeline reconcile (pure): sessions and nodes from the caches, GPUs of
-// other pipelines' plans subtracted, the load-driven rate when load moved the plan, and stable
-// backend group names. No await happens between reading other plans and recording this one, so
-// concurrent reconciles never hand out the same GPUs twice.
-
-import type { PlannedReason } from '../../contract/condition-reasons.ts';
+// What a pipeline reconcile reads from the namespace's plan (namespace-reconcile.ts makes it):
+// the pipeline's outcome, and whether the plan is stale for it (its spec generation or its
+// planning rate moved since), in which case the namespace is asked to plan again.
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { isModelSession } from '../api/objects.ts';
-import {
-  crossObjectProblem,
-  inventoryFromNodes,
-  targetVideosPerSecond,
-  toPlanRequest,
-} from '../api/to-planner.ts';
-import { planPipeline } from '../planner/plan.ts';
-import type { Plan } from '../planner/types.ts';
-import type { Caches, PlannedUse } from './context.ts';
-import { previousGroups, stabiliseGroupNames } from './stable-groups.ts';
+import { targetVideosPerSecond } from '../api/to-planner.ts';
+import type { Caches, NamespaceState, Planned } from './context.ts';
 
-export type Planned = { ok: true; plan: Plan } | { ok: false; reason: PlannedReason; message: string };
+export type { Planned };
 
 export function sessionsOf(caches: Caches, namespace: string): ModelSession[] {
   return [...caches.sessions.values()]
@@ -26,57 +15,17 @@ export function sessionsOf(caches: Caches, namespace: string): ModelSession[] {
     .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
 }
 
-/** GPUs per product used by every pipeline's plan but `key`'s. */
-export function usedGpus(
-  caches: Caches,
-  plans: ReadonlyMap<string, PlannedUse>,
-  key: string,
-): Record<string, number> {
-  const used: Record<string, number> = {};
-  const keys = new Set([...plans.keys(), ...caches.pipelines.keys()]);
-  for (const k of keys) {
-    if (k === key) continue;
-    const fromStatus = (caches.pipelines.get(k)?.status as VideoPipeline['status'])?.plan;
-    const use =
-      plans.get(k) ??
-      (fromStatus?.gpuProduct
-        ? { gpuProduct: fromStatus.gpuProduct, gpus: fromStatus.gpus ?? 0 }
-        : undefined);
-    if (!use || !caches.pipelines.has(k)) continue;
-    used[use.gpuProduct] = (used[use.gpuProduct] ?? 0) + use.gpus;
-  }
-  return used;
-}
-
-export function planFor(
+/** This pipeline's part of the namespace plan, and whether the plan was made for its current inputs. */
+export function plannedFor(
+  state: NamespaceState | undefined,
   pipeline: VideoPipeline,
-  key: string,
-  caches: Caches,
-  plans: ReadonlyMap<string, PlannedUse>,
   rateVps: number,
-): Planned {
-  const namespace = pipeline.metadata.namespace ?? 'default';
-  const sessions = sessionsOf(caches, namespace);
-  try {
-    const problem = crossObjectProblem(pipeline, sessions);
-    if (problem) return { ok: false, ...problem };
-    const request = toPlanRequest(
-      pipeline,
-      sessions,
-      inventoryFromNodes([...caches.nodes.values()]),
-      usedGpus(caches, plans, key),
-    );
-    const outcome = planPipeline({ ...request, pipeline: { ...request.pipeline, videosPerSecond: rateVps } });
-    if (!outcome.ok) return { ok: false, reason: outcome.reason, message: outcome.message };
-    const plan = stabiliseGroupNames(
-      previousGroups(pipeline.status?.plan),
-      outcome.plan,
-      pipeline.metadata.name,
-    );
-    return { ok: true, plan };
-  } catch (err) {
-    return { ok: false, reason: 'InvalidSpec', message: (err as Error).message };
-  }
+): { planned: Planned | undefined; current: boolean } {
+  const name = pipeline.metadata.name;
+  const input = state?.inputs.get(name);
+  const current =
+    input !== undefined && input.generation === pipeline.metadata.generation && input.rateVps === rateVps;
+  return { planned: state?.outcomes.get(name), current };
 }
 
 export { targetVideosPerSecond };

@@ -1,25 +1,35 @@
-// Reconciles one VideoPipeline by key: fetch → finalizer → load → plan (pure) → desired objects
-// (pure) → topics and server-side apply → one status patch → requeue. Level-based: the key is all
-// it gets; everything else is read from the world.
+// Reconciles one VideoPipeline by key: fetch → finalizer → load → its part of the namespace's
+// plan (namespace-reconcile.ts plans every pipeline of a namespace together and applies the
+// backend groups) → its own children (the ingest's runtime file, ingest Deployment, Services) and
+// topics → one status patch → requeue. Level-based: the key is all it gets; a plan made for an
+// older spec or load asks the namespace to plan again.
 
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { asVideoPipeline } from '../api/objects.ts';
+import { formatDecimal } from '../api/quantity.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
 import { desiredChildren } from '../render/desired.ts';
+import { backendName } from '../render/names.ts';
 import { backendStartFailures } from './backend-failures.ts';
-import { applyChildren } from './children.ts';
-import type { ReconcileContext, ReconcileResult } from './context.ts';
+import { applyObjects, availability } from './children.ts';
+import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
-import { type Planned, planFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
+import { plannedFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
 import { type Check, pipelineStatus } from './pipeline-status.ts';
 import { loadTopics, topicSpecs } from './topics.ts';
 
+/** How soon to look again while the namespace has not planned this pipeline yet. */
+const AWAIT_PLAN_MS = 1000;
+
 const planSignature = (p: VideoPipeline['status']) =>
-  JSON.stringify((p?.plan?.backends ?? []).map((b) => [b.name, b.gpuProduct, b.replicas]));
+  JSON.stringify([
+    (p?.plan?.backends ?? []).map((b) => [b.name, b.gpuProduct, b.replicas, b.pipelines]),
+    p?.plan?.namespace?.gpus,
+  ]);
 
 async function observeLoad(ctx: ReconcileContext, key: string, pipeline: VideoPipeline, targetVps: number) {
   const gen = pipeline.metadata.generation;
@@ -47,7 +57,7 @@ async function observeLoad(ctx: ReconcileContext, key: string, pipeline: VideoPi
   ctx.loadStates.set(key, { ...decision.state, generation: gen, rolledOut: state.rolledOut });
   if (decision.replan) {
     ctx.logger.info(
-      `VideoPipeline ${key}: load ${decision.reason}, re-planning for ${decision.demandVps} videos/s`,
+      `VideoPipeline ${key}: load ${decision.reason}, re-planning namespace ${pipeline.metadata.namespace ?? 'default'} for ${decision.demandVps} videos/s`,
     );
   }
   return { rateVps: decision.state.plannedVps, sample };
@@ -84,28 +94,29 @@ async function ensureTopics(
 export async function reconcilePipeline(ctx: ReconcileContext, key: string): Promise<ReconcileResult> {
   const [namespace, name] = key.split('/') as [string, string];
   const fetched = await ctx.api.get(objectPath(PIPELINES, namespace, name));
-  if (!fetched) {
-    ctx.plans.delete(key);
+  if (!fetched || fetched.metadata.deletionTimestamp) {
+    if (fetched) {
+      const deleted = await finalize(ctx.api, ctx.topics, fetched);
+      if (deleted.length > 0) ctx.logger.info(`VideoPipeline ${key}: deleted topics ${deleted.join(', ')}`);
+    }
     ctx.loadStates.delete(key);
     ctx.load?.forget(key);
-    return {};
-  }
-  if (fetched.metadata.deletionTimestamp) {
-    const deleted = await finalize(ctx.api, ctx.topics, fetched);
-    if (deleted.length > 0) ctx.logger.info(`VideoPipeline ${key}: deleted topics ${deleted.join(', ')}`);
-    ctx.plans.delete(key);
-    ctx.enqueuePipelines([...ctx.caches.pipelines.keys()].filter((k) => k !== key));
+    const { plannedGpus, plannedGpuShare, plannedRate, observedRate } = ctx.metrics;
+    for (const m of [plannedGpus, plannedGpuShare, plannedRate, observedRate]) m.remove({ pipeline: key });
+    // Its namespace re-packs without it; other namespaces may use the GPUs it frees.
+    ctx.enqueueNamespaces([...new Set([namespace, ...ctx.namespacePlans.keys()])]);
     return {};
   }
   const obj = await ensureFinalizer(ctx.api, fetched);
   const pipeline = asVideoPipeline(obj);
   const targetVps = targetVideosPerSecond(pipeline);
   const { rateVps, sample } = await observeLoad(ctx, key, pipeline, targetVps);
-
-  let planned = planFor(pipeline, key, ctx.caches, ctx.plans, rateVps);
+  const { planned: found, current } = plannedFor(ctx.namespacePlans.get(namespace), pipeline, rateVps);
+  if (!current) ctx.enqueueNamespaces([namespace]);
+  if (!found) return { requeueAfterMs: AWAIT_PLAN_MS };
+  let planned: Planned = found;
   let desired: ReturnType<typeof desiredChildren> | undefined;
   if (planned.ok) {
-    ctx.plans.set(key, { gpuProduct: planned.plan.gpuProduct, gpus: planned.plan.gpus });
     try {
       desired = desiredChildren(pipeline, sessionsOf(ctx.caches, namespace), planned.plan, ctx.render);
     } catch (err) {
@@ -113,24 +124,27 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     }
   }
   const topics = await ensureTopics(ctx, obj, pipeline, planned);
-  const applied = desired
-    ? await applyChildren(ctx.api, namespace, obj.metadata.uid ?? '', desired.objects, desired.backendNames)
-    : { backends: [], deleted: [] };
+  if (desired) await applyObjects(ctx.api, desired);
+  // The backend groups are the namespace's; their availability is read from the informer.
+  const available = planned.ok
+    ? planned.plan.backends.map((b) => {
+        const deployment = backendName(b.name);
+        return availability(ctx.caches.deployments.get(`${namespace}/${deployment}`), deployment, b.replicas);
+      })
+    : [];
   // Groups short of pods: what their containers said when they could not start.
-  const short = applied.backends.filter((b) => b.available < b.replicas).map((b) => b.name);
+  const short = available.filter((b) => b.available < b.replicas).map((b) => b.name);
   const failures = await backendStartFailures(ctx.api, namespace, short).catch((err: Error) => {
     ctx.logger.warn(`reading backend pods of VideoPipeline ${key}: ${err.message}`);
     return new Map();
   });
-  const backends = applied.backends.map((b) => {
+  const backends = available.map((b) => {
     const failure = failures.get(b.name);
     return failure ? { ...b, failure } : b;
   });
-  for (const d of applied.deleted)
-    await ctx.events.record(obj, 'Normal', 'BackendRemoved', `deleted Deployment ${d}`);
   // Whether the plan's backends all run: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
-  if (loadState && desired) loadState.rolledOut = applied.backends.every((b) => b.available >= b.replicas);
+  if (loadState && planned.ok) loadState.rolledOut = backends.every((b) => b.available >= b.replicas);
 
   const status = pipelineStatus(
     pipeline,
@@ -152,10 +166,11 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   }
   if (planned.ok) {
     ctx.metrics.plannedGpus.set({ pipeline: key }, planned.plan.gpus);
+    ctx.metrics.plannedGpuShare.set({ pipeline: key }, planned.plan.gpuShare);
     ctx.metrics.plannedRate.set({ pipeline: key }, rateVps);
   }
   if (sample) ctx.metrics.observedRate.set({ pipeline: key }, sample.arrivalVps);
-  return { requeueAfterMs: ctx.load ? ctx.loadPolicy.epochMs : 60_000 };
+  return { requeueAfterMs: current ? (ctx.load ? ctx.loadPolicy.epochMs : 60_000) : AWAIT_PLAN_MS };
 }
 
 async function recordPlanEvents(
@@ -173,12 +188,23 @@ async function recordPlanEvents(
     return;
   }
   if (planSignature(before) !== planSignature(after)) {
-    const groups = planned.plan.backends.map((b) => `${b.name}×${b.replicas}`).join(', ');
+    const plan = planned.plan;
+    const groups = plan.backends
+      .map((b) => {
+        const others = b.pipelines.filter((p) => p !== obj.metadata.name);
+        return `${b.name}×${b.replicas}${others.length > 0 ? ` (shared with ${others.join(', ')})` : ''}`;
+      })
+      .join(', ');
+    const ns = plan.namespace;
+    const total =
+      ns && ns.pipelines > 1
+        ? `; namespace ${ns.namespace}: ${ns.gpus} GPU(s) for ${ns.pipelines} pipelines (alone: ${ns.gpusAlone}; lower bound ${formatDecimal(ns.lowerBoundGpus)})`
+        : '';
     await ctx.events.record(
       obj,
       'Normal',
       'Planned',
-      `${planned.plan.gpus} GPU(s) of ${planned.plan.gpuProduct}: ${groups}`,
+      `${plan.gpus} GPU(s) of ${plan.gpuProduct}: ${groups}${total}`,
     );
   }
 }

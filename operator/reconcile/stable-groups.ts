@@ -1,75 +1,35 @@
-// Minimal churn between two plans (pure). The planner numbers backend groups afresh each time;
-// this step gives a new group the name of the previous group that hosts the same sessions on the
-// same product, so its Deployment is scaled in place (grow before adding a new group). When
-// several previous groups match one new group, the most used keeps its name and the least used
-// is the one that goes (shrink the least used first). New names never reuse a kept one.
-import type { BackendGroupPlan, Plan } from '../planner/types.ts';
+// The namespace's backend groups as its pipelines' statuses recorded them: what a re-plan keeps
+// where it can (operator/planner/stable-pack.ts, group-names.ts). Read from status, not from
+// memory, so an operator that restarts keeps the same groups. A group appears in the status of
+// every pipeline it serves; each is taken once.
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { PreviousGroup } from '../planner/types.ts';
 
-export interface PreviousGroup {
-  name: string;
-  gpuProduct: string;
-  replicas: number;
-  occupancy: number;
-  stages: string[];
-}
+type StatusPlan = NonNullable<NonNullable<VideoPipeline['status']>['plan']>;
 
-const signature = (product: string, stages: string[]): string => `${product}|${[...stages].sort().join(',')}`;
-
-const groupSignature = (g: BackendGroupPlan): string =>
-  signature(
-    g.gpuProduct,
-    g.sessions.map((s) => s.stage),
-  );
-
-/** Backend groups whose Deployments would be kept, renamed to the previous names where they match. */
-export function stabiliseGroupNames(previous: PreviousGroup[], next: Plan, prefix: string): Plan {
-  const bySignature = new Map<string, PreviousGroup[]>();
-  for (const p of previous) {
-    const key = signature(p.gpuProduct, p.stages);
-    bySignature.set(key, [...(bySignature.get(key) ?? []), p]);
-  }
-  for (const list of bySignature.values()) {
-    // Most used first: replicas × occupancy, then name for determinism.
-    list.sort((a, b) => b.replicas * b.occupancy - a.replicas * a.occupancy || (a.name < b.name ? -1 : 1));
-  }
-  const names: (string | undefined)[] = next.backends.map(
-    (g) => bySignature.get(groupSignature(g))?.shift()?.name,
-  );
-  // Names of groups that go are not reused either: a new group is a new Deployment.
-  const taken = new Set([
-    ...previous.map((p) => p.name),
-    ...names.filter((n): n is string => n !== undefined),
-  ]);
-  let i = 0;
-  const fresh = () => {
-    while (taken.has(`${prefix}-b${i}`)) i++;
-    const name = `${prefix}-b${i}`;
-    taken.add(name);
-    return name;
-  };
-  const backends = next.backends.map((g, k) => ({ ...g, name: names[k] ?? fresh() }));
-  return { ...next, backends };
-}
-
-/** The previous groups as status.plan recorded them. */
-export function previousGroups(
-  status:
-    | {
-        backends?: {
-          name: string;
-          gpuProduct: string;
-          replicas: number;
-          occupancy?: string;
-          sessions?: { stage: string }[];
-        }[];
-      }
-    | undefined,
-): PreviousGroup[] {
-  return (status?.backends ?? []).map((b) => ({
+/** One group from a status entry; `pipeline` names the status it came from (older statuses lack session.pipeline). */
+function fromStatus(b: NonNullable<StatusPlan['backends']>[number], pipeline: string): PreviousGroup {
+  const sessions = b.sessions ?? [];
+  const occupancy = Number(b.occupancy ?? 0);
+  return {
     name: b.name,
     gpuProduct: b.gpuProduct,
     replicas: b.replicas,
-    occupancy: Number(b.occupancy ?? 0),
-    stages: (b.sessions ?? []).map((s) => s.stage),
-  }));
+    occupancy: Number.isFinite(occupancy) ? occupancy : 0,
+    // Statuses written before `saturated` existed: one session at full occupancy runs back to back.
+    saturated: b.saturated ?? (sessions.length === 1 && occupancy >= 0.995),
+    members: sessions.map((s) => ({ pipeline: s.pipeline ?? pipeline, stage: s.stage })),
+  };
+}
+
+/** The groups of the given pipelines' last plans, each once, in pipeline name then plan order. */
+export function previousGroups(pipelines: VideoPipeline[]): PreviousGroup[] {
+  const seen = new Map<string, PreviousGroup>();
+  const sorted = [...pipelines].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  for (const p of sorted) {
+    for (const b of p.status?.plan?.backends ?? []) {
+      if (!seen.has(b.name)) seen.set(b.name, fromStatus(b, p.metadata.name));
+    }
+  }
+  return [...seen.values()];
 }

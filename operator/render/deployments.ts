@@ -1,17 +1,16 @@
-// The Deployments of a pipeline: one per backend group of the plan (replicas from the plan, one
-// GPU per pod, pinned to the group's GPU product) and the ingest Deployment (the plan's ingest
-// replicas, a CPU per concurrent decode). Pure: nothing here
+// The Deployments vpo renders: the ingest Deployment of a pipeline (the plan's ingest replicas, a
+// CPU per concurrent decode) and one per backend group of a namespace's plan (backend-group.ts:
+// replicas from the plan, one GPU per pod, pinned to the group's GPU product). Pure: nothing here
 // depends on anything but the arguments, so an unchanged group renders byte-identical and
 // server-side apply leaves its Deployment untouched.
-import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { DEFAULT_MAX_PIXELS_PER_FRAME } from '../../contract/decode-bounds.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
-import type { BackendGroupPlan, Plan } from '../planner/types.ts';
-import { runtimeImage } from './images.ts';
-import { backendName, configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
+import type { Plan } from '../planner/types.ts';
+import { configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
 import {
-  backendTolerations,
   containerPorts,
   containerSecurityContext,
   podSecurityContext,
@@ -22,40 +21,40 @@ import {
   volumeMounts,
   volumes,
 } from './pod.ts';
-import { backendResources, ingestResources } from './resources.ts';
+import { ingestResources } from './resources.ts';
 
-const PRODUCT_LABEL = 'nvidia.com/gpu.product';
-
-interface PodParts {
+export interface PodParts {
   role: 'backend' | 'ingest';
+  /** The runtime image (images.ts: the CUDA variant for a group hosting a cuda session). */
   image: string;
-  selector: Record<string, string>;
+  /** Pod labels; the Deployment's selector (immutable, so never a label that may change). */
+  podLabels: Record<string, string>;
   args: string[];
   env: Record<string, string>;
   resources: Record<string, unknown>;
+  /** The ConfigMap mounted at /etc/vpo (its config.json is the runtime file). */
+  configMap: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
 }
 
-function deployment(
-  pipeline: VideoPipeline,
-  name: string,
+export function deployment(
+  metadata: ObjectMeta & { namespace: string },
   replicas: number,
   parts: PodParts,
   options: RenderOptions,
 ) {
-  const labels = { ...pipelineLabels(pipeline.metadata.name), ...parts.selector };
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: childMetadata(pipeline, name, parts.selector),
+    metadata,
     spec: {
       replicas,
-      selector: { matchLabels: labels },
+      selector: { matchLabels: parts.podLabels },
       // Never more pods than planned GPUs: replace one pod at a time without a surge.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels },
+        metadata: { labels: parts.podLabels },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
@@ -78,58 +77,30 @@ function deployment(
               volumeMounts: volumeMounts(options),
             },
           ],
-          volumes: volumes(configMapName(pipeline.metadata.name), options),
+          volumes: volumes(parts.configMap, options),
         },
       },
     },
   };
 }
 
-export function backendDeployment(
-  pipeline: VideoPipeline,
-  group: BackendGroupPlan,
-  sessions: ModelSession[],
-  options: RenderOptions,
-) {
-  const hosted = group.sessions
-    .map((s) => sessions.find((m) => m.metadata.name === s.session))
-    .filter((m): m is ModelSession => m !== undefined);
-  const unique = [...new Map(hosted.map((m) => [m.metadata.name, m])).values()];
-  const name = backendName(group.name);
-  return deployment(
-    pipeline,
-    name,
-    group.replicas,
-    {
-      role: 'backend',
-      image: runtimeImage(
-        unique.map((m) => m.spec.executionProvider),
-        options,
-      ),
-      selector: { [LABELS.role]: 'backend', [LABELS.backend]: name },
-      // The runtime file lists every group; this pod hosts the sessions of its own.
-      args: ['--backend', group.name],
-      env: { VPO_BACKEND_GROUP: group.name },
-      resources: backendResources(unique),
-      nodeSelector: { ...(pipeline.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
-      tolerations: backendTolerations(options),
-    },
-    options,
-  );
-}
-
 export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
+  const selector = { [LABELS.role]: 'ingest' };
   return deployment(
-    pipeline,
-    ingestName(pipeline.metadata.name),
+    childMetadata(pipeline, ingestName(pipeline.metadata.name), selector),
     plan.ingest.replicas,
     {
       role: 'ingest',
       image: options.image,
-      selector: { [LABELS.role]: 'ingest' },
+      podLabels: { ...pipelineLabels(pipeline.metadata.name), ...selector },
       args: [],
       env: {},
-      resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY),
+      resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY, {
+        maxPixelsPerFrame: pipeline.spec.source?.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
+        sampledPixels:
+          pipeline.spec.sampling.frames * pipeline.spec.sampling.width * pipeline.spec.sampling.height,
+      }),
+      configMap: configMapName(pipeline.metadata.name),
     },
     options,
   );

@@ -1,9 +1,12 @@
-// Everything a planned pipeline should have in the cluster, as plain objects for server-side
-// apply. Pure and deterministic: desired(x) deep-equals desired(x).
+// Everything a planned pipeline has in the cluster of its own, as plain objects for server-side
+// apply: its ConfigMap (the runtime file its ingest pods read), its ingest Deployment and its
+// Services. Its backends are the namespace's (backend-group.ts): a group may serve several
+// pipelines. Pure and deterministic: desired(x) deep-equals desired(x).
 import type { ModelSession, ObjectMeta, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import type { Plan } from '../planner/types.ts';
 import { configMap } from './config-map.ts';
-import { backendDeployment, ingestDeployment } from './deployments.ts';
+import { ingestDeployment } from './deployments.ts';
+import { ingestNetworkPolicy } from './network-policies.ts';
 import type { RenderOptions } from './options.ts';
 import { services } from './services.ts';
 
@@ -14,24 +17,17 @@ export interface DesiredChild {
   [k: string]: unknown;
 }
 
-export interface DesiredChildren {
-  /** In apply order: config first, then backends, then ingest and services. */
-  objects: DesiredChild[];
-  backendNames: string[];
-}
-
+/** In apply order: config first, then ingest and services. */
 export function desiredChildren(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
   plan: Plan,
   options: RenderOptions,
-): DesiredChildren {
-  const backends = plan.backends.map((g) => backendDeployment(pipeline, g, sessions, options));
-  const objects: DesiredChild[] = [
+): DesiredChild[] {
+  return [
     configMap(pipeline, sessions, plan, options),
-    ...backends,
     ingestDeployment(pipeline, plan, options),
     ...services(pipeline),
+    ...(options.networkPolicies === false ? [] : [ingestNetworkPolicy(pipeline, options)]),
   ];
-  return { objects, backendNames: backends.map((b) => b.metadata.name as string) };
 }

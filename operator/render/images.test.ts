@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren, samplePipeline } from './fixtures.test-support.ts';
 import { cudaImageOf, runtimeImage } from './images.ts';
 import { profileJob } from './profile-job.ts';
 
@@ -25,14 +24,14 @@ test('the CUDA image is the tag with -cuda; a digest names none', () => {
 });
 
 test('backends of cuda sessions run the CUDA image, ingest and cpu backends the CPU one', () => {
-  const { pipeline, sessions, plan } = samplePipeline();
+  const planned = samplePipeline();
+  const { sessions } = planned;
   const images = (s: typeof sessions, cudaImage?: string) =>
-    desiredChildren(pipeline, s, plan, {
-      image: 'vpo:1',
-      kafkaBootstrap: 'k:9092',
-      ...(cudaImage ? { cudaImage } : {}),
-    })
-      .objects.filter((o) => o.kind === 'Deployment')
+    sampleChildren(
+      { image: 'vpo:1', kafkaBootstrap: 'k:9092', ...(cudaImage ? { cudaImage } : {}) },
+      { ...planned, sessions: s },
+    )
+      .filter((o) => o.kind === 'Deployment')
       .map((d) => [d.metadata.name, (d as Obj).spec.template.spec.containers[0].image]);
   const cuda = images(sessions);
   assert.ok(
@@ -48,9 +47,7 @@ test('backends of cuda sessions run the CUDA image, ingest and cpu backends the 
 });
 
 test('runtime pods write start failures where the kubelet reads them', () => {
-  const { pipeline, sessions, plan } = samplePipeline();
-  for (const d of desiredChildren(pipeline, sessions, plan, { image: 'vpo:1', kafkaBootstrap: 'k:9092' })
-    .objects) {
+  for (const d of sampleChildren({ image: 'vpo:1', kafkaBootstrap: 'k:9092' })) {
     if (d.kind !== 'Deployment') continue;
     const c = (d as Obj).spec.template.spec.containers[0];
     assert.equal(c.terminationMessagePath, '/dev/termination-log');

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile } from '../../contract/runtime-file.ts';
-import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren } from './fixtures.test-support.ts';
 import type { RuntimeKafkaAuth } from './options.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: the test walks rendered JSON by path
@@ -14,9 +13,8 @@ const kafkaAuth: RuntimeKafkaAuth = {
 };
 
 function render(auth?: RuntimeKafkaAuth) {
-  const { pipeline, sessions, plan } = samplePipeline();
   const options = { image: 'vpo:test', kafkaBootstrap: 'k:9093', ...(auth ? { kafkaAuth: auth } : {}) };
-  const { objects } = desiredChildren(pipeline, sessions, plan, options);
+  const objects = sampleChildren(options);
   const configMap = objects.find((o) => o.kind === 'ConfigMap') as Obj;
   const file = checkRuntimeFile(JSON.parse(configMap.data['config.json']), 'config.json');
   const deployments = objects.filter((o) => o.kind === 'Deployment') as Obj[];
@@ -72,4 +70,28 @@ test('mutual TLS renders certificate and key; without auth nothing Kafka-secret 
   assert.equal(plain.file.kafka.sasl, undefined);
   for (const d of plain.deployments)
     assert.ok(!(d.spec.template.spec.containers[0].env as Obj[]).some((e) => e.valueFrom));
+});
+
+test("a namespace principal: the pods read username and password from their namespace's Secret", () => {
+  const sasl = { ...kafkaAuth.sasl!, namespaceSecret: 'vpo-kafka-runtime' };
+  const { file, deployments, configMap } = render({ ...kafkaAuth, sasl });
+  assert.deepEqual(file.kafka.sasl, {
+    mechanism: 'scram-sha-512',
+    usernameEnv: 'VPO_KAFKA_SASL_USERNAME',
+    passwordEnv: 'VPO_KAFKA_SASL_PASSWORD',
+  });
+  // The operator's own username and password Secret reach no runtime pod.
+  assert.doesNotMatch(configMap.data['config.json'], /"vpo"/);
+  for (const d of deployments) {
+    const env = d.spec.template.spec.containers[0].env as Obj[];
+    const refs = env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom.secretKeyRef]);
+    assert.deepEqual(
+      refs.filter(([name]) => String(name).startsWith('VPO_KAFKA_SASL')),
+      [
+        ['VPO_KAFKA_SASL_USERNAME', { name: 'vpo-kafka-runtime', key: 'username' }],
+        ['VPO_KAFKA_SASL_PASSWORD', { name: 'vpo-kafka-runtime', key: 'password' }],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(env), /kafka-user/);
+  }
 });

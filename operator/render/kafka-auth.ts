@@ -10,10 +10,11 @@ export const KAFKA_ENV = {
   tlsCa: 'VPO_KAFKA_TLS_CA',
   tlsCert: 'VPO_KAFKA_TLS_CERT',
   tlsKey: 'VPO_KAFKA_TLS_KEY',
+  saslUsername: 'VPO_KAFKA_SASL_USERNAME',
   saslPassword: 'VPO_KAFKA_SASL_PASSWORD',
 } as const;
 
-type FileAuth = Pick<RuntimeFileKafka, 'ssl' | 'sslEnv' | 'sasl'>;
+type FileAuth = Pick<RuntimeFileKafka, 'ssl' | 'sslEnv' | 'sasl' | 'allowSaslWithoutTls'>;
 
 export function runtimeFileKafkaAuth(auth: RuntimeKafkaAuth | undefined): FileAuth {
   const tls = auth?.tls;
@@ -29,11 +30,14 @@ export function runtimeFileKafkaAuth(auth: RuntimeKafkaAuth | undefined): FileAu
       ? {
           sasl: {
             mechanism: auth.sasl.mechanism,
-            username: auth.sasl.username,
+            ...(auth.sasl.namespaceSecret
+              ? { usernameEnv: KAFKA_ENV.saslUsername }
+              : { username: auth.sasl.username }),
             passwordEnv: KAFKA_ENV.saslPassword,
           },
         }
       : {}),
+    ...(auth?.sasl && auth.allowSaslWithoutTls ? { allowSaslWithoutTls: true } : {}),
   };
 }
 
@@ -49,6 +53,13 @@ export function kafkaSecretEnv(auth: RuntimeKafkaAuth | undefined): Record<strin
     ...(tls?.ca ? [fromSecret(KAFKA_ENV.tlsCa, tls.ca)] : []),
     ...(tls?.cert ? [fromSecret(KAFKA_ENV.tlsCert, tls.cert)] : []),
     ...(tls?.key ? [fromSecret(KAFKA_ENV.tlsKey, tls.key)] : []),
-    ...(auth?.sasl ? [fromSecret(KAFKA_ENV.saslPassword, auth.sasl.password)] : []),
+    ...(auth?.sasl?.namespaceSecret
+      ? [
+          fromSecret(KAFKA_ENV.saslUsername, { name: auth.sasl.namespaceSecret, key: 'username' }),
+          fromSecret(KAFKA_ENV.saslPassword, { name: auth.sasl.namespaceSecret, key: 'password' }),
+        ]
+      : auth?.sasl
+        ? [fromSecret(KAFKA_ENV.saslPassword, auth.sasl.password)]
+        : []),
   ];
 }

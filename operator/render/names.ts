@@ -9,6 +9,9 @@ export const LABELS = {
   backend: 'serving.vpo.dev/backend',
 } as const;
 
+/** Annotation on a backend group's objects: the pipelines it serves, comma-separated. */
+export const PIPELINES_ANNOTATION = 'serving.vpo.dev/pipelines';
+
 export const MANAGED_BY = 'vpo-operator';
 export const FIELD_MANAGER = 'vpo-operator';
 export const FINALIZER = 'serving.vpo.dev/cleanup';
@@ -34,9 +37,23 @@ export function childName(pipeline: string, suffix: string): string {
 export const configMapName = (pipeline: string): string => childName(pipeline, 'config');
 export const ingestName = (pipeline: string): string => childName(pipeline, 'ingest');
 export const metricsServiceName = (pipeline: string): string => childName(pipeline, 'metrics');
-/** Backend group names come from the plan (`<pipeline>-b<i>`); kept short the same way. */
+/** Backend group names come from the plan (`<pipeline>-b<i>`, `shared-b<i>`); kept short the same way. */
 export const backendName = (group: string): string =>
   group.length <= maxDnsLabel ? group : `${group.slice(0, maxDnsLabel - 8)}-${shortHash(group)}`;
+/** The ConfigMap holding a backend group's runtime file (no pipeline child ends in -runtime). */
+export const backendConfigName = (group: string): string => childName(backendName(group), 'runtime');
+/** One Service per namespace over every backend pod (their metrics are labelled by pipeline). */
+export const BACKENDS_SERVICE = 'vpo-backends';
+
+/** Labels every backend pod of a namespace carries; no pipeline label: a group may serve several. */
+export function backendLabels(group: string): Record<string, string> {
+  return {
+    [LABELS.name]: 'vpo',
+    [LABELS.managedBy]: MANAGED_BY,
+    [LABELS.role]: 'backend',
+    [LABELS.backend]: backendName(group),
+  };
+}
 
 export function pipelineLabels(pipeline: string): Record<string, string> {
   return {

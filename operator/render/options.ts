@@ -15,6 +15,12 @@ export interface RenderOptions {
   modelClaim?: string;
   /** Where ingest pods may read file:// sources (development clusters); absent = nowhere. */
   ingestFileRoots?: string[];
+  /** Namespace whose pods (Prometheus) may scrape runtime pods' ops port (default "monitoring"). */
+  monitoringNamespace?: string;
+  /** Namespaces whose pods may submit videos to the ingest API (default: the pipeline's own). */
+  ingestFrom?: string[];
+  /** Render NetworkPolicies for the pipeline's pods (default true). */
+  networkPolicies?: boolean;
   imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
 }
 
@@ -29,8 +35,15 @@ export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
 export interface RuntimeKafkaAuth {
   /** TLS on; PEM CA, client certificate and key from Secrets (each optional). */
   tls?: { ca?: SecretKeyRef; cert?: SecretKeyRef; key?: SecretKeyRef };
-  /** The username is not secret (it is in the runtime file); the password only via secretKeyRef. */
-  sasl?: { mechanism: SaslMechanism; username: string; password: SecretKeyRef };
+  /**
+   * SASL of the runtime pods. With `namespaceSecret`, each pipeline's pods authenticate as their
+   * namespace's own principal: username and password from that Secret (keys `username`,
+   * `password`) in the pipeline's namespace, so a tenant's pods can only reach what its ACLs
+   * allow. Without it, they use the operator's username and password Secret (not least privilege).
+   */
+  sasl?: { mechanism: SaslMechanism; username: string; password: SecretKeyRef; namespaceSecret?: string };
+  /** SASL on a connection without TLS (credentials in clear), explicitly allowed. */
+  allowSaslWithoutTls?: boolean;
 }
 
 export interface Toleration {

@@ -71,10 +71,19 @@ export function probes(): Record<string, unknown> {
   };
 }
 
+/**
+ * Bounds of the pods' scratch volumes, so a pod cannot fill its node's disk: /tmp holds the
+ * ingest's downloads while they decode (at most downloadConcurrency × maxVideoBytes, 4 × 512 MiB
+ * by default) and nothing much on backends; an emptyDir frame store (no claim: a single-pod
+ * setup only) holds decoded frames until their last consumer is done.
+ */
+export const TMP_SIZE_LIMIT = '3Gi';
+export const FRAMES_SIZE_LIMIT = '4Gi';
+
 export function volumes(configMap: string, options: RenderOptions): Record<string, unknown>[] {
   const frames = options.frameStoreClaim
     ? { name: 'frames', persistentVolumeClaim: { claimName: options.frameStoreClaim } }
-    : { name: 'frames', emptyDir: {} };
+    : { name: 'frames', emptyDir: { sizeLimit: FRAMES_SIZE_LIMIT } };
   const models = options.modelClaim
     ? [{ name: 'models', persistentVolumeClaim: { claimName: options.modelClaim, readOnly: true } }]
     : [];
@@ -82,7 +91,7 @@ export function volumes(configMap: string, options: RenderOptions): Record<strin
     { name: 'config', configMap: { name: configMap } },
     frames,
     ...models,
-    { name: 'tmp', emptyDir: {} },
+    { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE_LIMIT } },
   ];
 }
 

@@ -42,6 +42,9 @@ const pipeline: VideoPipeline = {
 
 const plan: Plan = {
   gpus: 1,
+  gpuShare: 1,
+  gpusAlone: 1,
+  sharedWith: [],
   gpuProduct: 'cpu',
   lowerBoundGpus: 0.5,
   ingest: { replicas: 1 },
@@ -86,7 +89,9 @@ const plan: Plan = {
       dutyCycleMicros: 100000,
       occupancy: 0.5,
       memoryMiB: 0,
-      sessions: [{ stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
+      saturated: false,
+      pipelines: ['vc'],
+      sessions: [{ pipeline: 'vc', stage: 'scene', session: 'sc', batchSize: 8, rateVps: 2 }],
     },
   ],
 };
@@ -219,6 +224,8 @@ test('a fan-out pipeline: decoders with their defaults, per-item resize, the gat
   });
   assert.equal(read?.input.resize, 'keepAspect');
   assert.equal(detect?.input.resize, undefined);
+  // input.source absent: the recogniser reads its item's region of the frames
+  assert.equal(read?.input.source, 'frames');
   assert.deepEqual(config.gathers, [
     {
       name: 'collect',
@@ -233,4 +240,38 @@ test('a fan-out pipeline: decoders with their defaults, per-item resize, the gat
   assert.deepEqual(sinkStages(config), []);
   // no gather: no gathers field, so configs of pipelines without fan-out are unchanged
   assert.equal('gathers' in runtimeConfigFromPlan(pipeline, sessions, plan), false);
+});
+
+test('the sampling mode, decode bounds and decoder reach the runtime, with defaults', () => {
+  const sessions = [session('sc'), session('mo'), session('fu', 'stages')];
+  const plain = runtimeConfigFromPlan(pipeline, sessions, plan);
+  assert.deepEqual(plain.sampling, { frames: 8, width: 64, height: 64, mode: 'uniform' });
+  assert.equal(plain.source.maxPixelsPerFrame, 3840 * 2160);
+  assert.equal(plain.source.maxDecodedBytesPerVideo, 16 * 2 ** 30);
+  assert.equal(plain.source.decoder, 'cpu');
+  const keyframes = structuredClone(pipeline);
+  keyframes.spec.sampling.mode = 'keyframes';
+  keyframes.spec.source = { ...keyframes.spec.source, maxPixelsPerFrame: 1920 * 1080, decoder: 'gpu' };
+  keyframes.spec.latencySLO = { p99Ms: 10000 };
+  const config = runtimeConfigFromPlan(keyframes, sessions, plan);
+  assert.equal(config.sampling.mode, 'keyframes');
+  assert.equal(config.source.maxPixelsPerFrame, 1920 * 1080);
+  assert.equal(config.source.decoder, 'gpu');
+  // No ingestProfile and no allowance: deadlines start after 2 × the keyframe default (250 ms).
+  assert.equal(config.latency.ingestAllowanceMs, 500);
+});
+
+test('input.source absent is inferred per stage: one model reading frames in one stage, scores in another', () => {
+  const bare = session('sc');
+  delete bare.spec.input.source;
+  const twice: VideoPipeline = structuredClone(pipeline);
+  twice.spec.stages[0]!.sessionRef!.name = 'sc'; // the join runs the scene model on scores
+  const config = runtimeConfigFromPlan(twice, [bare, session('mo')], plan);
+  const input = Object.fromEntries(config.stages.map((s) => [s.name, s.input.source]));
+  assert.deepEqual(input, { scene: 'frames', motion: 'frames', fusion: 'stages' });
+  const explicit = session('sc');
+  assert.throws(
+    () => runtimeConfigFromPlan(twice, [explicit, session('mo')], plan),
+    /stage fusion: ModelSession sc reads frames \(input.source: frames\), but the stage's inputs are other stages/,
+  );
 });

@@ -3,12 +3,19 @@
 // same object into a ConfigMap that `vpo run` uses in memory.
 import type { ModelSession, VideoPipeline, VideoPipelineStage } from '../../contract/crd-types.generated.ts';
 import {
+  DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  DEFAULT_MAX_PIXELS_PER_FRAME,
+} from '../../contract/decode-bounds.ts';
+import {
   RUNTIME_CONFIG_VERSION,
   type RuntimeConfig,
   type RuntimeLimits,
   type RuntimeStage,
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
+import { readsItems } from '../api/fan-out-check.ts';
+import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
+import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
 import { gathersOf, outputDecoder } from './fan-out-config.ts';
 import { RuntimeConfigError } from './runtime-config-error.ts';
@@ -57,17 +64,21 @@ function topologicalOrder(stages: VideoPipelineStage[], where: string): VideoPip
 }
 
 function stageInput(
+  stage: VideoPipelineStage,
   session: ModelSession,
   sampling: RuntimeConfig['sampling'],
   where: string,
+  readsItems: boolean,
 ): RuntimeStageInput {
   const input = session.spec.input;
+  const source = stageInputSource(stage, session, readsItems);
+  if (!source.ok) throw new RuntimeConfigError(source.message);
   const numbers = (values: string[] | undefined, field: string) =>
     values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
   const mean = numbers(input.mean, 'mean');
   const std = numbers(input.std, 'std');
   return {
-    source: input.source ?? 'frames',
+    source: source.source,
     ...(input.name ? { name: input.name } : {}),
     layout: input.layout ?? 'NFCHW',
     frames: input.frames ?? sampling.frames,
@@ -102,13 +113,15 @@ export function runtimeConfigFromPlan(
   const prefix = `vpo.${namespace}.${name}`;
   const latency = {
     sloMs: spec.latencySLO.p99Ms,
-    ingestAllowanceMs: spec.latencySLO.ingestAllowanceMs ?? 1000,
+    ingestAllowanceMs: ingestCostOf(pipeline).latencyShareMs,
     hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
     latePolicy: spec.latencySLO.latePolicy ?? 'process',
   };
-  const sampling = { ...spec.sampling };
+  const sampling = { ...spec.sampling, mode: samplingModeOf(pipeline) };
   const ordered = topologicalOrder(spec.stages, where);
   const offsets = new Map<string, number>();
+  const sessionOf = (stage: VideoPipelineStage) =>
+    sessions.find((s) => s.metadata?.name === stage.sessionRef?.name);
   const topicOf = (stage: VideoPipelineStage) => `${prefix}.stage.${stage.name}`;
   // Gathers run no model: they are not planned and become `gathers` (fan-out-config.ts).
   const modelStages = ordered.flatMap((s) => (s.sessionRef ? [{ ...s, sessionRef: s.sessionRef }] : []));
@@ -149,7 +162,13 @@ export function runtimeConfigFromPlan(
       (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
         ? { deviceId: session.spec.cuda.deviceId }
         : {}),
-      input: stageInput(session, sampling, `ModelSession ${stage.sessionRef.name}`),
+      input: stageInput(
+        stage,
+        session,
+        sampling,
+        `ModelSession ${stage.sessionRef.name}`,
+        readsItems(pipeline, stage, sessionOf),
+      ),
       output: stageOutput(session, `ModelSession ${stage.sessionRef.name}`),
     };
   });
@@ -174,6 +193,9 @@ export function runtimeConfigFromPlan(
       maxDurationSeconds: source.maxDurationSeconds ?? 600,
       downloadConcurrency: source.downloadConcurrency ?? 4,
       httpEnabled: source.http?.enabled ?? false,
+      maxPixelsPerFrame: source.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
+      maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo ?? DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+      decoder: source.decoder ?? 'cpu',
     },
     sampling,
     latency,
@@ -184,13 +206,20 @@ export function runtimeConfigFromPlan(
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
     ...(gathers.length > 0 ? { gathers } : {}),
-    backends: plan.backends.map((b) => ({
-      name: b.name,
-      gpuProduct: b.gpuProduct,
-      replicas: b.replicas,
-      dutyCycleMicros: b.dutyCycleMicros,
-      sessions: b.sessions.map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize })),
-    })),
+    // The groups hosting this pipeline's stages, each with this pipeline's sessions on it (a
+    // group may host other pipelines' too: their configs list theirs).
+    backends: plan.backends
+      .filter((b) => b.sessions.some((s) => s.pipeline === name))
+      .map((b) => ({
+        name: b.name,
+        gpuProduct: b.gpuProduct,
+        replicas: b.replicas,
+        dutyCycleMicros: b.dutyCycleMicros,
+        sessions: b.sessions
+          .filter((s) => s.pipeline === name)
+          .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),
+        ...(b.pipelines.length > 1 ? { pipelines: [...b.pipelines] } : {}),
+      })),
     limits: {
       queueCapacity,
       maxPendingJoins: options.limits?.maxPendingJoins ?? Math.max(64, 8 * queueCapacity),

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { desiredChildren } from './desired.ts';
-import { samplePipeline } from './fixtures.test-support.ts';
+import { sampleChildren } from './fixtures.test-support.ts';
 import { LABELS } from './names.ts';
 import type { Toleration } from './options.ts';
 
@@ -11,9 +10,8 @@ type Obj = Record<string, any>;
 const gpu = { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' };
 
 function deployments(tolerations?: Toleration[]) {
-  const { pipeline, sessions, plan } = samplePipeline();
   const options = { image: 'vpo:test', kafkaBootstrap: 'k:9092', ...(tolerations ? { tolerations } : {}) };
-  const objects = desiredChildren(pipeline, sessions, plan, options).objects as Obj[];
+  const objects = sampleChildren(options) as Obj[];
   const of = (role: string) =>
     objects.filter((o) => o.kind === 'Deployment' && o.spec.template.metadata.labels[LABELS.role] === role);
   return { backends: of('backend'), ingest: of('ingest') };

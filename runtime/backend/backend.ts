@@ -46,17 +46,21 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
     if (!s) throw new Error(`backend hosts no stage '${stage}' (hosts: ${[...byStage.keys()].join(', ')})`);
     return s;
   };
-  const depth = (s: HostedSession) => metrics?.queueDepth.set({ stage: s.config.stage }, s.queue.length);
+  // Metrics carry the pipeline and the stage's own name (a shared group keys by pipeline/stage).
+  const labels = (s: HostedSession) => s.config.labels ?? { stage: s.config.stage };
+  const labelsOf = (stage: string) => labels(sessionOf(stage));
+  const depth = (s: HostedSession) => metrics?.queueDepth.set(labels(s), s.queue.length);
 
   const observer: BatchObserver = {
     batch(stage, size, latencyMs) {
-      metrics?.batchSize.observe({ stage }, size);
-      metrics?.inferenceSeconds.observe({ stage }, latencyMs / 1000);
+      metrics?.batchSize.observe(labelsOf(stage), size);
+      metrics?.inferenceSeconds.observe(labelsOf(stage), latencyMs / 1000);
     },
     done(stage, entry, startMs, finishMs) {
-      metrics?.queueDelaySeconds.observe({ stage }, Math.max(0, startMs - entry.enqueuedAtMs) / 1000);
-      metrics?.processedTotal.inc({ stage });
-      if (finishMs > entry.deadlineMs) metrics?.deadlineMissesTotal.inc({ stage });
+      const l = labelsOf(stage);
+      metrics?.queueDelaySeconds.observe(l, Math.max(0, startMs - entry.enqueuedAtMs) / 1000);
+      metrics?.processedTotal.inc(l);
+      if (finishMs > entry.deadlineMs) metrics?.deadlineMissesTotal.inc(l);
     },
   };
 
@@ -118,7 +122,7 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
       });
       if (decision.action === 'expire') {
         for (const entry of session.queue.take(decision.count)) {
-          metrics?.deadlineMissesTotal.inc({ stage: c.stage });
+          metrics?.deadlineMissesTotal.inc(labels(session));
           entry.reject(
             new StageError('DeadlineExceeded', `item ${entry.item.id} can no longer meet its deadline`),
           );

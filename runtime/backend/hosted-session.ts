@@ -10,7 +10,10 @@ import { createOutputDecoder, type OutputDecoder } from './output-decoder.ts';
 import { SessionQueue } from './session-queue.ts';
 
 export interface SessionConfig {
+  /** The session's key in its backend: the stage name, or `<pipeline>/<stage>` in a shared group. */
   stage: string;
+  /** Metric labels (default: `{stage}`): the pipeline and the stage's own name. */
+  labels?: { pipeline: string; stage: string };
   model: InferenceModel;
   input: InputSpec;
   output?: { name?: string; labels?: readonly string[] };

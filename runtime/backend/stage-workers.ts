@@ -2,7 +2,10 @@
 // replica (capped by the local devices), each hosting its planned sessions with a loaded model,
 // and one StageWorker per stage that turns an executor message into a backend item (frames from
 // the frame store, or the upstream stages' scores) and waits for room in a backend's queue
-// (backpressure) before submitting.
+// (backpressure) before submitting. A shared backend group hosts sessions of several pipelines:
+// with `otherConfigs`, a planned group of the same name in every config is ONE backend hosting
+// all their sessions (keyed `<pipeline>/<stage>`), each session with its own pipeline's limits,
+// late policy and metric labels.
 
 import type { RuntimeConfig, RuntimeStage } from '../../contract/runtime-config.ts';
 import type { Clock } from '../clock.ts';
@@ -23,6 +26,8 @@ import { QueueFullError } from './session-queue.ts';
 
 export interface StageWorkersDeps {
   config: RuntimeConfig;
+  /** Further pipelines whose sessions the same planned groups host (a shared backend group). */
+  otherConfigs?: RuntimeConfig[];
   frameStore: FrameStore;
   preprocess: PreprocessPool;
   clock: Clock;
@@ -36,7 +41,10 @@ export interface StageWorkersDeps {
 }
 
 export interface StageWorkers {
+  /** Workers of `config`'s stages, by stage name. */
   workers: Record<string, StageWorker>;
+  /** Workers of any hosted pipeline's stages (`config` or one of `otherConfigs`), by stage name. */
+  workersOf(pipeline: string): Record<string, StageWorker>;
   backends: Backend[];
   /** Stops the device loops and releases the models. */
   close(): Promise<void>;
@@ -44,6 +52,7 @@ export interface StageWorkers {
 
 function sessionConfig(
   stage: RuntimeStage,
+  key: string,
   model: InferenceModel,
   config: RuntimeConfig,
   batch: number,
@@ -54,7 +63,8 @@ function sessionConfig(
       ? { source: 'stages' as const, ...(stage.input.name ? { name: stage.input.name } : {}) }
       : { ...stage.input, source: 'frames' as const };
   return {
-    stage: stage.name,
+    stage: key,
+    labels: { pipeline: config.pipeline.name, stage: stage.name },
     model,
     input,
     output: stage.output,
@@ -95,22 +105,45 @@ async function itemOf(
   return { ...base, frames: { data: stored.data, dims: [frames, height, width, 3] } };
 }
 
+interface HostedGroup {
+  name: string;
+  replicas: number;
+  sessions: { config: RuntimeConfig; stage: RuntimeStage; batchSize: number }[];
+}
+
+/** Planned groups by name across the hosted pipelines' configs, each with every pipeline's sessions. */
+function hostedGroups(configs: RuntimeConfig[]): HostedGroup[] {
+  const groups = new Map<string, HostedGroup>();
+  for (const config of configs) {
+    const stageOf = new Map(config.stages.map((s) => [s.name, s]));
+    for (const group of config.backends) {
+      const hosted = groups.get(group.name) ?? { name: group.name, replicas: group.replicas, sessions: [] };
+      for (const s of group.sessions) {
+        const stage = stageOf.get(s.stage);
+        if (!stage) throw new Error(`backend ${group.name} hosts unknown stage '${s.stage}'`);
+        hosted.sessions.push({ config, stage, batchSize: s.batchSize });
+      }
+      groups.set(group.name, hosted);
+    }
+  }
+  return [...groups.values()];
+}
+
 export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageWorkers> {
-  const { config } = deps;
+  const configs = [deps.config, ...(deps.otherConfigs ?? [])];
+  const keyOf = (config: RuntimeConfig, stage: string) =>
+    configs.length > 1 ? `${config.pipeline.name}/${stage}` : stage;
   const { clock } = deps;
   const models: InferenceModel[] = [];
   const backends: Backend[] = [];
   const hosts = new Map<string, Backend[]>();
-  const stageOf = new Map(config.stages.map((s) => [s.name, s]));
   try {
-    for (const group of config.backends) {
+    for (const group of hostedGroups(configs)) {
       // Every group runs at least once, so every stage has a host.
       const replicas = Math.max(1, Math.min(group.replicas, deps.maxBackends));
       for (let r = 0; r < replicas; r++) {
         const sessions: SessionConfig[] = [];
-        for (const hosted of group.sessions) {
-          const stage = stageOf.get(hosted.stage);
-          if (!stage) throw new Error(`backend ${group.name} hosts unknown stage '${hosted.stage}'`);
+        for (const { config, stage, batchSize } of group.sessions) {
           const model = await loadModel({
             path: modelPath(stage.model.uri, deps.modelRoot),
             ...(stage.model.sha256 ? { sha256: stage.model.sha256 } : {}),
@@ -120,7 +153,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
           });
           models.push(model);
           const decoder = await loadStageDecoder(stage, deps.modelRoot);
-          const session = sessionConfig(stage, model, config, hosted.batchSize, decoder);
+          const session = sessionConfig(stage, keyOf(config, stage.name), model, config, batchSize, decoder);
           sessions.push(deps.emulateDeviceLatency ? { ...session, emulateDeviceLatency: true } : session);
         }
         const backend = createBackend(sessions, {
@@ -137,33 +170,37 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
     throw error;
   }
   const loops = backends.map((b) => b.start());
-  const workers: Record<string, StageWorker> = {};
+  const byPipeline = new Map<string, Record<string, StageWorker>>();
   const recent = new RecentFrames(deps.frameStore);
-  for (const stage of config.stages) {
-    const mine = hosts.get(stage.name) ?? [];
-    if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
-    workers[stage.name] = {
-      async process(message, deadlineMs) {
-        const item = await itemOf(stage, message, deadlineMs, deps, recent);
-        for (;;) {
-          const backend = mine.reduce((a, b) =>
-            b.queueDepth(stage.name) < a.queueDepth(stage.name) ? b : a,
-          );
-          if (!backend.canAccept(stage.name)) {
-            await backend.whenAccepting(stage.name);
-            continue;
+  for (const config of configs) {
+    const workers: Record<string, StageWorker> = {};
+    for (const stage of config.stages) {
+      const key = keyOf(config, stage.name);
+      const mine = hosts.get(key) ?? [];
+      if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
+      workers[stage.name] = {
+        async process(message, deadlineMs) {
+          const item = await itemOf(stage, message, deadlineMs, deps, recent);
+          for (;;) {
+            const backend = mine.reduce((a, b) => (b.queueDepth(key) < a.queueDepth(key) ? b : a));
+            if (!backend.canAccept(key)) {
+              await backend.whenAccepting(key);
+              continue;
+            }
+            try {
+              return await backend.submit(key, item);
+            } catch (error) {
+              if (!(error instanceof QueueFullError)) throw error;
+            }
           }
-          try {
-            return await backend.submit(stage.name, item);
-          } catch (error) {
-            if (!(error instanceof QueueFullError)) throw error;
-          }
-        }
-      },
-    };
+        },
+      };
+    }
+    byPipeline.set(config.pipeline.name, workers);
   }
   return {
-    workers,
+    workers: byPipeline.get(deps.config.pipeline.name) ?? {},
+    workersOf: (pipeline) => byPipeline.get(pipeline) ?? {},
     backends,
     async close() {
       for (const b of backends) b.stop();

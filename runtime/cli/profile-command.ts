@@ -6,6 +6,7 @@
 // (inference/memory-meter.ts); gpuProduct as GPU feature discovery labels the measured GPU. MODEL may be a file:// URI. The operator's profiling Job pins the product it ran on
 // (--gpu-product: the node's nvidia.com/gpu.product label) and reads the entry, as compact JSON,
 // from --result-file (the container's termination message); on failure that file holds the error.
+// `vpo profile --ingest …` measures videos instead (ingest-profile-command.ts).
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ import { hostMemoryMeter, type MemoryMeter, memoryMeterFor } from '../inference/
 import { modelPath } from '../inference/model-path.ts';
 import { type ExecutionProvider, type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import { deviceProduct, profileModel } from '../inference/profile.ts';
+import { ingestProfileCommand, ingestUsage } from './ingest-profile-command.ts';
 
 interface Io {
   out: (s: string) => void;
@@ -23,8 +25,7 @@ interface Io {
 }
 
 const csv = (s: string) => s.split(',').map((x) => Number(x.trim()));
-const usage =
-  'usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH] [--model-root DIR] [--device-id N]\n';
+const usage = `usage: vpo profile MODEL.onnx [--provider cpu|cuda|webgpu] [--batches 1,2,4] [--input-shape 3,224,224] [--repeats N] [--threads N] [--sha256 HEX] [--gpu-product NAME] [--result-file PATH] [--model-root DIR] [--device-id N]\n   or: ${ingestUsage.slice('usage: '.length)}`;
 
 /** MODEL as a path or a file:// URI; --model-root prefixes absolute paths (as in `vpo runtime`). */
 function modelFile(model: string, modelRoot: string | undefined): string {
@@ -69,6 +70,7 @@ export async function profileCommand(
   argv: string[],
   io: Io = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) },
 ): Promise<number> {
+  if (argv.includes('--ingest')) return ingestProfileCommand(argv, io);
   let parsed: ReturnType<typeof parse>;
   const parse = () =>
     parseArgs({

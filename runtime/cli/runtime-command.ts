@@ -125,6 +125,7 @@ export async function runtimeCommand(
     return 1;
   }
   const passwordEnv = file.kafka.sasl?.passwordEnv;
+  const usernameEnv = file.kafka.sasl?.usernameEnv;
   const sslEnv = file.kafka.sslEnv ?? {};
   const tls = Object.fromEntries(
     (['ca', 'cert', 'key'] as const).flatMap((k) => {
@@ -141,6 +142,7 @@ export async function runtimeCommand(
     ...(passwordEnv && process.env[passwordEnv] !== undefined
       ? { saslPassword: process.env[passwordEnv] }
       : {}),
+    ...(usernameEnv && process.env[usernameEnv] ? { saslUsername: process.env[usernameEnv] } : {}),
     ...(Object.keys(tls).length > 0 ? { tls } : {}),
     ...(apiToken !== undefined ? { apiToken } : {}),
   };

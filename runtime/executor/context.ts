@@ -26,7 +26,8 @@ export interface ExecutorContext {
 
 export async function sendDeadLetters(ctx: ExecutorContext, letters: DeadLetter[]): Promise<void> {
   if (letters.length === 0) return;
-  for (const l of letters) ctx.metrics?.deadLettersTotal.inc({ stage: l.stage, reason: l.reason });
+  const pipeline = ctx.config.pipeline.name;
+  for (const l of letters) ctx.metrics?.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
   await ctx.transport.publishDeadLetters(letters);
 }
 

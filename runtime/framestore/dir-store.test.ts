@@ -26,7 +26,10 @@ async function gaugeValue(metrics: ReturnType<typeof createRuntimeMetrics>): Pro
 
 test('put then get returns the same frames and meta; the gauge follows the stored bytes', async () => {
   const metrics = createRuntimeMetrics(new Registry());
-  const store = await createDirFrameStore({ root: await tempRoot(), ttlSeconds: 60 }, { metrics });
+  const store = await createDirFrameStore(
+    { root: await tempRoot(), ttlSeconds: 60, sizeReportIntervalMs: 0 },
+    { metrics },
+  );
   const ref = await store.put('videos/a b?.mp4', frames, meta);
   assert.match(ref, /^videos_a_b__mp4\.[0-9a-f]{16}$/);
   const got = await store.get(ref);

@@ -16,6 +16,12 @@ import { isValidRef, newRef } from './refs.ts';
 export interface DirFrameStoreOptions {
   root: string;
   ttlSeconds: number;
+  /**
+   * Least time between two recounts of the stored bytes for the gauge (default 1000). A recount
+   * lists the whole directory, so doing it on every put and release made each video cost a stat
+   * per stored entry: the ingest's and the embedded pipeline's largest per-video overhead.
+   */
+  sizeReportIntervalMs?: number;
 }
 
 export interface DirFrameStoreDeps {
@@ -66,8 +72,14 @@ export async function createDirFrameStore(
     return total;
   };
 
+  const reportIntervalMs = options.sizeReportIntervalMs ?? 1000;
+  let lastReportMs = Number.NEGATIVE_INFINITY;
   const reportSize = async (): Promise<void> => {
-    if (deps.metrics) deps.metrics.frameStoreBytes.set(await sizeBytes());
+    if (!deps.metrics) return;
+    const nowMs = clock();
+    if (nowMs - lastReportMs < reportIntervalMs) return;
+    lastReportMs = nowMs;
+    deps.metrics.frameStoreBytes.set(await sizeBytes());
   };
 
   const remove = async (dir: string): Promise<void> => {

@@ -1,6 +1,6 @@
-// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, read its
-// duration and streams from the container header (ffprobe only when that cannot), decode it
-// once with ffmpeg into `sampling.frames` RGB24 frames, store them and return the frame ref.
+// Ingest: fetch a video (file:// or http(s)://) under size, time and address limits, then decode
+// it once, in-process with FFmpeg's libraries in a decode worker thread, into `sampling.frames`
+// RGB24 frames (uniformly timed, or the nearest keyframes), store them and return the frame ref.
 // Downloads and decodes each have their own concurrency limit, so slow servers never hold the
 // decode slots (and decoding never starves downloads). Every failure is an IngestError with a
 // dead-letter reason; one bad video never affects the next.
@@ -8,19 +8,23 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  DEFAULT_MAX_PIXELS_PER_FRAME,
+} from '../../contract/decode-bounds.ts';
 import type { FrameStore } from '../framestore/framestore.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
 import { createAddressPolicy } from './address.ts';
-import { probeLocalVideo } from './container.ts';
-import type { ResizeMode } from './decode.ts';
-import { decodeFrames } from './decode.ts';
+import { resolutionClass } from './cost-class.ts';
+import type { DecodeResult, DecoderKind, ResizeMode, SamplingMode, VideoDecoderPool } from './decode.ts';
+import { createDecodePool } from './decode-pool.ts';
 import { IngestError } from './errors.ts';
 import { openFileVideo } from './fetch-file.ts';
 import { fetchHttpToFile } from './fetch-http.ts';
 import { createLimiter } from './limiter.ts';
 
 export interface IngestOptions {
-  sampling: { frames: number; width: number; height: number };
+  sampling: { frames: number; width: number; height: number; mode?: SamplingMode };
   /** Lower-case schemes without the colon; `file`, `http` and `https` are supported. */
   allowedUriSchemes: string[];
   maxVideoBytes: number;
@@ -31,31 +35,35 @@ export interface IngestOptions {
   totalFetchTimeoutMs?: number;
   maxRedirects?: number;
   maxDurationSeconds?: number;
+  /** Largest coded picture, width × height; larger videos are refused before decoding (FrameTooLarge). */
+  maxPixelsPerFrame?: number;
+  /** Decoded picture bytes one video may produce (DecodeBudgetExceeded beyond). */
+  maxDecodedBytesPerVideo?: number;
+  decoder?: DecoderKind;
   downloadConcurrency?: number;
   decodeConcurrency?: number;
   /** Ingests allowed to wait for a slot; more are refused with LimiterFullError (back-pressure). */
   maxPendingIngests?: number;
-  /** Clips longer than this are sampled by seeking instead of decoding every frame. */
-  seekThresholdSeconds?: number;
+  /** Gaps between sample times shorter than this are decoded through, never sought over. */
+  minSeekGapSeconds?: number;
   decodeThreads?: number;
   decodeTimeoutMs?: number;
-  probeTimeoutMs?: number;
   resize?: ResizeMode;
   /** Where downloads are kept while decoding (deleted afterwards). */
   tempDir?: string;
   /** Where file:// sources may be read; undefined = anywhere, [] = nowhere (fetch-file.ts). */
   fileRoots?: string[];
-  ffmpegPath?: string;
-  ffprobePath?: string;
 }
 
 export interface IngestDeps {
   frameStore: FrameStore;
-  metrics?: Pick<RuntimeMetrics, 'decodeSeconds'>;
+  metrics?: Pick<RuntimeMetrics, 'decodeSeconds' | 'decodeCpuSeconds'>;
   /** Milliseconds, for the decode-time metric. */
   clock?: () => number;
   /** DNS lookup, for tests that resolve names to chosen addresses. */
   lookup?: typeof import('node:dns').lookup;
+  /** Decoders to use instead of a pool of the ingestor's own (which close() then stops). */
+  decoders?: VideoDecoderPool;
 }
 
 export interface IngestRequest {
@@ -79,12 +87,18 @@ export interface IngestMeta {
   channels: 3;
   /** Distinct frames decoded; fewer than `frames` when the clip is short or truncated. */
   decodedFrames: number;
-  /** Slots filled by repeating a frame (deterministically: the nearest later, else the last). */
+  /** Slots filled by repeating a frame (deterministically: the nearest one to their time). */
   repeatedFrames: number;
-  sampleMethod: 'select' | 'seek';
+  samplingMode: SamplingMode;
+  /** Per slot, when its frame is shown, in seconds from the video's start (keyframe mode: not the uniform times). */
+  frameTimesSeconds: number[];
   resize: ResizeMode;
-  /** Where duration and streams came from: the MP4/Matroska header, or ffprobe for the rest. */
-  probedBy: 'header' | 'ffprobe';
+  /** Frames the codec decoded for this video (the work, including frames no slot took). */
+  codecFrames: number;
+  /** CPU time of the decode thread, ms. */
+  decodeCpuMs: number;
+  /** Seeks over gaps between sample times (long videos). */
+  seeks: number;
 }
 
 export interface IngestResult {
@@ -94,28 +108,30 @@ export interface IngestResult {
 
 export interface Ingestor {
   ingest(request: IngestRequest): Promise<IngestResult>;
+  /** Stops the decode workers (when the ingestor owns them). */
+  close(): Promise<void>;
 }
 
-// Defaults from docs/conventions.md. Seek threshold: seeking costs about frames × GOP/2 of
-// decoding, select the whole clip; bench/decode-efficiency.bench.ts measured them even on a 90 s
-// clip with ffmpeg's default 10 s GOP (16 frames), so seeking pays only well beyond that.
-const defaults = {
+// Defaults from docs/conventions.md. Decode bounds: a 4K UHD picture, and 16 GiB of decoded
+// pictures per video (a 1080p clip decoded through for ~3 minutes; long clips seek instead), which
+// keeps a tiny file that decodes to terabytes (a decompression bomb) to seconds of CPU.
+export const ingestDefaults = {
   allowPrivateNetworks: false,
   connectTimeoutMs: 5000,
   readTimeoutMs: 30000,
   totalFetchTimeoutMs: 120000,
   maxRedirects: 3,
   maxDurationSeconds: 600,
+  maxPixelsPerFrame: DEFAULT_MAX_PIXELS_PER_FRAME,
+  maxDecodedBytesPerVideo: DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
+  decoder: 'cpu' as DecoderKind,
   downloadConcurrency: 4,
   decodeConcurrency: 2,
   maxPendingIngests: 64,
-  seekThresholdSeconds: 180,
+  minSeekGapSeconds: 4,
   decodeThreads: 1,
   decodeTimeoutMs: 60000,
-  probeTimeoutMs: 10000,
   resize: 'stretch' as ResizeMode,
-  ffmpegPath: 'ffmpeg',
-  ffprobePath: 'ffprobe',
 };
 
 function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
@@ -137,8 +153,11 @@ function parseUri(uri: string, allowed: ReadonlySet<string>): URL {
 }
 
 export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingestor {
-  const o = { ...defaults, ...options };
+  // Unset options (undefined, e.g. from a runtime file written before a field existed) keep their defaults.
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const o = { ...ingestDefaults, ...(given as IngestOptions) };
   const { frames, width, height } = o.sampling;
+  const mode: SamplingMode = o.sampling.mode ?? 'uniform';
   if (![frames, width, height].every((n) => Number.isInteger(n) && n > 0)) {
     throw new RangeError(`invalid sampling ${JSON.stringify(o.sampling)}`);
   }
@@ -146,6 +165,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const addresses = createAddressPolicy({ allowPrivateNetworks: o.allowPrivateNetworks });
   const downloads = createLimiter(o.downloadConcurrency, o.maxPendingIngests);
   const decodes = createLimiter(o.decodeConcurrency, o.maxPendingIngests);
+  const decoders = deps.decoders ?? createDecodePool({ workers: o.decodeConcurrency });
   const tempRoot = o.tempDir ?? os.tmpdir();
   const clock = deps.clock ?? Date.now;
 
@@ -169,51 +189,44 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
     return { path: dest, bytes };
   };
 
-  const decode = async (localPath: string, sourceBytes: number) => {
-    const probe = await probeLocalVideo(localPath, o.ffprobePath, o.probeTimeoutMs);
-    if (!(probe.durationSeconds > 0))
-      throw new IngestError('DecodeFailed', 'the video has no known duration');
-    if (probe.durationSeconds > o.maxDurationSeconds) {
-      throw new IngestError(
-        'TooLong',
-        `duration ${probe.durationSeconds} s > maxDurationSeconds ${o.maxDurationSeconds}`,
-      );
-    }
-    const sampleMethod = probe.durationSeconds > o.seekThresholdSeconds ? 'seek' : 'select';
-    const decoded = await decodeFrames({
+  const decode = (localPath: string): Promise<DecodeResult> =>
+    decoders.decode({
       path: localPath,
       frames,
       width,
       height,
-      startSeconds: probe.startSeconds,
-      durationSeconds: probe.durationSeconds,
-      averageFps: probe.averageFps,
-      method: sampleMethod,
+      mode,
       resize: o.resize,
       threads: o.decodeThreads,
+      decoder: o.decoder,
+      maxDurationSeconds: o.maxDurationSeconds,
+      maxPixelsPerFrame: o.maxPixelsPerFrame,
+      maxDecodedBytes: o.maxDecodedBytesPerVideo,
       timeoutMs: o.decodeTimeoutMs,
-      ffmpegPath: o.ffmpegPath,
+      minSeekGapSeconds: o.minSeekGapSeconds,
     });
-    const meta: IngestMeta = {
-      durationSeconds: probe.durationSeconds,
-      sourceWidth: probe.width,
-      sourceHeight: probe.height,
-      rotationDegrees: probe.rotationDegrees,
-      codec: probe.codec,
-      container: probe.formatName,
-      sourceBytes,
-      frames,
-      width,
-      height,
-      channels: 3,
-      decodedFrames: decoded.decodedFrames,
-      repeatedFrames: decoded.repeatedFrames,
-      sampleMethod,
-      resize: o.resize,
-      probedBy: probe.probedBy,
-    };
-    return { data: decoded.data, meta };
-  };
+
+  const metaOf = (decoded: DecodeResult, sourceBytes: number): IngestMeta => ({
+    durationSeconds: decoded.facts.durationSeconds,
+    sourceWidth: decoded.facts.width,
+    sourceHeight: decoded.facts.height,
+    rotationDegrees: decoded.facts.rotationDegrees,
+    codec: decoded.facts.codec,
+    container: decoded.facts.container,
+    sourceBytes,
+    frames,
+    width,
+    height,
+    channels: 3,
+    decodedFrames: decoded.decodedFrames,
+    repeatedFrames: decoded.repeatedFrames,
+    samplingMode: mode,
+    frameTimesSeconds: decoded.frameTimesSeconds,
+    resize: o.resize,
+    codecFrames: decoded.codecFrames,
+    decodeCpuMs: Math.round(decoded.cpuMs * 10) / 10,
+    seeks: decoded.seeks,
+  });
 
   return {
     async ingest(request: IngestRequest): Promise<IngestResult> {
@@ -225,8 +238,9 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
       try {
         const local = await fetchToLocal(url, workDir);
-        const { data, meta } = await decodes.run(() => decode(local.path, local.bytes));
-        const frameRef = await deps.frameStore.put(request.videoId, data, {
+        const decoded = await decodes.run(() => decode(local.path));
+        const meta = metaOf(decoded, local.bytes);
+        const frameRef = await deps.frameStore.put(request.videoId, decoded.data, {
           frames,
           width,
           height,
@@ -234,6 +248,10 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
         });
         if (consumers > 1) await deps.frameStore.retain(frameRef, consumers - 1);
         deps.metrics?.decodeSeconds.observe((clock() - startMs) / 1000);
+        deps.metrics?.decodeCpuSeconds.observe(
+          { codec: meta.codec, resolution: resolutionClass(meta.sourceWidth, meta.sourceHeight), mode },
+          decoded.cpuMs / 1000,
+        );
         return { frameRef, meta };
       } catch (err) {
         if (err instanceof IngestError) throw err;
@@ -243,6 +261,9 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       } finally {
         await rm(workDir, { recursive: true, force: true });
       }
+    },
+    async close() {
+      if (!deps.decoders) await decoders.close();
     },
   };
 }

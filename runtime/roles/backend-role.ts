@@ -1,14 +1,24 @@
 // The backend role as it runs in a pod: hosts the sessions of some stages (`--stages`, or the
 // planned backend group `--backend`, or every stage), consumes their topics through Kafka, runs
 // batched inference, and publishes onward, to the output topic for a sink (DESIGN.md "Parts").
+// A backend group's runtime file may carry several pipelines of one namespace (a shared group):
+// the pod then runs one device backend for all their sessions, and per pipeline its own Kafka
+// transport and executor, so each pipeline's stage topics feed its own sessions and its results,
+// dead letters and downstream messages go to its own topics (hosted-pipelines.ts).
 import os from 'node:os';
-import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
-import { startExecutor } from '../executor/executor.ts';
+import { type RunningExecutor, startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
-import type { Transport } from '../transport/transport.ts';
+import type { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
+import {
+  type BackendSelection,
+  fileOf,
+  type HostedStages,
+  hostedConfig,
+  selectPipelines,
+} from './hosted-pipelines.ts';
 import {
   connectTransport,
   openFrameStore,
@@ -18,45 +28,7 @@ import {
   serveOps,
 } from './role-parts.ts';
 
-export interface BackendSelection {
-  stages?: string[];
-  backend?: string;
-}
-
-/** The stages this backend hosts; throws naming an unknown stage or backend. */
-export function hostedStages(config: RuntimeConfig, selection: BackendSelection): string[] {
-  const known = config.stages.map((s) => s.name);
-  if (selection.stages?.length) {
-    const unknown = selection.stages.filter((s) => !known.includes(s));
-    if (unknown.length > 0)
-      throw new Error(`unknown stage(s) ${unknown.join(', ')} (stages: ${known.join(', ')})`);
-    return selection.stages;
-  }
-  if (selection.backend) {
-    const group = config.backends.find((b) => b.name === selection.backend);
-    if (!group) throw new Error(`no planned backend ${selection.backend}`);
-    return group.sessions.map((s) => s.stage);
-  }
-  return known;
-}
-
-/** The config this process's stage workers see: only its stages, one backend hosting them. */
-function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
-  const hosted = config.stages.filter((s) => stages.includes(s.name));
-  return {
-    ...config,
-    stages: hosted,
-    backends: [
-      {
-        name: 'local',
-        gpuProduct: 'local',
-        replicas: 1,
-        dutyCycleMicros: 0,
-        sessions: hosted.map((s) => ({ stage: s.name, session: s.session, batchSize: s.batchSize })),
-      },
-    ],
-  };
-}
+export { type BackendSelection, hostedStages } from './hosted-pipelines.ts';
 
 type BackendDeps = RoleDeps & {
   modelRoot?: string;
@@ -66,23 +38,28 @@ type BackendDeps = RoleDeps & {
   doctor?: Omit<DoctorOptions, 'providers'>;
 };
 
+interface ServingState {
+  modelsLoaded: boolean;
+  transports: KafkaTransport[];
+}
+
 export async function startBackendRole(
   file: RuntimeFile,
   selection: BackendSelection,
   listen: RoleListen,
   deps: BackendDeps,
 ): Promise<RunningRole> {
-  const config = file.runtime;
-  const stages = hostedStages(config, selection);
+  const pipelines = selectPipelines(file, selection);
   // Served from the start, so liveness holds while models load; ready once they have loaded and
-  // while the transport can deliver.
-  const state: { modelsLoaded: boolean; transport?: Transport } = { modelsLoaded: false };
+  // while every hosted pipeline's transport can deliver.
+  const state: ServingState = { modelsLoaded: false, transports: [] };
   const http = await serveOps(listen, deps, () => ({
     modelsLoaded: state.modelsLoaded,
-    transportConnected: state.transport?.connected() ?? false,
+    transportConnected:
+      state.transports.length === pipelines.length && state.transports.every((t) => t.connected()),
   }));
   try {
-    return await startServing(file, config, stages, deps, state, http);
+    return await startServing(file, pipelines, deps, state, http);
   } catch (error) {
     await http.app.close();
     throw error;
@@ -91,16 +68,15 @@ export async function startBackendRole(
 
 async function startServing(
   file: RuntimeFile,
-  config: RuntimeConfig,
-  stages: string[],
+  pipelines: HostedStages[],
   deps: BackendDeps,
-  state: { modelsLoaded: boolean; transport?: Transport },
+  state: ServingState,
   http: { app: { close(): Promise<void> }; url: string },
 ): Promise<RunningRole> {
   // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
   // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
   // true), never runs on the CPU instead.
-  const hosted = config.stages.filter((s) => stages.includes(s.name));
+  const hosted = pipelines.flatMap((p) => p.runtime.stages.filter((s) => p.stages.includes(s.name)));
   const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
   await requireProviders(providerNeeds(hosted), {
     ...(deviceId !== undefined ? { deviceId } : {}),
@@ -109,9 +85,11 @@ async function startServing(
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
+  const [first, ...others] = pipelines.map((p) => hostedConfig(p.runtime, p.stages));
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
-    config: hostedConfig(config, stages),
+    config: first!,
+    ...(others.length > 0 ? { otherConfigs: others } : {}),
     frameStore,
     preprocess,
     clock: deps.clock,
@@ -124,37 +102,48 @@ async function startServing(
     throw error;
   });
   state.modelsLoaded = true;
-  const sink = config.stages.some((s) => stages.includes(s.name) && s.downstream.length === 0);
-  const transport = await connectTransport(file, deps, sink).catch(async (error: unknown) => {
-    await stageWorkers.close();
-    await preprocess.close();
-    throw error;
-  });
-  state.transport = transport;
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),
   };
-  const ctx = { config, transport, frames, clock: deps.clock, logger: deps.logger, metrics: deps.metrics };
-  const executor = await startExecutor(ctx, {
-    workers: stageWorkers.workers,
-    consumersPerStage: file.kafka.settings.consumersPerStage,
-  });
+  const executors: RunningExecutor[] = [];
+  const stopAll = async () => {
+    await Promise.all(executors.map((e) => e.stop()));
+    await Promise.all(state.transports.map((t) => t.close()));
+    await stageWorkers.close();
+    await preprocess.close();
+  };
+  try {
+    for (const p of pipelines) {
+      const config = p.runtime;
+      const sink = config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
+      const transport = await connectTransport(fileOf(file, p), deps, sink);
+      state.transports.push(transport);
+      const { clock, logger, metrics } = deps;
+      const ctx = { config, transport, frames, clock, logger, metrics };
+      const workers = stageWorkers.workersOf(config.pipeline.name);
+      executors.push(
+        await startExecutor(ctx, { workers, consumersPerStage: p.kafkaSettings.consumersPerStage }),
+      );
+    }
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
   const sweep = setInterval(() => {
-    executor
-      .expireJoins(deps.clock.nowMs())
-      .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
+    for (const executor of executors) {
+      executor
+        .expireJoins(deps.clock.nowMs())
+        .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
+    }
   }, deps.joinSweepMs ?? 1000);
   return {
     url: http.url,
-    transport,
+    transport: state.transports[0]!,
     async close() {
       clearInterval(sweep);
       await http.app.close();
-      await executor.stop();
-      await transport.close();
-      await stageWorkers.close();
-      await preprocess.close();
+      await stopAll();
     },
   };
 }

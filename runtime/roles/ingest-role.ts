@@ -82,6 +82,7 @@ export async function startIngestRole(
       await api?.app.close();
       await http.app.close();
       await executor.stop();
+      await ingestor.close();
       await transport.close();
       await rm(tempDir, { recursive: true, force: true });
     },

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
-import { allTopics } from '../../contract/topic-names.ts';
+import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
 import type { KafkaConnection } from '../../kafka/connection.ts';
 import type { Clock } from '../clock.ts';
@@ -22,6 +22,8 @@ export interface RoleDeps {
   metrics: RuntimeMetrics;
   /** SASL password (read once from the environment by the CLI). */
   saslPassword?: string;
+  /** SASL username when the file names kafka.sasl.usernameEnv (read once by the CLI). */
+  saslUsername?: string;
   /** PEM material named by kafka.sslEnv (read once from the environment by the CLI). */
   tls?: { ca?: string; cert?: string; key?: string };
   clientId: string;
@@ -48,8 +50,19 @@ export interface RunningRole {
 
 export function connectionOf(file: RuntimeFile, deps: RoleDeps): KafkaConnection {
   const { sasl, sslEnv } = file.kafka;
+  if (sasl && !file.kafka.ssl && !file.kafka.allowSaslWithoutTls)
+    throw new Error(
+      'kafka.sasl without kafka.ssl would send credentials in clear: turn TLS on, or set kafka.allowSaslWithoutTls',
+    );
   if (sasl && deps.saslPassword === undefined)
     throw new Error(`kafka.sasl: the password environment variable ${sasl.passwordEnv} is not set`);
+  const username = sasl?.usernameEnv ? deps.saslUsername : sasl?.username;
+  if (sasl && !username)
+    throw new Error(
+      sasl.usernameEnv
+        ? `kafka.sasl: the username environment variable ${sasl.usernameEnv} is not set`
+        : 'kafka.sasl: needs username or usernameEnv',
+    );
   for (const part of ['ca', 'cert', 'key'] as const)
     if (file.kafka.ssl && sslEnv?.[part] && !deps.tls?.[part])
       throw new Error(`kafka.sslEnv.${part}: the environment variable ${sslEnv[part]} is not set`);
@@ -58,7 +71,7 @@ export function connectionOf(file: RuntimeFile, deps: RoleDeps): KafkaConnection
     clientId: deps.clientId,
     ...(file.kafka.ssl ? { ssl: file.kafka.sslEnv ? { ...deps.tls } : true } : {}),
     ...(sasl
-      ? { sasl: { mechanism: sasl.mechanism, username: sasl.username, password: deps.saslPassword ?? '' } }
+      ? { sasl: { mechanism: sasl.mechanism, username: username ?? '', password: deps.saslPassword ?? '' } }
       : {}),
   };
 }
@@ -91,11 +104,14 @@ export async function connectTransport(
     topics: { deadLetter: config.topics.deadLetter, output: config.topics.output },
     retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
     gateOutput,
+    groupPrefix: topicPrefix(config.pipeline.namespace, config.pipeline.name),
     holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
     clock: deps.clock,
     logger: deps.logger,
     onDeadLetters: (letters) => {
-      for (const l of letters) deps.metrics.deadLettersTotal.inc({ stage: l.stage, reason: l.reason });
+      const pipeline = config.pipeline.name;
+      for (const l of letters)
+        deps.metrics.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
     },
   });
 }

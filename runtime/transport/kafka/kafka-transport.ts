@@ -36,6 +36,8 @@ export interface KafkaTransportOptions {
   holdTopics?: string[];
   clock: Clock;
   logger: Logger;
+  /** The pipeline's consumer-group prefix (contract/topic-names.ts): groups of its own start with it. */
+  groupPrefix?: string;
   /** Dead letters the transport decided on itself (undecodable records, conflicting ids): metrics. */
   onDeadLetters?: (letters: DeadLetter[]) => void;
   /** How often readiness asks the broker whether it answers, ms (default 5000). */
@@ -108,6 +110,7 @@ export class KafkaTransport implements Transport {
         kafka: transport.kafka,
         topic: options.topics.output,
         clientId: options.connection.clientId,
+        ...(options.groupPrefix ? { groupPrefix: options.groupPrefix } : {}),
         recentIds: options.settings.outputDedup.recentIds,
         tailPerPartition: options.settings.outputDedup.tailPerPartition,
         syncTimeoutMs: 30_000,

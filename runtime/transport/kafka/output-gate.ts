@@ -21,6 +21,8 @@ export interface OutputGateOptions {
   kafka: Kafka;
   topic: string;
   clientId: string;
+  /** Consumer groups of the pipeline start with this (its ACLs allow them): the reader's group too. */
+  groupPrefix?: string;
   /** VideoIds remembered (bounded memory). */
   recentIds: number;
   /** Messages per partition re-read at start. */
@@ -90,7 +92,7 @@ export class OutputGate {
       retry: foreverRetry,
       // Partitions the operator adds to the output topic are read within this, not in 5 minutes.
       metadataMaxAge: METADATA_MAX_AGE_MS,
-      groupId: `${options.clientId}.output-reader.${randomUUID()}`,
+      groupId: `${options.groupPrefix ?? options.clientId}.output-reader.${randomUUID()}`,
     });
   }
 
