@@ -59,3 +59,21 @@ test('8-connected pixels are one region; maxBoxes keeps the best scores', () => 
   assert.ok(best[0]!.score > 0.85);
   assert.throws(() => decodeDbText(prob, 40, 39), /1600 values, expected 40×39/);
 });
+
+test('a box grows sideways only to the middle of the gap to the next word on its line', () => {
+  // Two 60×10 kernels 10 px apart: the unclip distance (600 × 1.5 / 140 = 6.4 px) would reach
+  // 1.6 px into the neighbour; each box stops at the gap's middle (x = 75) instead.
+  const prob = map(200, 40, [
+    [10, 15, 60, 10, 0.9],
+    [80, 15, 60, 10, 0.9],
+    [20, 0, 10, 2, 0.9], // above the line: no limit on it, and too thin to be kept
+  ]);
+  const boxes = decodeDbText(prob, 200, 40);
+  assert.deepEqual(
+    boxes.map(({ x, y, width, height }) => [x, y, width, height]),
+    [
+      [4, 9, 71, 22],
+      [75, 9, 71, 22],
+    ],
+  );
+});

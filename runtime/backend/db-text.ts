@@ -3,7 +3,8 @@
 // Liao et al., "Real-time Scene Text Detection with Differentiable Binarization", AAAI 2020):
 // threshold the map, take each connected region, score it by the mean probability inside its
 // box, drop weak or tiny ones, and grow ("unclip") the box by area × ratio / perimeter, because
-// DB is trained to predict a shrunk text kernel. Boxes are axis-aligned (what a crop by reference
+// DB is trained to predict a shrunk text kernel, but never past the middle of the gap to a kernel
+// beside it on the same line. Boxes are axis-aligned (what a crop by reference
 // can carry); rotated text gets its bounding box. Pure: no I/O.
 
 export interface DbTextParams {
@@ -86,6 +87,23 @@ function meanInside(prob: ArrayLike<number>, width: number, c: Component): numbe
   return sum / ((c.maxX - c.minX + 1) * (c.maxY - c.minY + 1));
 }
 
+/**
+ * How far a kernel's box may grow sideways: to the middle of the gap to the nearest kernel beside
+ * it on the same line (overlapping rows). The unclip distance grows with the box's length, so a
+ * long word's box would otherwise reach into the next word of a widely spaced caption (a bold
+ * "BREAKING NEWS" read as "BREAKINGN"); PaddleOCR leaves such overlaps to its recogniser.
+ */
+function sideLimits(c: Component, kernels: readonly Component[]): [left: number, right: number] {
+  let left = 0;
+  let right = Number.POSITIVE_INFINITY;
+  for (const o of kernels) {
+    if (o === c || o.maxY < c.minY || o.minY > c.maxY) continue;
+    if (o.minX > c.maxX) right = Math.min(right, Math.floor((c.maxX + 1 + o.minX) / 2));
+    else if (o.maxX < c.minX) left = Math.max(left, Math.ceil((o.maxX + 1 + c.minX) / 2));
+  }
+  return [left, right];
+}
+
 /** Text boxes of one frame's probability map (`width` × `height`), top to bottom, left to right. */
 export function decodeDbText(
   prob: ArrayLike<number>,
@@ -98,7 +116,8 @@ export function decodeDbText(
   const mask = new Uint8Array(prob.length);
   for (let i = 0; i < prob.length; i++) mask[i] = prob[i]! > params.threshold ? 1 : 0;
   const boxes: TextBox[] = [];
-  for (const c of components(mask, width, height)) {
+  const kernels = components(mask, width, height);
+  for (const c of kernels) {
     const w = c.maxX - c.minX + 1;
     const h = c.maxY - c.minY + 1;
     if (Math.min(w, h) < params.minSizePx) continue;
@@ -106,9 +125,10 @@ export function decodeDbText(
     if (score < params.boxThreshold) continue;
     const distance = (w * h * params.unclipRatio) / (2 * (w + h));
     if (Math.min(w, h) + 2 * distance < params.minSizePx + 2) continue;
-    const x0 = Math.max(0, Math.round(c.minX - distance));
+    const [left, right] = sideLimits(c, kernels);
+    const x0 = Math.max(0, left, Math.round(c.minX - distance));
     const y0 = Math.max(0, Math.round(c.minY - distance));
-    const x1 = Math.min(width, Math.round(c.maxX + 1 + distance));
+    const x1 = Math.min(width, right, Math.round(c.maxX + 1 + distance));
     const y1 = Math.min(height, Math.round(c.maxY + 1 + distance));
     boxes.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0, score });
   }

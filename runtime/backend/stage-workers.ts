@@ -158,7 +158,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
         }
         const backend = createBackend(sessions, {
           clock,
-          preprocess: (f, s) => deps.preprocess.run(f, s),
+          preprocess: (f, s, resize) => deps.preprocess.run(f, s, resize),
           metrics: deps.metrics,
         });
         backends.push(backend);

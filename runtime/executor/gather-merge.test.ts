@@ -60,3 +60,29 @@ test('the result keeps what was known before the fan-out and drops the per-item 
     ],
   );
 });
+
+test('words of one line read from separate boxes are joined left to right; other lines stay apart', () => {
+  const word = (i: number, text: string, score: number, x: number, y: number, width: number) => ({
+    ...read(i, text, score, 0, y, x),
+    region: { frame: 0, x, y, width, height: 20 },
+  });
+  const lines = mergeTextLines(
+    [
+      word(0, 'NEWS', 0.99, 200, 100, 80),
+      word(1, 'BREAKING', 0.93, 40, 102, 150),
+      word(2, 'TONIGHT', 0.97, 290, 99, 120),
+      word(3, 'below', 0.9, 40, 140, 60), // the next line down
+      word(4, 'far', 0.9, 600, 100, 40), // on the same row, but a column apart
+    ],
+    'read',
+    0.5,
+  );
+  assert.deepEqual(
+    lines.map((l) => [l.text, l.score, l.boxes]),
+    [
+      ['BREAKING NEWS TONIGHT', 0.93, [{ frame: 0, x: 40, y: 99, width: 370, height: 23 }]],
+      ['far', 0.9, [{ frame: 0, x: 600, y: 100, width: 40, height: 20 }]],
+      ['below', 0.9, [{ frame: 0, x: 40, y: 140, width: 60, height: 20 }]],
+    ],
+  );
+});

@@ -129,7 +129,10 @@ export class StageRunner {
     release: NonNullable<Outcome['release']>,
   ): Promise<Outcome> {
     const outputs = fanOutMessages(message, this.stage.name, output);
-    this.ctx.metrics?.itemsPerInput?.observe({ stage: this.stage.name }, output.items.length);
+    this.ctx.metrics?.itemsPerInput?.observe(
+      { pipeline: this.ctx.config.pipeline.name, stage: this.stage.name },
+      output.items.length,
+    );
     const delta = fanOutHoldDelta(output.items.length, this.holdsOnDeath - this.ownHolds);
     if (delta > 0 && message.frameRef) await this.ctx.frames.retain(message.frameRef, delta);
     return { outputs, letters: [], release: { ...release, count: release.count - Math.min(0, delta) } };
