@@ -55,8 +55,13 @@ export class StageRunner {
       this.ctx,
       outcomes.flatMap((o) => o.letters),
     );
-    // Frames are released only after the outputs are out: a redelivery still finds them.
-    for (const o of outcomes) if (o.release) await releaseFrames(this.ctx, o.release.ref, o.release.count);
+    // Frames are released only once the inputs are committed (after the outputs are out): a
+    // redelivery of an uncommitted input still finds them.
+    const releases = outcomes.flatMap((o) => (o.release && o.release.count > 0 ? [o.release] : []));
+    if (releases.length === 0) return undefined;
+    return async () => {
+      for (const r of releases) await releaseFrames(this.ctx, r.ref, r.count);
+    };
   };
 
   /** Join timeouts: the videos that waited too long become dead letters. */

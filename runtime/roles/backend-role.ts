@@ -116,14 +116,21 @@ async function startServing(
   try {
     for (const p of pipelines) {
       const config = p.runtime;
-      const sink = config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
+      // A sink or a gather publishes results: the output gate keeps one per video.
+      const sink =
+        p.gathers.length > 0 ||
+        config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
       const transport = await connectTransport(fileOf(file, p), deps, sink);
       state.transports.push(transport);
       const { clock, logger, metrics } = deps;
       const ctx = { config, transport, frames, clock, logger, metrics };
       const workers = stageWorkers.workersOf(config.pipeline.name);
       executors.push(
-        await startExecutor(ctx, { workers, consumersPerStage: p.kafkaSettings.consumersPerStage }),
+        await startExecutor(ctx, {
+          workers,
+          gathers: p.gathers,
+          consumersPerStage: p.kafkaSettings.consumersPerStage,
+        }),
       );
     }
   } catch (error) {

@@ -1,7 +1,7 @@
 // What both runtime roles set up the same way: the frame store, the Kafka transport (topics
 // created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
 import type { FastifyInstance } from 'fastify';
-import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import { type RuntimeConfig, waitingTopics } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
@@ -82,7 +82,7 @@ export async function ensurePipelineTopics(file: RuntimeFile, connection: KafkaC
   try {
     const topics = allTopics({
       ...config.topics,
-      stages: Object.fromEntries(config.stages.map((s) => [s.name, s.topic])),
+      stages: Object.fromEntries([...config.stages, ...(config.gathers ?? [])].map((s) => [s.name, s.topic])),
     });
     await admin.ensureTopics(topics.map((topic) => ({ topic, partitions: file.kafka.settings.partitions })));
   } finally {
@@ -105,7 +105,8 @@ export async function connectTransport(
     retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
     gateOutput,
     groupPrefix: topicPrefix(config.pipeline.namespace, config.pipeline.name),
-    holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
+    // Joins and gathers: their inputs stay uncommitted until the video's result is out.
+    holdTopics: waitingTopics(config),
     clock: deps.clock,
     logger: deps.logger,
     onDeadLetters: (letters) => {

@@ -50,8 +50,15 @@ export interface DeadLetter {
   original?: unknown;
 }
 
+/**
+ * What a handler leaves to do once its inputs are committed (a stage drops its frame holds): run
+ * then, not when the handler resolves, so a redelivery after a crash between the two still finds
+ * the frames; a crash before it leaves the holds to the frame store's TTL.
+ */
+export type AfterCommit = () => Promise<void>;
+
 /** A topic is a logical channel: a stage's input, the pipeline's output, its dead letters. */
-export type Handler = (messages: StageMessage[]) => Promise<void>;
+export type Handler = (messages: StageMessage[]) => Promise<void | AfterCommit>;
 
 export interface Subscription {
   /** Stop delivering new messages (backpressure); in-flight ones finish. */
