@@ -537,6 +537,16 @@ export interface VideoPipelineStatusPlan {
   explanation?: string;
 }
 
+export interface VideoPipelineStatusObservedFanOut {
+  stage: string;
+  /** The stage's spec fanOut, a decimal string. */
+  declared: string;
+  /** The measured mean, a decimal string. */
+  observed: string;
+  /** Present when the observed value is off the declared one by more than 2x, saying what to change. */
+  hint?: string;
+}
+
 /** What the runtime measured. */
 export interface VideoPipelineStatusObserved {
   /** Observed source rate in videos per second. */
@@ -545,6 +555,8 @@ export interface VideoPipelineStatusObserved {
   p99LatencyMs?: number;
   /** Messages waiting across stage topics. */
   lag?: number;
+  /** Outputs per input of each stage followed by a one-input stage, measured over the load window from the stage topics' end offsets, beside the declared fanOut (a video without items counts one announcement). */
+  fanOut?: VideoPipelineStatusObservedFanOut[];
 }
 
 /** Observed state, written by the operator. */

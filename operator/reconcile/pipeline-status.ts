@@ -147,11 +147,18 @@ export function pipelineStatus(
   }
   const plan = obs.planned.ok ? planToStatus(obs.planned.plan) : previous.plan;
   const p99LatencyMs = obs.load?.p99LatencyMs ?? previous.observed?.p99LatencyMs;
+  const fanOut = obs.load?.fanOut?.map((f) => ({
+    stage: f.stage,
+    declared: formatDecimal(f.declared),
+    observed: formatDecimal(f.observed),
+    ...(f.hint ? { hint: f.hint } : {}),
+  }));
   const observed = obs.load
     ? {
         videosPerSecond: formatDecimal(obs.load.arrivalVps),
         lag: obs.load.lag,
         ...(p99LatencyMs !== undefined ? { p99LatencyMs } : {}),
+        ...(fanOut?.length ? { fanOut } : {}),
       }
     : previous.observed;
   return {

@@ -11,6 +11,7 @@ import {
   pipelineTopics,
 } from '../../contract/topic-names.ts';
 import type { TopicSpec } from '../../kafka/admin.ts';
+import { fanOutTopics } from '../load/fan-out-observed.ts';
 import type { PipelineLoadTopics } from '../load/observer.ts';
 import type { Plan } from '../planner/types.ts';
 import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
@@ -50,5 +51,6 @@ export function loadTopics(key: string, pipeline: VideoPipeline): PipelineLoadTo
       group: consumerGroupName(ns, pipeline.metadata.name, s.name),
       topic: topics.stages[s.name]!,
     })),
+    fanOuts: fanOutTopics(pipeline, (stage) => topics.stages[stage]!),
   };
 }
