@@ -58,6 +58,7 @@ export interface DeadLetter {
 export type AfterCommit = () => Promise<void>;
 
 /** A topic is a logical channel: a stage's input, the pipeline's output, its dead letters. */
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers are `async () => {}`, whose Promise<void> must fit
 export type Handler = (messages: StageMessage[]) => Promise<void | AfterCommit>;
 
 export interface Subscription {
