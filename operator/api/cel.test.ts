@@ -181,10 +181,16 @@ test('every CEL rule in crds/ compiles and has a TypeScript twin', () => {
 
 test('the samples pass every rule (CEL and the TypeScript twins)', () => {
   const objects: [string, Obj][] = [['VideoPipeline', pipeline()]];
-  for (const o of yaml.loadAll(
-    readFileSync(new URL('../../samples/video-classifier/sessions.yaml', import.meta.url), 'utf8'),
-  ) as Obj[]) {
-    objects.push(['ModelSession', o]);
+  for (const file of [
+    'video-classifier/sessions.yaml',
+    'video-text/sessions.yaml',
+    'video-text/pipeline.yaml',
+  ]) {
+    for (const o of yaml.loadAll(
+      readFileSync(new URL(`../../samples/${file}`, import.meta.url), 'utf8'),
+    ) as Obj[]) {
+      objects.push([o.kind, o]);
+    }
   }
   for (const [kind, o] of objects) {
     const results = evaluateRules(schemaOf(kind), defaulted(kind, o));
