@@ -45,7 +45,7 @@ async function backendThroughput(model: InferenceModel, batch: number, seconds: 
         queueCapacity: batch * 3,
       },
     ],
-    { clock, preprocess: (frames, spec) => pool.run(frames, spec) },
+    { clock, preprocess: (frames, spec, target) => pool.run(frames, spec, target) },
   );
   const frame = Uint8Array.from({ length: SIZE * SIZE * 3 }, (_, i) => (i * 31) % 256);
   const loop = backend.start();

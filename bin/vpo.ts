@@ -17,6 +17,11 @@ const commands: Record<string, { module: string; exportName: string; summary: st
     exportName: 'planCommand',
     summary: 'plan GPUs for pipelines',
   },
+  simulate: {
+    module: '../simulate/simulate-command.ts',
+    exportName: 'simulateCommand',
+    summary: 'simulate a plan at cluster scale',
+  },
   run: {
     module: '../embedded/run-command.ts',
     exportName: 'runCommand',

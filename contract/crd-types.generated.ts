@@ -233,10 +233,23 @@ export interface ModelSession {
   status?: ModelSessionStatus;
 }
 
+/** The Secret (in the pipeline's namespace) and key holding the bearer token; absent, the operator generates <pipeline>-ingest-token (key token). */
+export interface VideoPipelineSourceHttpTokenSecretRef {
+  name: string;
+  /** Default: "token". */
+  key?: string;
+}
+
 /** HTTP ingest. */
 export interface VideoPipelineSourceHttp {
   /** Also accept POST /v1/videos on the ingest service. Default: false. */
   enabled?: boolean;
+  /** How callers of POST /v1/videos authenticate: token (a bearer token from tokenSecretRef, or from the Secret <pipeline>-ingest-token the operator generates) or none (any pod the NetworkPolicy lets in). Default: "token". */
+  auth?: 'token' | 'none';
+  /** The Secret (in the pipeline's namespace) and key holding the bearer token; absent, the operator generates <pipeline>-ingest-token (key token). */
+  tokenSecretRef?: VideoPipelineSourceHttpTokenSecretRef;
+  /** Let callers choose videoId (else the server assigns it); a duplicate id is a DuplicateVideoId dead letter, never a silenced result. Default: false. */
+  clientVideoIds?: boolean;
 }
 
 /** Where videos come from and the limits on fetching them. */
@@ -525,6 +538,8 @@ export interface VideoPipelineStatusPlan {
   namespace?: VideoPipelineStatusPlanNamespace;
   /** The GPU product the plan uses. */
   gpuProduct?: string;
+  /** Plan generation: moves by one whenever the plan's settings change (batch sizes, duty cycles, rates, budgets, replicas). Runtime pods report the generation they run (observed.planRollout, metric vpo_plan_generation). */
+  generation?: number;
   /** Sum over stages of rate / best throughput within budget. */
   lowerBoundGpus?: string;
   /** Per stage numbers. */
@@ -547,6 +562,18 @@ export interface VideoPipelineStatusObservedFanOut {
   hint?: string;
 }
 
+/** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
+export interface VideoPipelineStatusObservedPlanRollout {
+  /** The plan generation the pods should run (plan.generation). */
+  generation?: number;
+  /** Backend pods seen in the stages' consumer groups. */
+  pods?: number;
+  /** Pods running that generation. */
+  current?: number;
+  /** Pods running another generation, as POD@GENERATION (at most 10). */
+  stale?: string[];
+}
+
 /** What the runtime measured. */
 export interface VideoPipelineStatusObserved {
   /** Observed source rate in videos per second. */
@@ -557,6 +584,8 @@ export interface VideoPipelineStatusObserved {
   lag?: number;
   /** Outputs per input of each stage followed by a one-input stage, measured over the load window from the stage topics' end offsets, beside the declared fanOut (a video without items counts one announcement). */
   fanOut?: VideoPipelineStatusObservedFanOut[];
+  /** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
+  planRollout?: VideoPipelineStatusObservedPlanRollout;
 }
 
 /** Observed state, written by the operator. */

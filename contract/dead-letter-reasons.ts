@@ -31,16 +31,29 @@ export const FRAME_STORE_REASONS = ['InvalidRef', 'RefNotFound', 'InvalidFrames'
 /** The pipeline around the stages: joins that never completed; a result for an id another video holds. */
 export const FLOW_REASONS = ['JoinTimeout', 'DuplicateVideoId'] as const;
 
+/**
+ * An output the transport refused for good (or over limits.maxOutputBytes): too large, a topic the
+ * broker calls invalid, no authorization, another permanent refusal. Retrying cannot help.
+ */
+export const PUBLISH_REASONS = [
+  'OutputTooLarge',
+  'InvalidTopic',
+  'NotAuthorized',
+  'PublishRejected',
+] as const;
+
 export const DEAD_LETTER_REASONS = [
   ...INGEST_REASONS,
   ...STAGE_REASONS,
   ...FRAME_STORE_REASONS,
   ...FLOW_REASONS,
+  ...PUBLISH_REASONS,
 ] as const;
 
 export type IngestReason = (typeof INGEST_REASONS)[number];
 export type StageReason = (typeof STAGE_REASONS)[number];
 export type FrameStoreReason = (typeof FRAME_STORE_REASONS)[number];
+export type PublishReason = (typeof PUBLISH_REASONS)[number];
 export type DeadLetterReason = (typeof DEAD_LETTER_REASONS)[number];
 
 export function isDeadLetterReason(value: unknown): value is DeadLetterReason {

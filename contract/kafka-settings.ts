@@ -3,11 +3,14 @@
 //   consumers the plan may run on one stage times a headroom (default 2), so a re-plan that
 //   scales out needs no re-partitioning. One count for all topics keeps a join's inputs (they all
 //   publish into the join stage's one topic, keyed by videoId) and the output co-partitioned.
+//   Backend pods get partitions in proportion to their planned rates (contract/partition-shares.ts),
+//   so the count is raised until whole partitions give every pod its share within a few percent.
 // - Producer: acks=all, idempotent; messages per send from the largest planned batch; gzip (the
 //   one codec kafkajs ships) when the planned rate makes bytes on the wire matter.
 // - Consumer: batch = the stage's planned batch; fetch bytes sized for a few batches of small
 //   JSON messages; session timeout well above the slowest planned batch, so a slow batch never
 //   gets the consumer kicked out of its group (which would start a rebalance storm).
+import { partitionsForRates } from './partition-shares.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 
 export type Compression = 'none' | 'gzip';
@@ -15,6 +18,11 @@ export type Compression = 'none' | 'gzip';
 export interface KafkaSettings {
   /** Partitions of every topic of the pipeline. */
   partitions: number;
+  /**
+   * Worst relative error, over the backend pods of any stage, between the share of partitions a
+   * pod gets and its planned share of the stage's rate (rounding to whole partitions).
+   */
+  granularityError: number;
   producer: {
     /** Messages per produce request. */
     batchMessages: number;
@@ -57,7 +65,15 @@ export function kafkaSettingsFromConfig(
   const consumersPerStage = options.consumersPerStage ?? 2;
   const largestReplicas = Math.max(1, ...config.stages.map((s) => s.replicas));
   const planned = largestReplicas * consumersPerStage;
-  const partitions = Math.max(options.minPartitions ?? 4, Math.ceil(planned * headroom), 2 * planned);
+  const basePartitions = Math.max(options.minPartitions ?? 4, Math.ceil(planned * headroom), 2 * planned);
+  const pods = plannedPods(config);
+  const { partitions, error: granularityError } = partitionsForRates(
+    pods.map((p) => p.rates),
+    basePartitions,
+    undefined,
+    undefined,
+    pods.map((p) => p.capacities),
+  );
   const largestBatch = Math.max(1, ...config.stages.map((s) => s.batchSize));
   // Worst case of one batch: the largest profiled latency of any stage, twice (a request that
   // just missed a batch waits one, then runs in the next).
@@ -69,6 +85,7 @@ export function kafkaSettingsFromConfig(
   const rateVps = config.stages.reduce((sum, s) => sum + s.replicas * s.batchSize, 0);
   return {
     partitions,
+    granularityError: Number(granularityError.toFixed(4)),
     producer: {
       batchMessages: Math.max(16, 4 * largestBatch),
       compression: rateVps >= gzipAboveVps ? 'gzip' : 'none',
@@ -84,4 +101,29 @@ export function kafkaSettingsFromConfig(
     consumersPerStage,
     outputDedup: { recentIds: 100_000, tailPerPartition: 10_000 },
   };
+}
+
+/**
+ * Per stage with more than one pod, the planned rate and capacity (batch per duty cycle) of every
+ * backend pod hosting it: the group's session, once per replica.
+ */
+export function plannedPods(config: RuntimeConfig): { rates: number[]; capacities: number[] }[] {
+  return config.stages
+    .map((stage) => {
+      const hosted = config.backends.flatMap((group) =>
+        group.sessions
+          .filter((s) => s.stage === stage.name && s.rateVps > 0)
+          .flatMap((s) =>
+            Array.from({ length: group.replicas }, () => ({
+              rate: s.rateVps,
+              capacity:
+                group.dutyCycleMicros > 0
+                  ? (s.batchSize * 1e6) / group.dutyCycleMicros
+                  : Number.POSITIVE_INFINITY,
+            })),
+          ),
+      );
+      return { rates: hosted.map((h) => h.rate), capacities: hosted.map((h) => h.capacity) };
+    })
+    .filter((p) => p.rates.length > 1);
 }

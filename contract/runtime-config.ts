@@ -137,15 +137,37 @@ export interface RuntimeGather {
 
 export type GatherMerge = 'items' | 'textLines';
 
+export interface RuntimeBackendSession {
+  stage: string;
+  session: string;
+  /** Largest batch this session runs on this backend (the plan's batch: a cap, not a target). */
+  batchSize: number;
+  /**
+   * Videos per second one pod of this group is planned to take for this stage: the weight its
+   * consumers declare to the partition assignor (docs/kafka.md "Rates as planned").
+   */
+  rateVps: number;
+}
+
 /** A backend group of the plan, as one pipeline sees it: the group's numbers and this pipeline's sessions on it. */
 export interface RuntimeBackend {
   name: string;
   gpuProduct: string;
   replicas: number;
-  /** Each hosted session runs one batch per duty cycle. */
+  /**
+   * Each hosted session runs at most one batch per duty cycle, round robin (runtime/batching/
+   * duty-cycle.ts); a saturated backend's cycle is its one batch, run back to back.
+   */
   dutyCycleMicros: number;
+  /** Planned busy share of the duty cycle (Σ ℓ(b) / duty cycle). */
+  occupancy: number;
+  /**
+   * The plan generation these settings belong to (status.plan.generation): pods report the one
+   * they run (metric vpo_plan_generation, and their consumer-group metadata).
+   */
+  planGeneration: number;
   /** This pipeline's sessions on the group, per replica (the group may host other pipelines' too). */
-  sessions: { stage: string; session: string; batchSize: number; rateVps: number }[];
+  sessions: RuntimeBackendSession[];
   /** Every pipeline the group hosts, sorted (absent: this one alone). */
   pipelines?: string[];
 }
@@ -155,7 +177,15 @@ export interface RuntimeLimits {
   queueCapacity: number;
   /** Videos a join may wait on at once; beyond it the oldest is dead-lettered (JoinTimeout). */
   maxPendingJoins: number;
+  /**
+   * Largest stage message (JSON bytes, with every upstream output it carries) a stage may pass
+   * on; a bigger one is dead-lettered as OutputTooLarge. Default DEFAULT_MAX_OUTPUT_BYTES, below
+   * Kafka's default message.max.bytes (1 MiB) with room for the record's overhead.
+   */
+  maxOutputBytes?: number;
 }
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
 
 export interface RuntimeConfig {
   version: typeof RUNTIME_CONFIG_VERSION;

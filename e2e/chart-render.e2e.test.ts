@@ -6,13 +6,20 @@
 // may run beside it on the same cluster.
 // Uses $KUBECONFIG and $KAFKA_BOOTSTRAP when set, else starts its own cluster and broker.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { dump } from 'js-yaml';
 import { parseOperatorArgs } from '../operator/config.ts';
+import { namespaceBackends } from '../operator/render/backend-group.ts';
+import { desiredChildren } from '../operator/render/desired.ts';
+import { sampleNamespace } from '../operator/render/fixtures.test-support.ts';
 import { type ChartClusterHandle, closeChartCluster, openChartCluster } from './chart-support/cluster.ts';
 import { SERVICE_MONITOR_CRD, serviceMonitorCrd } from './chart-support/service-monitor-crd.ts';
 import { type ChartTools, find, type K8sObject } from './chart-support/tools.ts';
 import { baseValues, CHART, fullValues, template as render } from './chart-support/values.ts';
+import { ensureCheckov, scanManifests } from './scan/checkov.ts';
 
 const RELEASE = 'chart-render-e2e';
 const NAMESPACE = `vpo-chart-render-${process.pid}`;
@@ -45,6 +52,40 @@ describe('charts/vpo rendered', () => {
       await handle.cluster?.tools.run('kubectl', ['delete', ...args, '--ignore-not-found', '--wait=false']);
     }
     await closeChartCluster(handle);
+  });
+
+  test('checkov finds nothing in the chart or in what the operator renders, but the exceptions each justified', async () => {
+    const checkov = await ensureCheckov();
+    const dir = await mkdtemp(join(tmpdir(), 'vpo-scan-'));
+    // The chart with every option on, and a namespace's runtime objects: shared backend groups,
+    // ingest Deployments, Services, ConfigMaps and NetworkPolicies, as the operator applies them.
+    const chart = await template(FULL_VALUES);
+    const { hosted, planned, sessions } = sampleNamespace(3);
+    const options = { image: 'ghcr.io/vpo-dev/vpo:0.1.0', kafkaBootstrap: 'kafka.kafka:9092' };
+    const runtime = [
+      ...hosted.flatMap((h) => desiredChildren(h.pipeline, sessions, h.plan, options)),
+      ...namespaceBackends(planned.backends, hosted, sessions, options).objects,
+    ];
+    for (const [name, objects] of [
+      ['chart.yaml', chart],
+      ['runtime.yaml', runtime],
+    ] as const) {
+      const file = join(dir, name);
+      await writeFile(file, objects.map((o) => dump(o, { noRefs: true })).join('---\n'));
+      const report = await scanManifests(checkov, file);
+      assert.ok(report.passed.length > 50, `${name}: ${report.passed.length} checks passed`);
+      assert.deepEqual(
+        report.failed.map((c) => `${c.check_id} ${c.resource}: ${c.check_name}`),
+        [],
+        `${name}: findings to fix or justify`,
+      );
+      for (const c of report.skipped)
+        assert.ok(
+          (c.check_result.suppress_comment ?? '').length > 20,
+          `${name}: ${c.check_id} on ${c.resource} without a reason`,
+        );
+    }
+    await rm(dir, { recursive: true, force: true });
   });
 
   test('helm lint passes with the required value and fails clearly without it', async () => {
@@ -83,6 +124,16 @@ describe('charts/vpo rendered', () => {
     assert.ok(named.includes('--cuda-image=r.example/vpo@sha256:1'));
     const mirrored = await argsOf(['--set', 'runtime.image=mirror.example/vpo:0.1.0']);
     assert.ok(mirrored.includes('--cuda-image=mirror.example/vpo:0.1.0-cuda'));
+  });
+
+  test('the Grafana dashboard is a ConfigMap for the sidecar when enabled, and absent by default', async () => {
+    const [dashboard] = find(await template(FULL_VALUES), 'ConfigMap', `${FULLNAME}-dashboard`);
+    assert.ok(dashboard, 'no dashboard ConfigMap');
+    assert.equal(dashboard.metadata.labels?.grafana_dashboard, '1');
+    const json = JSON.parse(dashboard.data['vpo.json']) as { uid: string; panels: unknown[] };
+    assert.equal(json.uid, 'vpo-plan');
+    assert.ok(json.panels.length > 10);
+    assert.deepEqual(find(await template(BASE_VALUES), 'ConfigMap', `${FULLNAME}-dashboard`), []);
   });
 
   test('the rendered operator is hardened, leader-elected, and takes Kafka secrets from Secrets only', async () => {

@@ -86,6 +86,8 @@ test('batch caps are raised to the saturated batch in stages and backends, never
         gpuProduct: 'cpu',
         replicas: 1,
         dutyCycleMicros: 1000,
+        occupancy: 0.5,
+        planGeneration: 1,
         sessions: config0Sessions(),
       },
     ],

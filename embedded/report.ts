@@ -1,5 +1,6 @@
 // What `vpo run` prints: one row per video as it settles (a table line, or one JSON object per
 // line), then a summary (throughput, latency percentiles, batch sizes, dead letters, the plan).
+import { printable } from '../contract/printable.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { DecodeProbe } from './ingest-probe.ts';
 import type { LocalPlan } from './local-plan.ts';
@@ -200,7 +201,8 @@ export function formatRow(row: VideoRow, format: OutputFormat): string {
       ? labelsOf(row.result)
       : `${row.reason} at ${row.stage}: ${(row.error ?? '').replace(/\s+/g, ' ').slice(0, 100)}`;
   const lines = row.status === 'ok' ? textLinesOf(row.result) : '';
-  return `${row.videoId.padEnd(32)} ${row.source.padEnd(36)} ${row.status.padEnd(6)} ${what}\n${lines}`;
+  // Names and messages come from the user's files: escaped, so none can break or fake a row.
+  return `${printable(row.videoId).padEnd(32)} ${printable(row.source).padEnd(36)} ${row.status.padEnd(6)} ${printable(what)}\n${lines}`;
 }
 
 function predictedLine(p: RunSummary['predicted']): string {

@@ -45,6 +45,8 @@ export function saturatedBatch(points: readonly Point[], budgetMs: number, maxBa
 /**
  * The config with each stage's batch cap raised to its saturated batch (never lowered). Queue
  * limits stay as planned: memory stays bounded, and a batch is then at most one queue's worth.
+ * Duty cycles are dropped (plain round robin): they hold only for the planned batches, and one
+ * process serving bursts should never idle a device that has work.
  */
 export function withSaturatedBatches(
   config: RuntimeConfig,
@@ -63,6 +65,7 @@ export function withSaturatedBatches(
       stages: config.stages.map((s) => ({ ...s, batchSize: caps.get(s.name) ?? s.batchSize })),
       backends: config.backends.map((g) => ({
         ...g,
+        dutyCycleMicros: 0,
         sessions: g.sessions.map((h) => ({ ...h, batchSize: caps.get(h.stage) ?? h.batchSize })),
       })),
     },

@@ -1,7 +1,7 @@
 // The Kafka admin calls the operator and the runtime need: topics created or grown (never shrunk:
 // Kafka cannot, and keys would move), deleted, described; consumer-group lag and end offsets for
 // observed rates. Used by the operator (TopicsReady, observed lag) and by the runtime roles.
-import type { Admin } from 'kafkajs';
+import { type Admin, AssignerProtocol } from 'kafkajs';
 import { createKafkaClient, type KafkaConnection, type KafkaLogger } from './connection.ts';
 
 export interface TopicSpec {
@@ -35,6 +35,14 @@ export interface GroupLag {
   topics: Record<string, number>;
 }
 
+/** One member of a consumer group, with the user data it sent at its last join. */
+export interface GroupMember {
+  groupId: string;
+  memberId: string;
+  clientId: string;
+  userData: Buffer;
+}
+
 export interface KafkaAdmin {
   /** Creates missing topics and adds partitions to smaller ones; returns what changed. */
   ensureTopics(topics: TopicSpec[]): Promise<TopicChange[]>;
@@ -45,6 +53,8 @@ export interface KafkaAdmin {
   groupLag(groupId: string, topics: string[]): Promise<GroupLag>;
   /** Sum over partitions of the end offset, per topic (the difference over time is the rate). */
   topicEndOffsets(topics: string[]): Promise<Record<string, number>>;
+  /** Current members of the groups (none for a group that is empty or unknown). */
+  groupMembers(groupIds: string[]): Promise<GroupMember[]>;
   close(): Promise<void>;
 }
 
@@ -137,6 +147,21 @@ export async function createKafkaAdmin(
         result[topic] = (await offsetsOf(topic)).reduce((sum, p) => sum + Number(p.high), 0);
       }
       return result;
+    },
+    async groupMembers(groupIds) {
+      if (groupIds.length === 0) return [];
+      const { groups } = await admin.describeGroups(groupIds);
+      return groups.flatMap((g) =>
+        g.members.map((m) => {
+          let userData: Buffer = Buffer.alloc(0);
+          try {
+            userData = AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.userData ?? userData;
+          } catch {
+            // Not the consumer protocol's metadata (another kind of group): no user data.
+          }
+          return { groupId: g.groupId, memberId: m.memberId, clientId: m.clientId, userData };
+        }),
+      );
     },
     close: () => admin.disconnect(),
   };

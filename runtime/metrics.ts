@@ -26,6 +26,22 @@ export interface RuntimeMetrics {
   queueDepth: Gauge<'pipeline' | 'stage'>;
   /** Items a fan-out stage emitted per input video (its mean is the observed fanOut), by stage. */
   itemsPerInput: Histogram<'pipeline' | 'stage'>;
+  /** Σ planned batch cap over executed batches: rate(vpo_batch_size_sum) / its rate = batch fill. */
+  batchCapacityTotal: Counter<'pipeline' | 'stage'>;
+  /** Device time spent in batches, seconds: its rate is the backend's duty utilisation. */
+  backendBusySeconds: Counter<'backend'>;
+  /** The duty cycle the backend runs now, seconds (0: none planned). */
+  dutyCycleSeconds: Gauge<'backend'>;
+  /** The plan's occupancy for this backend (Σ ℓ(b) / duty cycle): what utilisation should be. */
+  plannedOccupancy: Gauge<'backend'>;
+  /** The plan generation this process runs (status.plan.generation). */
+  planGeneration: Gauge<'pipeline' | 'backend'>;
+  /** Re-read runtime files: applied live, or not (needs a new pod, or invalid). */
+  planReloadsTotal: Counter<'result'>;
+  /** Videos whose result reached the output topic, by whether they met latencySLO.p99Ms. */
+  videosCompletedTotal: Counter<'pipeline' | 'slo'>;
+  /** Ingest to result on the output topic, seconds. */
+  endToEndSeconds: Histogram<'pipeline'>;
 }
 
 export function createRuntimeMetrics(registry: Registry = new Registry()): RuntimeMetrics {
@@ -101,6 +117,55 @@ export function createRuntimeMetrics(registry: Registry = new Registry()): Runti
       help: 'Items a fan-out stage emitted per input video (the mean is the observed fanOut)',
       labelNames: ['pipeline', 'stage'],
       buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256],
+      registers,
+    }),
+    batchCapacityTotal: new Counter({
+      name: 'vpo_batch_capacity_total',
+      help: 'Planned batch cap summed over executed batches (batch fill = vpo_batch_size_sum / this)',
+      labelNames: ['pipeline', 'stage'],
+      registers,
+    }),
+    backendBusySeconds: new Counter({
+      name: 'vpo_backend_busy_seconds_total',
+      help: 'Device time spent running batches (its rate is the duty utilisation)',
+      labelNames: ['backend'],
+      registers,
+    }),
+    dutyCycleSeconds: new Gauge({
+      name: 'vpo_backend_duty_cycle_seconds',
+      help: 'The duty cycle the backend runs now (0: none planned)',
+      labelNames: ['backend'],
+      registers,
+    }),
+    plannedOccupancy: new Gauge({
+      name: 'vpo_backend_planned_occupancy',
+      help: 'The planned share of the duty cycle the backend is busy',
+      labelNames: ['backend'],
+      registers,
+    }),
+    planGeneration: new Gauge({
+      name: 'vpo_plan_generation',
+      help: 'The plan generation (status.plan.generation) this process runs',
+      labelNames: ['pipeline', 'backend'],
+      registers,
+    }),
+    planReloadsTotal: new Counter({
+      name: 'vpo_plan_reloads_total',
+      help: 'Runtime files re-read: applied live, restart (needs a new pod) or invalid',
+      labelNames: ['result'],
+      registers,
+    }),
+    videosCompletedTotal: new Counter({
+      name: 'vpo_videos_completed_total',
+      help: 'Videos whose result reached the output topic, by whether they met the latency SLO',
+      labelNames: ['pipeline', 'slo'],
+      registers,
+    }),
+    endToEndSeconds: new Histogram({
+      name: 'vpo_end_to_end_seconds',
+      help: 'Ingest to result on the output topic',
+      labelNames: ['pipeline'],
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 15, 20, 30, 45, 60, 90, 120, 300, 600],
       registers,
     }),
   };

@@ -70,3 +70,23 @@ test('imports are found in static, type-only, re-export and dynamic forms', () =
   ].join('\n');
   assert.deepEqual(importsOf(source), ['./a.ts', '../b.ts', './c.ts', './d.ts', './e.ts']);
 });
+
+test('the simulator may import the planner and the runtime`s pure policies, not its adapters', () => {
+  const root = tree({
+    'simulate/ok.ts': [
+      "import { chooseBatch } from '../runtime/batching/choose-batch.ts';",
+      "import { assignByRate } from '../runtime/assignment/partitions-by-rate.ts';",
+      "import { planAll } from '../operator/cli/plan-all.ts';",
+      "import { apportion } from '../contract/partition-shares.ts';",
+    ].join('\n'),
+    'simulate/backend.ts': "import { createBackend } from '../runtime/backend/backend.ts';\n",
+    'simulate/kube.ts': "import { startManager } from '../operator/controller/manager.ts';\n",
+    'simulate/kafka.ts': "import { createKafkaAdmin } from '../kafka/admin.ts';\n",
+  });
+  try {
+    const found = checkLayers(root).map((v) => v.split(':')[0]);
+    assert.deepEqual(found.sort(), ['simulate/backend.ts', 'simulate/kafka.ts', 'simulate/kube.ts']);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

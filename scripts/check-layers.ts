@@ -1,6 +1,8 @@
 // Checks the architecture's import rules (docs/architecture.md): the control plane (operator/) and
 // the data plane (runtime/) share only the contract package; neither imports the embedded wiring;
-// the contract and the Kafka adapter import neither plane; each client library has its importers.
+// the contract and the Kafka adapter import neither plane; the simulator (simulate/) plans with the
+// operator's planner and runs the runtime's pure policies, never its adapters; each client library
+// has its importers.
 // Tests and test support are exempt. `node scripts/check-layers.ts [ROOT]` prints every violation
 // as FILE: IMPORT (why) and exits 1 when there is one.
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +13,8 @@ interface Rule {
   from: string;
   /** Folders it must not import from. */
   forbidden: string[];
+  /** Folders it may import only these paths of (folder or file prefixes). */
+  only?: Record<string, string[]>;
   why: string;
 }
 
@@ -27,6 +31,20 @@ const rules: Rule[] = [
     forbidden: ['operator', 'runtime', 'embedded', 'contract'],
     why: 'an adapter owns no policy',
   },
+  {
+    from: 'simulate',
+    forbidden: ['embedded', 'kafka'],
+    only: {
+      runtime: ['runtime/batching/', 'runtime/assignment/', 'runtime/backend/device-emulation.ts'],
+      operator: [
+        'operator/planner/',
+        'operator/api/',
+        'operator/cli/plan-all.ts',
+        'operator/cli/plan-table.ts',
+      ],
+    },
+    why: "the simulator runs the planner and the runtime's pure policies, no adapters",
+  },
 ];
 
 /** A library and the only folders or files that may import it (the thin adapters). */
@@ -37,7 +55,7 @@ const libraryOwners: Record<string, string[]> = {
   'node-av': ['runtime/ingest/libav/'],
 };
 
-const productFolders = ['bin', 'contract', 'kafka', 'operator', 'runtime', 'embedded'];
+const productFolders = ['bin', 'contract', 'kafka', 'operator', 'runtime', 'embedded', 'simulate'];
 
 export function isTestFile(file: string): boolean {
   return /\.test\.ts$|\.test-support\.ts$|(^|\/)test-support\//.test(file);
@@ -78,7 +96,9 @@ export function checkLayers(root: string): string[] {
         const target = path.posix.normalize(path.posix.join(path.posix.dirname(file), spec));
         const targetTop = target.split('/')[0]!;
         for (const rule of rules) {
-          if (rule.from === top && rule.forbidden.includes(targetTop))
+          if (rule.from !== top) continue;
+          const allowed = rule.only?.[targetTop];
+          if (rule.forbidden.includes(targetTop) || (allowed && !allowed.some((a) => target.startsWith(a))))
             violations.push(`${file}: ${spec} (${rule.why})`);
         }
         continue;

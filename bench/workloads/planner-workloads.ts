@@ -145,3 +145,62 @@ export function lbRatioWorkloads(seed = 2019): Workload[] {
   for (let i = 0; i < 4; i++) out.push(gameMix(rand, `two-products-${i}`, true));
   return out;
 }
+
+/**
+ * A cluster of namespaces, each with several video pipelines planned together (scene ∥ motion →
+ * fusion, the sample's shape), video-model profiles (a clip of 8–16 frames per item: tens to
+ * hundreds of ms per batch), sized so the whole cluster needs about `targetGpus` GPUs.
+ */
+export function clusterMix(
+  seed: number,
+  namespaces: number,
+  perNamespace: number,
+  targetGpus: number,
+): Workload[] {
+  const rand = mulberry32(seed);
+  const gpusPerPipeline = targetGpus / (namespaces * perNamespace);
+  const out: Workload[] = [];
+  for (let n = 0; n < namespaces; n++) {
+    const sessions: PlannerSession[] = [];
+    const pipelines: PlannerPipeline[] = [];
+    for (let i = 0; i < perNamespace; i++) {
+      const name = `ns${n}-v${i}`;
+      // Video models: a fixed cost per batch and a per-clip cost, A100-like, ±50% between models.
+      const shapes = [
+        [between(rand, 40, 120), between(rand, 25, 60)],
+        [between(rand, 60, 200), between(rand, 60, 140)],
+        [between(rand, 1, 3), between(rand, 0.1, 0.3)],
+      ] as const;
+      const names = ['scene', 'motion', 'fusion'];
+      names.forEach((stage, k) => {
+        const [fixedMs, perItemMs] = shapes[k]!;
+        sessions.push(
+          session(`${name}-${stage}`, { [T4]: { fixedMs, perItemMs, baseMiB: 900, perItemMiB: 40 } }, 32),
+        );
+      });
+      // Rate for about gpusPerPipeline GPUs: the two heavy stages at their batch-16 throughput.
+      const tp = (k: number) => 16_000 / (shapes[k]![0] + shapes[k]![1] * 16);
+      const vps = (gpusPerPipeline * between(rand, 0.6, 1.4)) / (1 / tp(0) + 1 / tp(1));
+      pipelines.push(
+        pipeline(
+          name,
+          [
+            stage('scene', ['source'], 1, `${name}-scene`),
+            stage('motion', ['source'], 1, `${name}-motion`),
+            stage('fusion', ['scene', 'motion'], 1, `${name}-fusion`),
+          ],
+          { videosPerSecond: vps, sloMs: Math.round(between(rand, 4000, 10_000)) },
+          { namespace: `ns${n}`, ingestAllowanceMs: 1000, hopAllowanceMs: 50 },
+        ),
+      );
+    }
+    out.push({
+      family: 'cluster',
+      name: `ns${n}`,
+      pipelines,
+      sessions,
+      nodes: [gpuNode('t4-pool', T4, 4096, 16_384)],
+    });
+  }
+  return out;
+}

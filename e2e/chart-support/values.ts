@@ -16,7 +16,10 @@ export const baseValues = (storageClass: string): string[] => [
   'frameStore.persistentVolumeClaim.size=1Gi',
 ];
 
-/** Every option on: TLS with client certificates, SASL, ServiceMonitor, a second frame-store namespace. */
+/**
+ * Every option on: TLS with client certificates, SASL, ServiceMonitor, a second frame-store
+ * namespace, the Grafana dashboard.
+ */
 export const fullValues = (storageClass: string, pipelines: string): string[] => [
   ...baseValues(storageClass),
   '--set',
@@ -39,6 +42,8 @@ export const fullValues = (storageClass: string, pipelines: string): string[] =>
   'metrics.serviceMonitor.labels.release=prometheus',
   '--set',
   `frameStore.namespaces={${pipelines}}`,
+  '--set',
+  'grafana.dashboard.enabled=true',
 ];
 
 /** `helm template` of the chart as release `release` in `namespace`, parsed. */

@@ -90,6 +90,11 @@ const badCases: [string, () => string[], RegExp][] = [
     () => ['-f', sampleDir, '--nodes', write('notnodes.yaml', sessionsText)],
     /notnodes\.yaml: --nodes expects Node objects, found kind ModelSession/,
   ],
+  [
+    'a file name with a newline and an escape sequence (shown escaped, on one line)',
+    () => ['-f', write('evil\nvpo plan: fake\u001b[2J.yaml', 'kind: [')],
+    /evil\\nvpo plan: fake\\u001b\[2J\.yaml/,
+  ],
   ['a bad -o', () => ['-f', sampleDir, '-o', 'xml'], /-o must be table, yaml or json, got "xml"/],
   ['no -f', () => [], /-f PATH is required/],
   ['an unknown option', () => ['-f', sampleDir, '--frobnicate'], /Unknown option '--frobnicate'/],

@@ -3,6 +3,7 @@
 // plan is infeasible), 1 with one line naming file, object and field on bad input.
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
+import { printable } from '../../contract/printable.ts';
 import { loadManifests, ManifestError, readDocuments } from '../api/manifests.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
 import { planAll } from './plan-all.ts';
@@ -86,11 +87,11 @@ export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo)
     return 0;
   } catch (err) {
     if (err instanceof ManifestError || err instanceof UsageError) {
-      io.stderr(`vpo plan: ${err.message}\n`);
+      io.stderr(`vpo plan: ${printable(err.message)}\n`);
       return 1;
     }
     const e = err as Error;
-    io.stderr(`vpo plan: internal error: ${e?.message ?? String(err)}\n`);
+    io.stderr(`vpo plan: internal error: ${printable(e?.message ?? String(err))}\n`);
     return 1;
   }
 }

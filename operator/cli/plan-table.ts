@@ -1,6 +1,7 @@
 // The table a person reads: per stage budget, batch, replicas, rate and capacity; per backend
 // group its sessions, duty cycle, occupancy and replicas; the ingest pods; totals; the explanation.
 // Then, for a namespace of several pipelines, its shared backend groups and what sharing saved.
+import { printable } from '../../contract/printable.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import type { NamespacePlan } from '../planner/types.ts';
 import type { PlanAll, PlanReport } from './plan-all.ts';
@@ -50,7 +51,7 @@ export function renderReport(r: PlanReport): string {
   const planned = r.output.status.conditions.find((c) => c.type === 'Planned');
   if (!r.outcome.ok) {
     lines.push(`  NOT PLANNED (${r.outcome.reason}): ${r.outcome.message}`);
-    return lines.join('\n');
+    return lines.map(printable).join('\n');
   }
   const plan = r.outcome.plan;
   lines.push(`  Planned: ${planned?.message ?? ''}`, '');
@@ -104,7 +105,7 @@ export function renderReport(r: PlanReport): string {
     '',
     ...wrap(plan.explanation, 100, '  '),
   );
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 /** A namespace of several pipelines: its backend groups, shared ones first, and the totals. */
@@ -149,7 +150,7 @@ export function renderNamespace(ns: NamespacePlan): string {
     '',
     ...wrap(ns.explanation, 100, '  '),
   );
-  return lines.join('\n');
+  return lines.map(printable).join('\n');
 }
 
 export function renderTable({ reports, namespaces }: PlanAll): string {

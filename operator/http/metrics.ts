@@ -14,6 +14,8 @@ export interface OperatorMetrics {
   plannedNamespaceGpus: Gauge<'namespace'>;
   plannedRate: Gauge<'pipeline'>;
   observedRate: Gauge<'pipeline'>;
+  /** status.plan.generation: the generation runtime pods should report (vpo_plan_generation). */
+  planGeneration: Gauge<'pipeline'>;
   leader: Gauge;
 }
 
@@ -68,6 +70,12 @@ export function createOperatorMetrics(): OperatorMetrics {
     observedRate: new Gauge({
       name: 'vpo_operator_observed_videos_per_second',
       help: 'Arrival rate on the source topic, from Kafka end offsets.',
+      labelNames: ['pipeline'],
+      registers,
+    }),
+    planGeneration: new Gauge({
+      name: 'vpo_operator_plan_generation',
+      help: 'The plan generation (status.plan.generation) runtime pods should run.',
       labelNames: ['pipeline'],
       registers,
     }),

@@ -11,7 +11,7 @@ import type { TimedRecord } from './percentile.ts';
 
 export type OperatorKafkaAdmin = Pick<
   KafkaAdmin,
-  'ensureTopics' | 'deleteTopics' | 'groupLag' | 'topicEndOffsets'
+  'ensureTopics' | 'deleteTopics' | 'groupLag' | 'topicEndOffsets' | 'groupMembers'
 > & {
   /** The newest records of `topic`, bounded per partition and in time (recent-records.ts). */
   recentRecords(topic: string, read: RecentRead): Promise<TimedRecord[]>;
@@ -50,6 +50,7 @@ export function lazyKafkaAdmin(
     deleteTopics: (names) => call((a) => a.deleteTopics(names)),
     groupLag: (group, topics) => call((a) => a.groupLag(group, topics)),
     topicEndOffsets: (topics) => call((a) => a.topicEndOffsets(topics)),
+    groupMembers: (groups) => call((a) => a.groupMembers(groups)),
     async recentRecords(topic, read) {
       client ??= createKafkaClient(connection, kafkaLogger);
       try {

@@ -3,7 +3,7 @@
 // load state, and the injected clock, logger, metrics and event recorder. Built once by the manager.
 
 import type { PlannedReason } from '../../contract/condition-reasons.ts';
-import type { KafkaAdmin } from '../../kafka/admin.ts';
+import type { GroupMember, KafkaAdmin } from '../../kafka/admin.ts';
 import type { Clock } from '../clock.ts';
 import type { OperatorMetrics } from '../http/metrics.ts';
 import type { KubeApi, KubeObject } from '../kube/types.ts';
@@ -41,12 +41,22 @@ export interface NamespaceState {
   held: PreviousGroup[];
   /** GPUs per product its backend groups take, held groups included. */
   usedGpus: Record<string, number>;
+  /**
+   * Per planned pipeline: the plan generation its backend groups' runtime files carry
+   * (plan-generation.ts), which its reconcile writes to status.plan.generation.
+   */
+  generations: Map<string, number>;
 }
 
 export interface ReconcileContext {
   api: KubeApi;
   topics: TopicAdmin;
   load: LoadObserver | undefined;
+  /**
+   * Members of consumer groups with what they declared at their last join (the plan generation
+   * backend pods run); absent = not observed (status.observed.planRollout stays unset).
+   */
+  members?: (groupIds: string[]) => Promise<GroupMember[]>;
   loadPolicy: LoadPolicy;
   caches: Caches;
   /** The plan of each namespace, by namespace. */

@@ -4,12 +4,18 @@
 // groups the plan no longer has deleted after (grow first, shrink last). Each pipeline's status is
 // written by its own reconcile, which reads its part of this plan: the namespace's pipelines are
 // enqueued after every round.
+import { planToStatus } from '../api/status.ts';
 import { targetVideosPerSecond } from '../api/to-planner.ts';
 import { namespaceBackends } from '../render/backend-group.ts';
+import { STRUCTURE_ANNOTATION } from '../render/deployments.ts';
 import { backendName } from '../render/names.ts';
+
+type DeploymentSpec = { template?: { metadata?: { annotations?: Record<string, string> } } };
+
 import { applyObjects, deleteStaleBackends } from './children.ts';
 import type { ReconcileContext, ReconcileResult } from './context.ts';
 import { otherNamespacesGpus, planNamespaceRound } from './namespace-plan.ts';
+import { planGeneration } from './plan-generation.ts';
 
 /** Level-based resync of a namespace's plan when nothing else asks for one. */
 const RESYNC_MS = 60_000;
@@ -35,19 +41,37 @@ export async function reconcileNamespace(ctx: ReconcileContext, namespace: strin
     for (const r of removed) ctx.logger.info(`namespace ${namespace}: deleted backend group ${r.name}`);
     return {};
   }
+  const byName = new Map(round.pipelines.map((p) => [p.metadata.name, p]));
+  // Each pipeline's generation moves when its plan's settings do (against what its status says).
+  const hosted = round.plan.pipelines.flatMap(({ name, outcome }) => {
+    if (!outcome.ok) return [];
+    const pipeline = byName.get(name)!;
+    const generation = planGeneration(pipeline.status?.plan, planToStatus(outcome.plan));
+    return [{ pipeline, plan: outcome.plan, generation }];
+  });
   const state = {
     plan: round.plan,
     outcomes: round.outcomes,
     inputs: round.inputs,
     held: round.held,
     usedGpus: round.usedGpus,
+    generations: new Map(hosted.map((h) => [h.pipeline.metadata.name, h.generation])),
   };
   ctx.namespacePlans.set(namespace, state);
-  const byName = new Map(round.pipelines.map((p) => [p.metadata.name, p]));
-  const hosted = round.plan.pipelines.flatMap(({ name, outcome }) =>
-    outcome.ok ? [{ pipeline: byName.get(name)!, plan: outcome.plan }] : [],
+  // What the groups' pods were built from: a pipeline leaving a group does not roll them.
+  const previousStructure = (deployment: string) => {
+    const template = (
+      ctx.caches.deployments.get(`${namespace}/${deployment}`)?.spec as DeploymentSpec | undefined
+    )?.template;
+    return template?.metadata?.annotations?.[STRUCTURE_ANNOTATION];
+  };
+  const { objects, groups } = namespaceBackends(
+    round.plan.backends,
+    hosted,
+    round.sessions,
+    ctx.render,
+    previousStructure,
   );
-  const { objects, groups } = namespaceBackends(round.plan.backends, hosted, round.sessions, ctx.render);
   await applyObjects(ctx.api, objects);
   const keep = new Set([...groups, ...round.held.map((g) => backendName(g.name))]);
   const removed = await deleteStaleBackends(ctx.api, namespace, keep);

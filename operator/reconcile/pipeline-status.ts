@@ -1,7 +1,12 @@
 // The VideoPipeline status one reconcile writes (pure): plan, target, observed load and the four
 // conditions of API.md, with lastTransitionTime moving only on flips (setCondition).
 import type { ConditionReason, ConditionType, PlannedReason } from '../../contract/condition-reasons.ts';
-import type { Condition, VideoPipeline, VideoPipelineStatus } from '../../contract/crd-types.generated.ts';
+import type {
+  Condition,
+  VideoPipeline,
+  VideoPipelineStatus,
+  VideoPipelineStatusObservedPlanRollout,
+} from '../../contract/crd-types.generated.ts';
 import type { StartFailure } from '../../contract/start-failure.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import {
@@ -39,6 +44,10 @@ export interface PipelineObservation {
   loadPolicy: Pick<LoadPolicy, 'epochMs' | 'lowFactor'>;
   /** spec.latencySLO.p99Ms: how long work may be in flight before a backlog counts. */
   latencySloMs?: number;
+  /** status.plan.generation of the plan (plan-generation.ts). */
+  planGeneration?: number;
+  /** The generation the backend pods declared (plan-rollout.ts), when observed this time. */
+  rollout?: VideoPipelineStatusObservedPlanRollout;
 }
 
 function condition(
@@ -145,7 +154,12 @@ export function pipelineStatus(
   ]) {
     conditions = setCondition(conditions, next, nowIso);
   }
-  const plan = obs.planned.ok ? planToStatus(obs.planned.plan) : previous.plan;
+  const plan = obs.planned.ok
+    ? {
+        ...planToStatus(obs.planned.plan),
+        ...(obs.planGeneration !== undefined ? { generation: obs.planGeneration } : {}),
+      }
+    : previous.plan;
   const p99LatencyMs = obs.load?.p99LatencyMs ?? previous.observed?.p99LatencyMs;
   const fanOut = obs.load?.fanOut?.map((f) => ({
     stage: f.stage,
@@ -153,7 +167,8 @@ export function pipelineStatus(
     observed: formatDecimal(f.observed),
     ...(f.hint ? { hint: f.hint } : {}),
   }));
-  const observed = obs.load
+  const planRollout = obs.rollout ?? previous.observed?.planRollout;
+  const measured = obs.load
     ? {
         videosPerSecond: formatDecimal(obs.load.arrivalVps),
         lag: obs.load.lag,
@@ -161,6 +176,8 @@ export function pipelineStatus(
         ...(fanOut?.length ? { fanOut } : {}),
       }
     : previous.observed;
+  const observed =
+    measured || planRollout ? { ...(measured ?? {}), ...(planRollout ? { planRollout } : {}) } : undefined;
   return {
     ...(gen !== undefined ? { observedGeneration: gen } : {}),
     conditions,

@@ -6,20 +6,25 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
+import { consumerGroupName } from '../../contract/topic-names.ts';
 import { asVideoPipeline } from '../api/objects.ts';
 import { formatDecimal } from '../api/quantity.ts';
 import { objectPath, PIPELINES, statusPath } from '../kube/paths.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { backlogStages, messagesPerVideo } from '../load/backlog.ts';
 import { decide } from '../load/policy.ts';
-import { desiredChildren } from '../render/desired.ts';
+import { runtimeFileOf } from '../render/config-map.ts';
+import { type DesiredChild, pipelineChildren } from '../render/desired.ts';
 import { backendName } from '../render/names.ts';
 import { backendStartFailures } from './backend-failures.ts';
 import { applyObjects, availability } from './children.ts';
 import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
+import { ensureIngestToken } from './ingest-token.ts';
 import { plannedFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
 import { type Check, pipelineStatus } from './pipeline-status.ts';
+import { planRollout } from './plan-rollout.ts';
 import { loadTopics, topicSpecs } from './topics.ts';
 
 /** How soon to look again while the namespace has not planned this pipeline yet. */
@@ -67,15 +72,11 @@ async function ensureTopics(
   ctx: ReconcileContext,
   obj: KubeObject,
   pipeline: VideoPipeline,
-  planned: Planned,
+  file: RuntimeFile | undefined,
 ): Promise<Check | undefined> {
-  if (!planned.ok) return undefined;
+  if (!file) return undefined;
   try {
-    const specs = topicSpecs(
-      pipeline,
-      sessionsOf(ctx.caches, pipeline.metadata.namespace ?? 'default'),
-      planned.plan,
-    );
+    const specs = topicSpecs(pipeline, file);
     const changes = await ctx.topics.ensureTopics(specs);
     for (const c of changes) {
       await ctx.events.record(
@@ -115,15 +116,34 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
   if (!current) ctx.enqueueNamespaces([namespace]);
   if (!found) return { requeueAfterMs: AWAIT_PLAN_MS };
   let planned: Planned = found;
-  let desired: ReturnType<typeof desiredChildren> | undefined;
+  let desired: DesiredChild[] | undefined;
+  let file: RuntimeFile | undefined;
+  let generation: number | undefined;
   if (planned.ok) {
+    generation = ctx.namespacePlans.get(namespace)?.generations.get(name);
     try {
-      desired = desiredChildren(pipeline, sessionsOf(ctx.caches, namespace), planned.plan, ctx.render);
+      // Rendered once: the ConfigMap, the ingest pods' digest and the topics all come from it.
+      const sessions = sessionsOf(ctx.caches, namespace);
+      file = runtimeFileOf(pipeline, sessions, planned.plan, ctx.render, generation);
+      desired = pipelineChildren(pipeline, planned.plan, file, ctx.render);
     } catch (err) {
       planned = { ok: false, reason: 'InvalidConfig', message: (err as Error).message };
+      file = undefined;
     }
   }
-  const topics = await ensureTopics(ctx, obj, pipeline, planned);
+  const topics = await ensureTopics(ctx, obj, pipeline, file);
+  // Before the ingest pods that read it: the API token Secret the operator generates.
+  if (desired) {
+    await ensureIngestToken(ctx.api, pipeline)
+      .then(async (created) => {
+        if (created)
+          await ctx.events.record(obj, 'Normal', 'IngestTokenCreated', 'generated the ingest API token');
+      })
+      .catch(async (err: Error) => {
+        ctx.logger.warn(`VideoPipeline ${key}: ingest token Secret: ${err.message}`);
+        await ctx.events.record(obj, 'Warning', 'IngestTokenUnavailable', err.message);
+      });
+  }
   if (desired) await applyObjects(ctx.api, desired);
   // The backend groups are the namespace's; their availability is read from the informer.
   const available = planned.ok
@@ -142,9 +162,13 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     const failure = failures.get(b.name);
     return failure ? { ...b, failure } : b;
   });
-  // Whether the plan's backends all run: the load policy holds further re-plans until they do.
+  const rollout = generation !== undefined ? await observeRollout(ctx, key, pipeline, generation) : undefined;
+  // Whether the plan's backends all run it: the load policy holds further re-plans until they do.
   const loadState = ctx.loadStates.get(key);
-  if (loadState && planned.ok) loadState.rolledOut = backends.every((b) => b.available >= b.replicas);
+  if (loadState && planned.ok)
+    loadState.rolledOut =
+      backends.every((b) => b.available >= b.replicas) &&
+      (rollout === undefined || rollout.current === rollout.pods);
 
   const status = pipelineStatus(
     pipeline,
@@ -157,6 +181,8 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
       expectedVps: rateVps,
       loadPolicy: ctx.loadPolicy,
       latencySloMs: pipeline.spec.latencySLO?.p99Ms ?? 0,
+      ...(generation !== undefined ? { planGeneration: generation } : {}),
+      ...(rollout ? { rollout } : {}),
     },
     new Date(ctx.clock.nowMs()).toISOString(),
   );
@@ -168,9 +194,28 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     ctx.metrics.plannedGpus.set({ pipeline: key }, planned.plan.gpus);
     ctx.metrics.plannedGpuShare.set({ pipeline: key }, planned.plan.gpuShare);
     ctx.metrics.plannedRate.set({ pipeline: key }, rateVps);
+    if (generation !== undefined) ctx.metrics.planGeneration.set({ pipeline: key }, generation);
   }
   if (sample) ctx.metrics.observedRate.set({ pipeline: key }, sample.arrivalVps);
   return { requeueAfterMs: current ? (ctx.load ? ctx.loadPolicy.epochMs : 60_000) : AWAIT_PLAN_MS };
+}
+
+/** The plan generation the backend pods declared to the stages' groups; undefined when unknown. */
+async function observeRollout(
+  ctx: ReconcileContext,
+  key: string,
+  pipeline: VideoPipeline,
+  generation: number,
+) {
+  if (!ctx.members) return undefined;
+  const ns = pipeline.metadata.namespace ?? 'default';
+  const groups = pipeline.spec.stages.map((s) => consumerGroupName(ns, pipeline.metadata.name, s.name));
+  try {
+    return planRollout(await ctx.members(groups), generation);
+  } catch (err) {
+    ctx.logger.warn(`reading consumer groups of VideoPipeline ${key}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 async function recordPlanEvents(

@@ -2,8 +2,8 @@
 // partitions from the plan via the shared settings (enough for the largest replica count, with
 // headroom, so scaling out within it needs no re-partitioning).
 
-import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
-import { kafkaSettingsFromConfig } from '../../contract/kafka-settings.ts';
+import type { VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import {
   allTopics,
   consumerGroupName,
@@ -13,8 +13,6 @@ import {
 import type { TopicSpec } from '../../kafka/admin.ts';
 import { fanOutTopics } from '../load/fan-out-observed.ts';
 import type { PipelineLoadTopics } from '../load/observer.ts';
-import type { Plan } from '../planner/types.ts';
-import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
 
 export function topicsOf(pipeline: VideoPipeline): PipelineTopics {
   const spec = pipeline.spec;
@@ -33,10 +31,10 @@ export function topicsOf(pipeline: VideoPipeline): PipelineTopics {
  * grows (to that count) only once the plan's consumers outnumber its partitions, so a re-plan
  * within the headroom leaves the topics, and the key → partition mapping, as they are.
  */
-export function topicSpecs(pipeline: VideoPipeline, sessions: ModelSession[], plan: Plan): TopicSpec[] {
-  const config = runtimeConfigFromPlan(pipeline, sessions, plan);
-  const { partitions, consumersPerStage } = kafkaSettingsFromConfig(config);
-  const consumers = consumersPerStage * Math.max(1, ...config.stages.map((s) => s.replicas));
+export function topicSpecs(pipeline: VideoPipeline, file: RuntimeFile): TopicSpec[] {
+  // The runtime file the pods get (rendered once per reconcile): its Kafka settings are theirs.
+  const { partitions, consumersPerStage } = file.kafka.settings;
+  const consumers = consumersPerStage * Math.max(1, ...file.runtime.stages.map((s) => s.replicas));
   return allTopics(topicsOf(pipeline)).map((topic) => ({ topic, partitions, growBelow: consumers }));
 }
 

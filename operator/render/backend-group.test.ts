@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkRuntimeFile, filePipelines } from '../../contract/runtime-file.ts';
 import { backendRuntimeFile, namespaceBackends } from './backend-group.ts';
+import { SCAN_EXCEPTIONS } from './deployments.ts';
 import { sampleChildren, sampleNamespace, samplePipeline } from './fixtures.test-support.ts';
 import { backendConfigName, LABELS } from './names.ts';
 
@@ -83,7 +84,8 @@ test('a group shared by three pipelines: one Deployment owned by all, one runtim
     );
     assert.ok(d.metadata.ownerReferences.every((o: Obj) => o.controller === false && o.blockOwnerDeletion));
     assert.equal(d.metadata.labels[LABELS.pipeline], undefined);
-    assert.equal(d.metadata.annotations, undefined, "a Deployment's annotations would count as its spec");
+    // Only the constant scanner exceptions: nothing that changes with the pipelines it serves.
+    assert.deepEqual(d.metadata.annotations, SCAN_EXCEPTIONS);
     const cm = objects.find((o) => o.metadata.name === backendConfigName(group.name)) as Obj;
     assert.equal(cm.metadata.annotations['serving.vpo.dev/pipelines'], 'vc-0,vc-1,vc-2');
     const file = checkRuntimeFile(JSON.parse(cm.data['config.json']), 'config.json');

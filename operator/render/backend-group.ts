@@ -5,6 +5,7 @@
 // Owned by every pipeline it serves. The pod template names the group only (never its pipelines
 // or their settings), so a re-plan that keeps the group's sessions leaves its pods running.
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import { keptStructure, structureDigest } from '../../contract/live-settings.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import type { BackendGroupPlan, Plan } from '../planner/types.ts';
 import { runtimeFileOf } from './config-map.ts';
@@ -33,6 +34,8 @@ const PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export interface HostedPlan {
   pipeline: VideoPipeline;
   plan: Plan;
+  /** The pipeline's plan generation (status.plan.generation) these settings belong to; default 1. */
+  generation?: number;
 }
 
 const byName = (a: HostedPlan, b: HostedPlan) =>
@@ -46,7 +49,7 @@ export function backendRuntimeFile(
 ): RuntimeFile {
   const [first, ...others] = [...hosted]
     .sort(byName)
-    .map((h) => runtimeFileOf(h.pipeline, sessions, h.plan, options));
+    .map((h) => runtimeFileOf(h.pipeline, sessions, h.plan, options, h.generation ?? 1));
   if (!first) throw new Error('a backend group hosts no pipeline');
   if (others.length === 0) return first;
   return {
@@ -60,6 +63,7 @@ export function backendGroupChildren(
   hosted: HostedPlan[],
   sessions: ModelSession[],
   options: RenderOptions,
+  previousStructure?: string,
 ): DesiredChild[] {
   const owners = [...hosted].sort(byName).map((h) => h.pipeline);
   const namespace = owners[0]?.metadata.namespace ?? 'default';
@@ -103,6 +107,10 @@ export function backendGroupChildren(
       configMap: backendConfigName(group.name),
       nodeSelector: { ...(owners[0]?.spec.placement?.nodeSelector ?? {}), [PRODUCT_LABEL]: group.gpuProduct },
       tolerations: backendTolerations(options),
+      // What the pods cannot take live (every hosted pipeline's): a change rolls them; batch sizes,
+      // duty cycles, rates and deadlines reach them through the file.
+      // A pipeline leaving the group keeps the pods (keptStructure).
+      structure: keptStructure(previousStructure, structureDigest(file, group.name)),
     },
     options,
   );
@@ -129,13 +137,17 @@ export function namespaceBackends(
   plans: HostedPlan[],
   sessions: ModelSession[],
   options: RenderOptions,
+  /** The structure digest a group's running pods carry (by Deployment name), if any. */
+  previousStructure: (deployment: string) => string | undefined = () => undefined,
 ): { objects: DesiredChild[]; groups: string[] } {
   const objects: DesiredChild[] = [];
   const owners = new Map<string, VideoPipeline>();
   for (const group of backends) {
     const hosted = plans.filter((h) => group.pipelines.includes(h.pipeline.metadata.name));
     for (const h of hosted) owners.set(h.pipeline.metadata.name, h.pipeline);
-    objects.push(...backendGroupChildren(group, hosted, sessions, options));
+    objects.push(
+      ...backendGroupChildren(group, hosted, sessions, options, previousStructure(backendName(group.name))),
+    );
   }
   const namespace = plans[0]?.pipeline.metadata.namespace ?? 'default';
   if (owners.size > 0) {

@@ -1,10 +1,12 @@
 // The ConfigMap every pod of the pipeline mounts at /etc/vpo: `config.json` is exactly the runtime
-// file `vpo runtime --config` reads, built by the runtime's own pure renderRuntimeFile from the
-// plan (one function for both sides, so they cannot drift). Pure. Pods read the file; it carries
-// no hash into the pod templates, so a plan change that only touches other groups does not roll a
-// group's pods.
+// file `vpo runtime --config` reads, built by the pure renderRuntimeFile from the plan (one
+// function for both sides, so they cannot drift). Pure. Pods watch the file and take a re-plan's
+// batch sizes, duty cycles, rates and deadlines live (runtime/plan/); the pod templates carry only
+// a digest of what a pod cannot take live (contract/live-settings.ts), so a plan change that only
+// retunes a group, or touches other groups, does not roll its pods.
 
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import type { Plan } from '../planner/types.ts';
 import { runtimeFileKafkaAuth } from './kafka-auth.ts';
 import { configMapName } from './names.ts';
@@ -18,6 +20,7 @@ export function runtimeFileOf(
   sessions: ModelSession[],
   plan: Plan,
   options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
+  planGeneration = 1,
 ) {
   const file = renderRuntimeFile({
     pipeline,
@@ -31,6 +34,7 @@ export function runtimeFileOf(
       ...runtimeFileKafkaAuth(options.kafkaAuth),
     },
     frameStoreRoot: FRAME_DIR,
+    runtimeOptions: { planGeneration },
   });
   const fileRoots = options.ingestFileRoots ?? [];
   if (fileRoots.length > 0) file.runtime.source.fileRoots = [...fileRoots];
@@ -42,8 +46,12 @@ export function configMap(
   sessions: ModelSession[],
   plan: Plan,
   options: Pick<RenderOptions, 'kafkaBootstrap' | 'kafkaAuth' | 'ingestFileRoots'>,
+  planGeneration = 1,
 ) {
-  const file = runtimeFileOf(pipeline, sessions, plan, options);
+  return configMapOf(pipeline, runtimeFileOf(pipeline, sessions, plan, options, planGeneration));
+}
+
+export function configMapOf(pipeline: VideoPipeline, file: RuntimeFile) {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',

@@ -7,6 +7,7 @@ import type { ObjectMeta, VideoPipeline } from '../../contract/crd-types.generat
 import { DEFAULT_MAX_PIXELS_PER_FRAME } from '../../contract/decode-bounds.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
 import type { Plan } from '../planner/types.ts';
+import { ingestTokenEnv, ingestTokenOf } from './ingest-token.ts';
 import { configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
@@ -31,12 +32,31 @@ export interface PodParts {
   podLabels: Record<string, string>;
   args: string[];
   env: Record<string, string>;
+  /** Further variables from Secrets (valueFrom), after the runtime's own. */
+  secretEnv?: Record<string, unknown>[];
   resources: Record<string, unknown>;
   /** The ConfigMap mounted at /etc/vpo (its config.json is the runtime file). */
   configMap: string;
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];
+  /** Digest of what the pods cannot take live from the runtime file: a change rolls them. */
+  structure: string;
 }
+
+/** Pod-template annotation holding the runtime structure digest (contract/live-settings.ts). */
+export const STRUCTURE_ANNOTATION = 'serving.vpo.dev/runtime-structure';
+
+/**
+ * Scanner findings accepted for every runtime Deployment, each with its reason (checkov reads
+ * these annotations; e2e/chart-render.e2e.test.ts scans what the operator renders).
+ */
+export const SCAN_EXCEPTIONS: Record<string, string> = {
+  'checkov.io/skip1':
+    'CKV_K8S_11=No CPU limit: CFS quotas throttle decode and inference below the planned rates; requests reserve the planned CPUs',
+  'checkov.io/skip2':
+    'CKV_K8S_43=The operator runs the image it is given (--image); the chart pins a digest with image.digest',
+  'checkov.io/skip3': 'CKV_K8S_15=IfNotPresent suits immutable release tags and digests',
+};
 
 export function deployment(
   metadata: ObjectMeta & { namespace: string },
@@ -47,14 +67,14 @@ export function deployment(
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata,
+    metadata: { ...metadata, annotations: { ...metadata.annotations, ...SCAN_EXCEPTIONS } },
     spec: {
       replicas,
       selector: { matchLabels: parts.podLabels },
       // Never more pods than planned GPUs: replace one pod at a time without a surge.
       strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
       template: {
-        metadata: { labels: parts.podLabels },
+        metadata: { labels: parts.podLabels, annotations: { [STRUCTURE_ANNOTATION]: parts.structure } },
         spec: {
           automountServiceAccountToken: false,
           securityContext: podSecurityContext,
@@ -69,7 +89,7 @@ export function deployment(
               // A role that cannot start writes why there; the operator reads it from pod status.
               terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              env: runtimeEnv(options, parts.env),
+              env: [...runtimeEnv(options, parts.env), ...(parts.secretEnv ?? [])],
               ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
@@ -84,7 +104,12 @@ export function deployment(
   };
 }
 
-export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: RenderOptions) {
+export function ingestDeployment(
+  pipeline: VideoPipeline,
+  plan: Plan,
+  options: RenderOptions,
+  structure: string,
+) {
   const selector = { [LABELS.role]: 'ingest' };
   return deployment(
     childMetadata(pipeline, ingestName(pipeline.metadata.name), selector),
@@ -95,12 +120,14 @@ export function ingestDeployment(pipeline: VideoPipeline, plan: Plan, options: R
       podLabels: { ...pipelineLabels(pipeline.metadata.name), ...selector },
       args: [],
       env: {},
+      secretEnv: ingestTokenEnv(ingestTokenOf(pipeline)),
       resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY, {
         maxPixelsPerFrame: pipeline.spec.source?.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
         sampledPixels:
           pipeline.spec.sampling.frames * pipeline.spec.sampling.width * pipeline.spec.sampling.height,
       }),
       configMap: configMapName(pipeline.metadata.name),
+      structure,
     },
     options,
   );

@@ -18,6 +18,7 @@ import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
 import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
 import { gathersOf, outputDecoder } from './fan-out-config.ts';
+import { INGEST_TOKEN_ENV } from './ingest-token.ts';
 import { RuntimeConfigError } from './runtime-config-error.ts';
 
 export { RuntimeConfigError };
@@ -28,6 +29,8 @@ export interface RuntimeConfigOptions {
   retryBackoffMs?: number;
   /** Overrides every session's executionProvider (e.g. `vpo run --provider cpu`). */
   executionProvider?: RuntimeStage['executionProvider'];
+  /** The plan's generation (status.plan.generation; default 1), stamped on every backend group. */
+  planGeneration?: number;
 }
 
 /** A Kubernetes decimal quantity as a number ("1", "0.485", "500m"). */
@@ -193,6 +196,8 @@ export function runtimeConfigFromPlan(
       maxDurationSeconds: source.maxDurationSeconds ?? 600,
       downloadConcurrency: source.downloadConcurrency ?? 4,
       httpEnabled: source.http?.enabled ?? false,
+      ...(source.http?.enabled && source.http.auth !== 'none' ? { httpTokenEnv: INGEST_TOKEN_ENV } : {}),
+      ...(source.http?.clientVideoIds ? { clientVideoIds: true } : {}),
       maxPixelsPerFrame: source.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
       maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo ?? DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
       decoder: source.decoder ?? 'cpu',
@@ -215,6 +220,8 @@ export function runtimeConfigFromPlan(
         gpuProduct: b.gpuProduct,
         replicas: b.replicas,
         dutyCycleMicros: b.dutyCycleMicros,
+        occupancy: b.occupancy,
+        planGeneration: options.planGeneration ?? 1,
         sessions: b.sessions
           .filter((s) => s.pipeline === name)
           .map((s) => ({ stage: s.stage, session: s.session, batchSize: s.batchSize, rateVps: s.rateVps })),

@@ -10,6 +10,8 @@ import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import { loadModel } from '../inference/onnx-model.ts';
 import { framesToTensor } from '../preprocess/frames-to-tensor.ts';
+import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
+import type { PreprocessTarget } from '../preprocess/worker-pool.ts';
 import { type Backend, createBackend } from './backend.ts';
 import type { SessionConfig } from './hosted-session.ts';
 import { QueueFullError } from './session-queue.ts';
@@ -40,7 +42,13 @@ function fakeClock(): Clock {
   };
 }
 
-const preprocess = async (...args: Parameters<typeof framesToTensor>) => framesToTensor(...args);
+/** As the worker pool does: into the slab slot when given one. */
+const preprocess = async (frames: Frames, spec: FrameInputSpec, target?: PreprocessTarget) =>
+  framesToTensor(
+    frames,
+    spec,
+    target && new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats),
+  );
 
 async function lookupSession(over: Partial<SessionConfig> = {}): Promise<SessionConfig> {
   return {
@@ -209,5 +217,116 @@ test('device emulation pads each batch to the profiled ℓ(b); without it batche
   assert.ok(
     plain.done.every((t) => t < 250),
     `machine speed on a fake clock: ${plain.done}`,
+  );
+});
+
+test('the batcher learns the measured batch latency: batches shrink until they meet the deadline', async () => {
+  // The profile promises ℓ(b) = 1 + b ms; the device really takes 10 + 10·b ms. Every request has
+  // 120 ms of slack, so the planned batch 16 (170 ms) misses; b ≤ 11 meets it. Requests that can
+  // no longer make it are dropped (deadLetter), so each decision sees fresh slack.
+  let now = 0;
+  const clock: Clock = {
+    nowMs: () => now,
+    sleep: async (ms) => {
+      now += ms;
+    },
+  };
+  const sizes: number[] = [];
+  let backend: Backend | undefined;
+  let submitted = 0;
+  const work: Promise<unknown>[] = [];
+  const topUp = () => {
+    while (backend && backend.queueDepth('learn') < 24 && submitted < 400) {
+      const id = `v${submitted++}`;
+      work.push(
+        backend.submit('learn', { id, deadlineMs: now + 120, scores: [[0]] }).then(
+          () => now,
+          () => -1,
+        ),
+      );
+    }
+  };
+  const model = {
+    path: 'fake.onnx',
+    provider: 'cpu' as const,
+    inputs: [{ name: 'x', shape: ['N', 1], type: 'float32' }],
+    outputs: [{ name: 'y', shape: ['N', 1], type: 'float32' }],
+    async run(feeds: Record<string, { data: Float32Array; dims: number[] }>) {
+      const b = feeds.x!.dims[0]!;
+      sizes.push(b);
+      now += 10 + 10 * b;
+      topUp();
+      return { y: { data: new Float32Array(b), dims: [b, 1] } };
+    },
+    async close() {},
+  };
+  backend = createBackend(
+    [
+      {
+        stage: 'learn',
+        model,
+        input: { source: 'stages', total: 1 },
+        plannedBatch: 16,
+        queueCapacity: 64,
+        latePolicy: 'deadLetter',
+        profile: [
+          { batchSize: 1, latencyMs: 2 },
+          { batchSize: 16, latencyMs: 17 },
+        ],
+      },
+    ],
+    { clock, preprocess },
+  );
+  topUp();
+  const loop = backend.start();
+  while (submitted < 400 || backend.queueDepth('learn') > 0) await new Promise((r) => setImmediate(r));
+  backend.stop();
+  await loop;
+  await Promise.allSettled(work);
+  assert.equal(sizes[0], 16, 'the first batch trusts the profile');
+  const late = sizes.slice(-10);
+  assert.ok(
+    late.every((b) => b <= 11 && b >= 8),
+    `after learning, batches fit the 120 ms slack (10 + 10·b ≤ 120): ${late.join(',')}`,
+  );
+});
+
+test('frame items go through the shared slab: slots are reused, no item sees another`s pixels', async () => {
+  const session: SessionConfig = {
+    stage: 'scene',
+    model: await loadModel({ path: join(dir, 'scene.onnx'), intraOpThreads: 1 }),
+    input: { source: 'frames', layout: 'NFCHW', frames: 2, width: 4, height: 4 },
+    output: { labels: SCENE_LABELS },
+    plannedBatch: 2,
+    queueCapacity: 2,
+  };
+  const backend = createBackend([session], { clock: fakeClock(), preprocess });
+  const colours: [number[], string][] = [
+    [[20, 20, 25], 'dark'],
+    [[220, 225, 220], 'bright'],
+    [[230, 20, 20], 'colorful'],
+  ];
+  const video = (rgb: number[]) => ({
+    data: Uint8Array.from({ length: 3 * 4 * 4 * 3 }, (_, i) => rgb[i % 3]!),
+    dims: [3, 4, 4, 3] as const,
+  });
+  const loop = backend.start();
+  const labels: Promise<string>[] = [];
+  // 30 items through a slab of 8 slots, two at a time in the queue.
+  for (let i = 0; i < 30; i++) {
+    await backend.whenAccepting('scene');
+    const [rgb] = colours[i % 3]!;
+    labels.push(
+      backend
+        .submit('scene', { id: `v${i}`, deadlineMs: 1e9, frames: video(rgb) })
+        .then((o) => (o as { label: string }).label),
+    );
+  }
+  const got = await Promise.all(labels);
+  backend.stop();
+  await loop;
+  assert.deepEqual(
+    got,
+    got.map((_, i) => colours[i % 3]![1]),
   );
 });

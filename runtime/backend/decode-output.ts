@@ -32,11 +32,19 @@ export interface TextOutput {
 export type StageOutput = ClassOutput | ItemsOutput | TextOutput;
 
 export function softmax(row: ArrayLike<number>): number[] {
+  const n = row.length;
   let max = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < row.length; i++) max = Math.max(max, row[i]!);
-  const exps = Array.from({ length: row.length }, (_, i) => Math.exp(row[i]! - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
+  for (let i = 0; i < n; i++) if (row[i]! > max) max = row[i]!;
+  // One array, filled in place: this runs per item, a thousand classes wide for image models.
+  const out = new Array<number>(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(row[i]! - max);
+    out[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < n; i++) out[i] = out[i]! / sum;
+  return out;
 }
 
 /** Mean of `rows` (an NCHW model gives one row per frame; the item's row is their mean). */

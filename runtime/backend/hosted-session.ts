@@ -4,10 +4,11 @@ import type { LatePolicy } from '../batching/choose-batch.ts';
 import { fitLatency, type LatencyFit, type LatencySample, recordLatency } from '../batching/latency-fit.ts';
 import type { InferenceModel } from '../inference/onnx-model.ts';
 import type { ResizeMode } from '../preprocess/crop-to-tensor.ts';
-import type { Frames, InputSpec } from '../preprocess/input-spec.ts';
+import { type Frames, type InputSpec, itemDims } from '../preprocess/input-spec.ts';
 import type { StageOutput } from './decode-output.ts';
 import { createOutputDecoder, type OutputDecoder } from './output-decoder.ts';
 import { SessionQueue } from './session-queue.ts';
+import { TensorSlab } from './tensor-slab.ts';
 
 export interface SessionConfig {
   /** The session's key in its backend: the stage name, or `<pipeline>/<stage>` in a shared group. */
@@ -54,16 +55,29 @@ export interface QueueEntry {
 
 const MAX_LATENCY_SAMPLES = 64;
 
+/** The settings a re-plan changes while the session runs (runtime/plan/). */
+export type SessionSettings = Pick<
+  SessionConfig,
+  'plannedBatch' | 'maxQueueDelayMs' | 'queueCapacity' | 'latePolicy'
+>;
+
 export class HostedSession {
-  readonly config: SessionConfig;
+  #config: SessionConfig;
   readonly queue: SessionQueue<QueueEntry>;
   readonly inputName: string;
   readonly outputName: string;
   readonly decoder: OutputDecoder;
+  /**
+   * Shared memory the preprocessing workers write frame items into (tensor-slab.ts): room for a
+   * full queue, the running batch and the ring's slack; absent for score inputs.
+   */
+  readonly slab: TensorSlab | undefined;
+  /** Where a batch whose items are not side by side in the slab is assembled (reused). */
+  readonly scratch: { data?: Float32Array } = {};
   #samples: LatencySample[] = [];
 
   constructor(config: SessionConfig) {
-    this.config = config;
+    this.#config = config;
     this.queue = new SessionQueue(config.stage, config.queueCapacity);
     const input = config.input.name ?? config.model.inputs[0]?.name;
     const output = config.output?.name ?? config.model.outputs[0]?.name;
@@ -80,6 +94,26 @@ export class HostedSession {
     this.decoder =
       config.decoder ??
       createOutputDecoder(undefined, config.output?.labels ? { labels: config.output.labels } : {});
+    const spec = config.input;
+    this.slab =
+      spec.source === 'frames'
+        ? TensorSlab.create(
+            itemDims(spec).reduce((a, b) => a * b, 1),
+            2 * (config.queueCapacity + config.plannedBatch),
+          )
+        : undefined;
+  }
+
+  get config(): SessionConfig {
+    return this.#config;
+  }
+
+  /** Takes a re-plan's settings; the next batch decision uses them. */
+  retune(settings: SessionSettings): void {
+    const { maxQueueDelayMs, ...rest } = settings;
+    const { maxQueueDelayMs: _old, ...kept } = this.#config;
+    this.#config = { ...kept, ...rest, ...(maxQueueDelayMs !== undefined ? { maxQueueDelayMs } : {}) };
+    this.queue.resize(settings.queueCapacity);
   }
 
   record(sample: LatencySample): void {

@@ -7,6 +7,7 @@ import { rowsOf } from '../inference/onnx-model.ts';
 import { batchDims, rowsPerItem } from '../preprocess/input-spec.ts';
 import { emulationPadMs } from './device-emulation.ts';
 import type { HostedSession, QueueEntry } from './hosted-session.ts';
+import { joinTensors } from './tensor-slab.ts';
 
 export interface BatchObserver {
   batch(stage: string, size: number, latencyMs: number): void;
@@ -23,8 +24,8 @@ async function runOnce(session: HostedSession, entries: QueueEntry[], tensors: F
   const width = tensors[0]?.length ?? 0;
   if (tensors.some((t) => t.length !== width))
     throw new StageError('InputMismatch', 'items in a batch differ in size');
-  const data = new Float32Array(width * tensors.length);
-  for (const [i, t] of tensors.entries()) data.set(t, i * width);
+  // Items written side by side into the session's slab are the batch as they lie (no copy).
+  const data = joinTensors(tensors, session.scratch);
   const dims =
     config.input.source === 'frames' ? batchDims(config.input, entries.length) : [entries.length, width];
   const startMs = clock.nowMs();

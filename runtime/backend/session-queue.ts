@@ -15,13 +15,23 @@ export class QueueFullError extends Error {
 
 export class SessionQueue<T extends Deadlined> {
   readonly stage: string;
-  readonly capacity: number;
+  #capacity: number;
   #items: T[] = [];
   #spaceWaiters: (() => void)[] = [];
 
   constructor(stage: string, capacity: number) {
     this.stage = stage;
-    this.capacity = Math.max(1, capacity);
+    this.#capacity = Math.max(1, capacity);
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  /** A re-plan's bound: items beyond a smaller one stay (never dropped); offers wait until below. */
+  resize(capacity: number): void {
+    this.#capacity = Math.max(1, capacity);
+    this.#wake();
   }
 
   get items(): readonly T[] {

@@ -33,6 +33,8 @@ function fusionOnly(name: string, labels: string[]): RuntimeConfig {
         gpuProduct: 'cpu',
         replicas: 1,
         dutyCycleMicros: 50_000,
+        occupancy: 0.5,
+        planGeneration: 1,
         sessions: [{ stage: 'fusion', session: 'fusion-session', batchSize: 4, rateVps: 1 }],
       },
     ],

@@ -15,6 +15,7 @@ import { StageError } from '../inference/errors.ts';
 import { modelPath } from '../inference/model-path.ts';
 import { type InferenceModel, loadModel } from '../inference/onnx-model.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
+import { groupSettings } from '../plan/backend-settings.ts';
 import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';
@@ -46,6 +47,11 @@ export interface StageWorkers {
   /** Workers of any hosted pipeline's stages (`config` or one of `otherConfigs`), by stage name. */
   workersOf(pipeline: string): Record<string, StageWorker>;
   backends: Backend[];
+  /**
+   * Takes a re-plan's duty cycles and batch caps (same groups and sessions) into the running
+   * backends, from the hosted pipelines' new configs (a pipeline left out keeps its settings).
+   */
+  retune(configs: readonly RuntimeConfig[]): void;
   /** Stops the device loops and releases the models. */
   close(): Promise<void>;
 }
@@ -136,6 +142,7 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   const { clock } = deps;
   const models: InferenceModel[] = [];
   const backends: Backend[] = [];
+  const groupOf = new Map<Backend, string>();
   const hosts = new Map<string, Backend[]>();
   try {
     for (const group of hostedGroups(configs)) {
@@ -158,10 +165,17 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
         }
         const backend = createBackend(sessions, {
           clock,
-          preprocess: (f, s, resize) => deps.preprocess.run(f, s, resize),
+          preprocess: (f, s, target, resize) => deps.preprocess.run(f, s, target, resize),
           metrics: deps.metrics,
+          name: group.name,
         });
+        const planned = groupSettings(configs, group.name, keyOf);
+        if (planned) {
+          backend.retune(planned.settings);
+          deps.metrics?.plannedOccupancy.set({ backend: group.name }, planned.occupancy);
+        }
         backends.push(backend);
+        groupOf.set(backend, group.name);
         for (const s of sessions) hosts.set(s.stage, [...(hosts.get(s.stage) ?? []), backend]);
       }
     }
@@ -202,6 +216,18 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
     workers: byPipeline.get(deps.config.pipeline.name) ?? {},
     workersOf: (pipeline) => byPipeline.get(pipeline) ?? {},
     backends,
+    retune(next) {
+      // Keys as the sessions were built: `<pipeline>/<stage>` when the backends host several.
+      const key = (config: RuntimeConfig, stage: string) =>
+        configs.length > 1 ? `${config.pipeline.name}/${stage}` : stage;
+      for (const backend of backends) {
+        const name = groupOf.get(backend)!;
+        const planned = groupSettings(next, name, key);
+        if (!planned) continue;
+        backend.retune(planned.settings);
+        deps.metrics?.plannedOccupancy.set({ backend: name }, planned.occupancy);
+      }
+    },
     async close() {
       for (const b of backends) b.stop();
       await Promise.all(loops);

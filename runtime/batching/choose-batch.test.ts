@@ -68,3 +68,20 @@ test('late requests expire under the deadLetter policy, the rest stay', () => {
     count: 2,
   });
 });
+
+test('largestBatchWithin equals the plain scan for any fit (closed form)', () => {
+  const scan = (fit: { alphaMs: number; betaMs: number }, slack: number, limit: number) => {
+    let best = 0;
+    for (let b = 1; b <= limit; b++) if (fit.alphaMs + fit.betaMs * b <= slack) best = b;
+    return best;
+  };
+  for (const alphaMs of [0, 0.3, 10, 1e-9])
+    for (const betaMs of [0, 0.1, 1 / 3, 5, 7.7])
+      for (const slack of [-5, 0, 0.2, 10, 10.1, 40, 1000])
+        for (const limit of [0, 1, 7, 64])
+          assert.equal(
+            largestBatchWithin({ alphaMs, betaMs }, slack, limit),
+            scan({ alphaMs, betaMs }, slack, limit),
+            `${alphaMs} ${betaMs} ${slack} ${limit}`,
+          );
+});

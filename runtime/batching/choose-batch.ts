@@ -35,9 +35,14 @@ export type BatchDecision =
 
 /** Largest b in [1, limit] with now + ℓ(b) ≤ deadline; 0 when even b = 1 is too late. */
 export function largestBatchWithin(fit: LatencyFit, slackMs: number, limit: number): number {
-  let best = 0;
-  for (let b = 1; b <= limit; b++) if (predictLatencyMs(fit, b) <= slackMs) best = b;
-  return best;
+  // ℓ(b) = α + β·b rises with b (β ≥ 0), so the answer is where the line crosses the slack;
+  // closed form, then checked against predictLatencyMs itself so rounding never admits a miss.
+  if (limit < 1 || predictLatencyMs(fit, 1) > slackMs) return 0;
+  if (fit.betaMs <= 0) return Math.floor(limit);
+  let b = Math.min(Math.floor(limit), Math.floor((slackMs - fit.alphaMs) / fit.betaMs));
+  while (b > 1 && predictLatencyMs(fit, b) > slackMs) b--;
+  while (b < limit && predictLatencyMs(fit, b + 1) <= slackMs) b++;
+  return Math.max(1, b);
 }
 
 export function chooseBatch(input: BatchInput): BatchDecision {

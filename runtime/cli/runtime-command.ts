@@ -14,13 +14,13 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import * as yaml from 'js-yaml';
-import { checkRuntimeFile, type RuntimeFile } from '../../contract/runtime-file.ts';
+import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { formatStartFailure } from '../../contract/start-failure.ts';
 import { systemClock } from '../clock.ts';
 import { ProviderUnavailableError } from '../doctor/doctor.ts';
 import { lineLogger } from '../logger.ts';
 import { createRuntimeMetrics } from '../metrics.ts';
+import { parseRuntimeFile } from '../plan/runtime-file-text.ts';
 import { startBackendRole } from '../roles/backend-role.ts';
 import { startIngestRole } from '../roles/ingest-role.ts';
 import type { RunningRole } from '../roles/role-parts.ts';
@@ -85,8 +85,7 @@ function parse(argv: string[]) {
 }
 
 export function readRuntimeFile(file: string): RuntimeFile {
-  const text = readFileSync(file, 'utf8');
-  return checkRuntimeFile(yaml.load(text), file);
+  return parseRuntimeFile(readFileSync(file, 'utf8'), file);
 }
 
 export async function runtimeCommand(
@@ -107,10 +106,14 @@ export async function runtimeCommand(
   }
   let args: ReturnType<typeof parse>;
   let file: RuntimeFile;
+  let initialText: string;
+  let adjust: (f: RuntimeFile) => RuntimeFile;
   try {
     args = parse(argv);
-    file = readRuntimeFile(args.config);
-    if (args['frame-store']) file = { ...file, frameStore: { root: args['frame-store'] } };
+    initialText = readFileSync(args.config, 'utf8');
+    const frameStore = args['frame-store'];
+    adjust = (f) => (frameStore ? { ...f, frameStore: { root: frameStore } } : f);
+    file = adjust(parseRuntimeFile(initialText, args.config));
   } catch (error) {
     io.err(`vpo runtime: ${(error as Error).message}\n${usage}`);
     return 1;
@@ -163,6 +166,8 @@ export async function runtimeCommand(
               ...deps,
               ...(args['model-root'] ? { modelRoot: args['model-root'] } : {}),
               ...(args['emulate-device-latency'] ? { emulateDeviceLatency: true } : {}),
+              // A re-plan reaches this pod through the mounted file (runtime/plan/).
+              planSource: { path: args.config, initialText, adjust },
             },
           );
   } catch (error) {

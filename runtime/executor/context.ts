@@ -5,7 +5,13 @@ import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { Clock } from '../clock.ts';
 import type { Logger } from '../logger.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
-import type { DeadLetter, Transport } from '../transport/transport.ts';
+import {
+  type DeadLetter,
+  PublishRejectedError,
+  type PublishRejection,
+  type StageMessage,
+  type Transport,
+} from '../transport/transport.ts';
 import { errorText } from './dead-letters.ts';
 import type { FrameHolds } from './ports.ts';
 
@@ -13,7 +19,7 @@ export type ExecutorMetrics = Pick<
   RuntimeMetrics,
   'processedTotal' | 'deadlineMissesTotal' | 'deadLettersTotal'
 > &
-  Partial<Pick<RuntimeMetrics, 'itemsPerInput'>>;
+  Partial<Pick<RuntimeMetrics, 'itemsPerInput' | 'videosCompletedTotal' | 'endToEndSeconds'>>;
 
 export interface ExecutorContext {
   config: RuntimeConfig;
@@ -62,4 +68,59 @@ export function holdsLostAt(config: RuntimeConfig, stageName: string): number {
   };
   visit(stageName);
   return [...seen].filter((name) => byName.get(name)?.input.source === 'frames').length;
+}
+
+/** Messages a publish refused for good, by videoId: their reason and the transport's words. */
+export type Refused = Map<string, { reason: PublishRejection; error: string; topics: number }>;
+
+/**
+ * Publishes `messages` to every topic; what a topic refuses for good (PublishRejectedError) is
+ * returned rather than thrown, so the caller dead-letters those and the rest flows. Kafka being
+ * away still throws (the subscription retries the chunk).
+ */
+export async function publishAll(
+  ctx: ExecutorContext,
+  topics: string[],
+  messages: StageMessage[],
+): Promise<Refused> {
+  const refused: Refused = new Map();
+  if (messages.length === 0) return refused;
+  await Promise.all(
+    topics.map(async (topic) => {
+      try {
+        await ctx.transport.publish(topic, messages);
+      } catch (error) {
+        if (!(error instanceof PublishRejectedError)) throw error;
+        for (const r of error.rejected) {
+          const seen = refused.get(r.videoId);
+          refused.set(r.videoId, {
+            reason: r.reason,
+            error: `${topic}: ${r.error}`,
+            topics: (seen?.topics ?? 0) + 1,
+          });
+        }
+      }
+    }),
+  );
+  return refused;
+}
+
+/**
+ * End-to-end latency and SLO attainment of videos whose results reached the output topic (a sink
+ * stage's or a gather's results).
+ */
+export function recordCompleted(ctx: ExecutorContext, results: StageMessage[]): void {
+  const metrics = ctx.metrics;
+  if (!metrics?.videosCompletedTotal || results.length === 0) return;
+  const { namespace, name } = ctx.config.pipeline;
+  const pipeline = `${namespace}/${name}`;
+  const nowMs = ctx.clock.nowMs();
+  for (const r of results) {
+    const latencyMs = Math.max(0, nowMs - r.ingestedAtMs);
+    metrics.endToEndSeconds?.observe({ pipeline }, latencyMs / 1000);
+    metrics.videosCompletedTotal.inc({
+      pipeline,
+      slo: latencyMs <= ctx.config.latency.sloMs ? 'met' : 'missed',
+    });
+  }
 }

@@ -24,6 +24,12 @@ export interface ExecutorParts {
 }
 
 export interface RunningExecutor {
+  /**
+   * A re-plan's config with the same stages and wiring: deadlines, budgets and batch sizes take
+   * effect for the next message (ctx.config is replaced; each stage runner is retuned). Gathers
+   * are structure (their timeouts come from the spec): a change to them restarts the pod.
+   */
+  retune(config: ExecutorContext['config']): void;
   /** Dead-letters joins and gathers that waited past their timeout; call it periodically. */
   expireJoins(nowMs: number): Promise<void>;
   /** Stops consuming; in-flight batches finish first. */
@@ -72,6 +78,13 @@ export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts):
     }
   }
   return {
+    retune(config) {
+      ctx.config = config;
+      for (const runner of runners) {
+        const stage = config.stages.find((s) => s.name === runner.name);
+        if (stage) runner.retune(stage);
+      }
+    },
     async expireJoins(nowMs) {
       for (const runner of runners) await runner.expireJoins(nowMs);
       for (const runner of gatherers) await runner.expire(nowMs);

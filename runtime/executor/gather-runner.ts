@@ -6,7 +6,7 @@
 // is a JoinTimeout dead letter. The handler resolves after its results and dead letters are out.
 import { emitsItems, type RuntimeConfig, type RuntimeGather } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, sendDeadLetters } from './context.ts';
+import { type ExecutorContext, publishAll, recordCompleted, sendDeadLetters } from './context.ts';
 import { deadLetterOf } from './dead-letters.ts';
 import { GatherBuffer, missingText, type Unfinished } from './gather.ts';
 import { gatheredResult, type MergeOptions } from './gather-merge.ts';
@@ -46,6 +46,8 @@ export class GatherRunner {
 
   readonly handler: Handler = async (messages) => {
     const results: StageMessage[] = [];
+    /** Results published for the first time (a repeat's video was counted already). */
+    const fresh: StageMessage[] = [];
     const letters: DeadLetter[] = [];
     const nowMs = this.ctx.clock.nowMs();
     for (const m of messages) {
@@ -75,10 +77,20 @@ export class GatherRunner {
         );
         this.buffer.completed(result);
         results.push(result);
+        fresh.push(result);
       }
     }
-    if (results.length > 0) await this.ctx.transport.publish(this.ctx.config.topics.output, results);
+    // A result the output topic refuses for good (e.g. too large) is the video's dead letter.
+    const refused = await publishAll(this.ctx, [this.ctx.config.topics.output], results);
+    for (const result of results) {
+      const r = refused.get(result.videoId);
+      if (r) letters.push(deadLetterOf(result, this.gather.name, r.reason, new Error(r.error), 1));
+    }
     await sendDeadLetters(this.ctx, letters);
+    recordCompleted(
+      this.ctx,
+      fresh.filter((r) => !refused.has(r.videoId)),
+    );
   };
 
   /** Gathers that waited too long become JoinTimeout dead letters. */

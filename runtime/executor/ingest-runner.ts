@@ -4,7 +4,7 @@
 // ingested becomes a dead letter (stage `ingest`) after its retries; the others go on.
 import { entryStages, frameStages } from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, releaseFrames, sendDeadLetters } from './context.ts';
+import { type ExecutorContext, publishAll, type Refused, releaseFrames, sendDeadLetters } from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
 import { invalidMessage } from './message.ts';
 import type { VideoIngestor } from './ports.ts';
@@ -49,21 +49,32 @@ export function ingestHandler(ctx: ExecutorContext, ingestor: VideoIngestor): Ha
   return async (messages) => {
     const outcomes = await Promise.all(messages.map(ingestOne));
     const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
-    if (outputs.length > 0) {
-      const sent = await Promise.allSettled(topics.map((t) => ctx.transport.publish(t, outputs)));
-      const failed = sent.find((s) => s.status === 'rejected');
-      if (failed) {
-        // Nothing refers to these frames unless some topic got the message: then they stay for
-        // its stage (the TTL sweep is the safety net); else they go now, so a redelivery that
-        // ingests the video again leaves no orphan behind.
-        if (sent.every((s) => s.status === 'rejected'))
-          for (const o of outputs) if (o.frameRef) await releaseFrames(ctx, o.frameRef, holds);
-        throw failed.reason;
+    // Per topic, so a failure that is not a refusal (Kafka away: retried from the offset) can tell
+    // whether some topic got the message: then its frames stay for that stage (the TTL sweep is the
+    // safety net); else they go now, so a redelivery that ingests the video again leaves no orphan.
+    const sent = await Promise.allSettled(topics.map((t) => publishAll(ctx, [t], outputs)));
+    const failed = sent.find((r) => r.status === 'rejected');
+    if (failed) {
+      if (sent.every((r) => r.status === 'rejected'))
+        for (const o of outputs) if (o.frameRef) await releaseFrames(ctx, o.frameRef, holds);
+      throw failed.reason;
+    }
+    const refused: Refused = new Map();
+    for (const r of sent) {
+      if (r.status !== 'fulfilled') continue;
+      for (const [videoId, one] of r.value) {
+        const seen = refused.get(videoId);
+        refused.set(videoId, { ...one, topics: (seen?.topics ?? 0) + one.topics });
       }
     }
-    await sendDeadLetters(
-      ctx,
-      outcomes.flatMap((o) => (o.letter ? [o.letter] : [])),
-    );
+    const letters = outcomes.flatMap((o) => (o.letter ? [o.letter] : []));
+    for (const output of outputs) {
+      const r = refused.get(output.videoId);
+      if (!r) continue;
+      letters.push(deadLetterOf(output, INGEST_STAGE, r.reason, new Error(r.error), 1));
+      // Refused everywhere: no stage will read these frames.
+      if (r.topics === topics.length) await releaseFrames(ctx, output.frameRef, holds);
+    }
+    await sendDeadLetters(ctx, letters);
   };
 }

@@ -6,9 +6,21 @@
 // acknowledges the input: at-least-once). A stage whose model emits items fans out (fan-out.ts):
 // one message per item; stages after it run once per item, and pass a video with no items on.
 import type { DeadLetterReason } from '../../contract/dead-letter-reasons.ts';
-import { emitsItems, type RuntimeStage, topicOf } from '../../contract/runtime-config.ts';
+import {
+  DEFAULT_MAX_OUTPUT_BYTES,
+  emitsItems,
+  type RuntimeStage,
+  topicOf,
+} from '../../contract/runtime-config.ts';
 import type { DeadLetter, Handler, StageMessage } from '../transport/transport.ts';
-import { type ExecutorContext, holdsLostAt, releaseFrames, sendDeadLetters } from './context.ts';
+import {
+  type ExecutorContext,
+  holdsLostAt,
+  publishAll,
+  recordCompleted,
+  releaseFrames,
+  sendDeadLetters,
+} from './context.ts';
 import { deadLetterOf, reasonOf } from './dead-letters.ts';
 import { fanOutHoldDelta, fanOutMessages, isEmptyAnnouncement, isItemsOutput } from './fan-out.ts';
 import type { JoinBuffer } from './join.ts';
@@ -21,11 +33,13 @@ interface Outcome {
   letters: DeadLetter[];
   /** Holds this stage drops on the outputs' frames once they are out (its own read). */
   release?: { ref: string | undefined; count: number };
+  /** One output for the whole video (no fan-out, no item): its downstream holds are known. */
+  plain?: boolean;
 }
 
 export class StageRunner {
   private readonly ctx: ExecutorContext;
-  private readonly stage: RuntimeStage;
+  private stage: RuntimeStage;
   private readonly worker: StageWorker;
   private readonly join: JoinBuffer | undefined;
   private readonly holdsOnDeath: number;
@@ -47,14 +61,41 @@ export class StageRunner {
       : [config.topics.output];
   }
 
+  get name(): string {
+    return this.stage.name;
+  }
+
+  /** A re-plan's budgets and deadlines for this stage (same inputs and downstream stages). */
+  retune(stage: RuntimeStage): void {
+    this.stage = stage;
+  }
+
   readonly handler: Handler = async (messages) => {
     const outcomes = await Promise.all(messages.map((m) => this.processOne(m)));
     const outputs = outcomes.flatMap((o) => o.outputs);
-    if (outputs.length > 0) await Promise.all(this.topics.map((t) => this.ctx.transport.publish(t, outputs)));
-    await sendDeadLetters(
-      this.ctx,
-      outcomes.flatMap((o) => o.letters),
-    );
+    const refused = await publishAll(this.ctx, this.topics, outputs);
+    const letters = outcomes.flatMap((o) => o.letters);
+    const lost = new Set<string>();
+    for (const outcome of outcomes) {
+      for (const output of outcome.outputs) {
+        const r = refused.get(output.videoId);
+        if (!r || lost.has(output.videoId)) continue;
+        lost.add(output.videoId);
+        // Refused by every topic: the video ends here, as if this stage had failed it. Refused by
+        // some only: the stages that got it go on (and release their frames); the TTL covers the
+        // rest. Refusals name the video, not the item: a fan-out's (or an item's) holds are left
+        // to the TTL too, and the gather dead-letters the video's missing items when they time out.
+        letters.push(deadLetterOf(output, this.stage.name, r.reason, new Error(r.error), 1));
+        if (r.topics === this.topics.length && outcome.plain)
+          await releaseFrames(this.ctx, output.frameRef, this.holdsOnDeath - this.ownHolds);
+      }
+    }
+    await sendDeadLetters(this.ctx, letters);
+    if (this.stage.downstream.length === 0)
+      recordCompleted(
+        this.ctx,
+        outputs.filter((o) => !refused.has(o.videoId)),
+      );
     // Frames are released only once the inputs are committed (after the outputs are out): a
     // redelivery of an uncommitted input still finds them.
     const releases = outcomes.flatMap((o) => (o.release && o.release.count > 0 ? [o.release] : []));
@@ -116,12 +157,30 @@ export class StageRunner {
     if (!result.ok)
       return this.died(message, reasonOf(result.error, 'InferenceFailed'), result.error, result.attempts);
     const release = { ref: message.frameRef, count: this.ownHolds };
-    if (this.fansOut && isItemsOutput(result.value)) return this.fanOut(message, result.value, release);
-    return {
-      outputs: [{ ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } }],
-      letters: [],
-      release,
-    };
+    if (this.fansOut && isItemsOutput(result.value)) {
+      const fanned = fanOutMessages(message, this.stage.name, result.value);
+      const tooLarge = this.tooLarge(fanned);
+      if (tooLarge) return this.died(message, 'OutputTooLarge', tooLarge, 1);
+      return this.fanOut(message, fanned, result.value.items.length, release);
+    }
+    const output = { ...message, outputs: { ...message.outputs, [this.stage.name]: result.value } };
+    const tooLarge = this.tooLarge([output]);
+    if (tooLarge) return this.died(message, 'OutputTooLarge', tooLarge, 1);
+    // An item's output is one of several messages for its video: not plain (see the handler).
+    return { outputs: [output], letters: [], release, plain: message.item === undefined };
+  }
+
+  /** The error for the first output over limits.maxOutputBytes, if one is. */
+  private tooLarge(outputs: StageMessage[]): Error | undefined {
+    const limit = this.ctx.config.limits.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    for (const output of outputs) {
+      const bytes = Buffer.byteLength(JSON.stringify(output));
+      if (bytes > limit)
+        return new Error(
+          `stage '${this.stage.name}' output makes a ${bytes}-byte message, over the ${limit}-byte limit (limits.maxOutputBytes)`,
+        );
+    }
+    return undefined;
   }
 
   /**
@@ -130,15 +189,15 @@ export class StageRunner {
    */
   private async fanOut(
     message: StageMessage,
-    output: Parameters<typeof fanOutMessages>[2],
+    outputs: StageMessage[],
+    items: number,
     release: NonNullable<Outcome['release']>,
   ): Promise<Outcome> {
-    const outputs = fanOutMessages(message, this.stage.name, output);
     this.ctx.metrics?.itemsPerInput?.observe(
       { pipeline: this.ctx.config.pipeline.name, stage: this.stage.name },
-      output.items.length,
+      items,
     );
-    const delta = fanOutHoldDelta(output.items.length, this.holdsOnDeath - this.ownHolds);
+    const delta = fanOutHoldDelta(items, this.holdsOnDeath - this.ownHolds);
     if (delta > 0 && message.frameRef) await this.ctx.frames.retain(message.frameRef, delta);
     return { outputs, letters: [], release: { ...release, count: release.count - Math.min(0, delta) } };
   }

@@ -70,3 +70,13 @@ test('a crop must be one RGB frame, and the input take one frame', () => {
   const crop = cropRegion(frames(), { frame: 0, x: 0, y: 0, width: 2, height: 2 });
   assert.throws(() => cropToTensor(crop, { ...spec(4, 4), frames: 2 }, 'stretch'), /input.frames 1/);
 });
+
+test('a crop written into a reused target (a slab slot) pads with 0, whatever the slot held', () => {
+  const crop = cropRegion(frames(), { frame: 0, x: 0, y: 0, width: 2, height: 4 });
+  const fresh = cropToTensor(crop, spec(6, 4), 'keepAspect');
+  const slot = new Float32Array(3 * 6 * 4).fill(7);
+  const written = cropToTensor(crop, spec(6, 4), 'keepAspect', slot);
+  assert.equal(written, slot);
+  assert.deepEqual(Array.from(written), Array.from(fresh));
+  assert.throws(() => cropToTensor(crop, spec(6, 4), 'keepAspect', new Float32Array(5)), /holds 5 values/);
+});

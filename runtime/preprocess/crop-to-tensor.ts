@@ -47,7 +47,12 @@ export function scaledWidth(cropW: number, cropH: number, spec: FrameInputSpec, 
 }
 
 /** A one-frame crop → [3, H, W] normalised (NCHW item; frames other than 1 make no sense here). */
-export function cropToTensor(crop: Frames, spec: FrameInputSpec, mode: ResizeMode): Float32Array {
+export function cropToTensor(
+  crop: Frames,
+  spec: FrameInputSpec,
+  mode: ResizeMode,
+  into?: Float32Array,
+): Float32Array {
   const [f, h, w, c] = crop.dims;
   if (f !== 1 || c !== 3 || crop.data.length !== h * w * 3)
     throw new StageError(
@@ -59,7 +64,10 @@ export function cropToTensor(crop: Frames, spec: FrameInputSpec, mode: ResizeMod
   const outW = spec.width;
   const outH = spec.height;
   const plane = outW * outH;
-  const out = new Float32Array(3 * plane);
+  if (into && into.length !== 3 * plane)
+    throw new Error(`preprocess target holds ${into.length} values, the item needs ${3 * plane}`);
+  // A reused target (a slab slot) still holds an earlier item: the padding is written as 0.
+  const out = into ? into.fill(0) : new Float32Array(3 * plane);
   const sw = scaledWidth(w, h, spec, mode);
   const scale = [0, 1, 2].map((ch) => 1 / 255 / (spec.std?.[ch] ?? 1));
   const offset = [0, 1, 2].map((ch) => -(spec.mean?.[ch] ?? 0) / (spec.std?.[ch] ?? 1));

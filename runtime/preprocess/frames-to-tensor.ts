@@ -27,22 +27,47 @@ function check(frames: Frames, spec: FrameInputSpec): void {
   }
 }
 
-export function framesToTensor(frames: Frames, spec: FrameInputSpec): Float32Array {
+/**
+ * uint8 → normalised float per channel, as 256-entry tables: (v/255 − mean) / std is then one
+ * lookup per value instead of a multiply-add, and the tables are shared by every frame.
+ */
+function channelTables(spec: FrameInputSpec): [Float32Array, Float32Array, Float32Array] {
+  const table = (c: number) => {
+    const t = new Float32Array(256);
+    const std = spec.std?.[c] ?? 1;
+    const mean = spec.mean?.[c] ?? 0;
+    for (let v = 0; v < 256; v++) t[v] = (v / 255 - mean) / std;
+    return t;
+  };
+  return [table(0), table(1), table(2)];
+}
+
+/**
+ * One item's tensor, written into `into` when given (a slot of a shared batch buffer: the tensor
+ * then needs no copy to join its batch), else into a new array.
+ */
+export function framesToTensor(frames: Frames, spec: FrameInputSpec, into?: Float32Array): Float32Array {
   check(frames, spec);
   const [total, h, w] = frames.dims;
   const plane = h * w;
-  const out = new Float32Array(spec.frames * 3 * plane);
-  const scale = [0, 1, 2].map((c) => 1 / 255 / (spec.std?.[c] ?? 1));
-  const offset = [0, 1, 2].map((c) => -(spec.mean?.[c] ?? 0) / (spec.std?.[c] ?? 1));
+  const size = spec.frames * 3 * plane;
+  if (into && into.length !== size)
+    throw new Error(`preprocess target holds ${into.length} values, the item needs ${size}`);
+  const out = into ?? new Float32Array(size);
+  const [r, g, b] = channelTables(spec);
   const src = frames.data;
   pickFrames(total, spec.frames).forEach((frame, k) => {
-    const base = frame * plane * 3;
-    for (let c = 0; c < 3; c++) {
-      // NFCHW / NCHW: [k][c][plane]; NCFHW: [c][k][plane]
-      const dst = spec.layout === 'NCFHW' ? (c * spec.frames + k) * plane : (k * 3 + c) * plane;
-      const s = scale[c]!;
-      const o = offset[c]!;
-      for (let p = 0; p < plane; p++) out[dst + p] = src[base + p * 3 + c]! * s + o;
+    // NFCHW / NCHW: [k][c][plane]; NCFHW: [c][k][plane]. One pass over the interleaved RGB
+    // pixels (sequential reads), writing the three planes.
+    const dr = spec.layout === 'NCFHW' ? k * plane : k * 3 * plane;
+    const step = spec.layout === 'NCFHW' ? spec.frames * plane : plane;
+    const dg = dr + step;
+    const db = dg + step;
+    let at = frame * plane * 3;
+    for (let p = 0; p < plane; p++, at += 3) {
+      out[dr + p] = r[src[at]!]!;
+      out[dg + p] = g[src[at + 1]!]!;
+      out[db + p] = b[src[at + 2]!]!;
     }
   });
   return out;

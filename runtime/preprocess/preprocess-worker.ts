@@ -1,5 +1,6 @@
-// Worker thread entry: runs framesToTensor off the main thread. Errors travel back as data
-// (reason + message) so the caller rethrows the same StageError.
+// Worker thread entry: runs framesToTensor off the main thread, into shared memory when the
+// caller gives a target (then only "done" travels back), else into a buffer it transfers back.
+// Errors travel back as data (reason + message) so the caller rethrows the same StageError.
 import { parentPort } from 'node:worker_threads';
 import { StageError } from '../inference/errors.ts';
 import { cropToTensor, type ResizeMode } from './crop-to-tensor.ts';
@@ -12,18 +13,29 @@ export interface PreprocessRequest {
   spec: FrameInputSpec;
   /** Present for an item's region: resized into the input (crop-to-tensor.ts). */
   resize?: ResizeMode;
+  /** Write the tensor here (shared memory: nothing is sent back but the news it is done). */
+  target?: { buffer: SharedArrayBuffer; offsetFloats: number; lengthFloats: number };
 }
 
 export type PreprocessReply =
   | { id: number; tensor: Float32Array }
+  | { id: number; written: true }
   | { id: number; error: { reason: StageError['reason'] | 'Error'; message: string } };
 
 parentPort?.on('message', (request: PreprocessRequest) => {
   let reply: PreprocessReply;
   try {
+    const target = request.target;
+    const into = target
+      ? new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats)
+      : undefined;
     const tensor = request.resize
-      ? cropToTensor(request.frames, request.spec, request.resize)
-      : framesToTensor(request.frames, request.spec);
+      ? cropToTensor(request.frames, request.spec, request.resize, into)
+      : framesToTensor(request.frames, request.spec, into);
+    if (target) {
+      parentPort!.postMessage({ id: request.id, written: true } satisfies PreprocessReply);
+      return;
+    }
     parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [
       tensor.buffer as ArrayBuffer,
     ]);

@@ -7,12 +7,25 @@ import type { ResizeMode } from './crop-to-tensor.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 import type { PreprocessReply, PreprocessRequest } from './preprocess-worker.ts';
 
+/** Where in shared memory to write an item's tensor (a TensorSlab slot). */
+export interface PreprocessTarget {
+  buffer: SharedArrayBuffer;
+  offsetFloats: number;
+  lengthFloats: number;
+}
+
 export interface PreprocessPool {
   /**
    * Normalises one item's frames, or with `resize` an item's region (one frame, any size; see
-   * crop-to-tensor.ts). The frames' buffer is transferred to the worker.
+   * crop-to-tensor.ts). The frames' buffer is transferred to the worker. With a target, the
+   * tensor is written there and the result is a view of it (no copy, no transfer).
    */
-  run(frames: Frames, spec: FrameInputSpec, resize?: ResizeMode): Promise<Float32Array>;
+  run(
+    frames: Frames,
+    spec: FrameInputSpec,
+    target?: PreprocessTarget,
+    resize?: ResizeMode,
+  ): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -49,7 +62,12 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
       busy.delete(worker);
       idle.push(worker);
       if (job) {
-        if ('tensor' in reply) job.resolve(reply.tensor);
+        const target = job.request.target;
+        if ('written' in reply) {
+          if (target)
+            job.resolve(new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats));
+          else job.reject(new Error('preprocess worker wrote to shared memory it was not given'));
+        } else if ('tensor' in reply) job.resolve(reply.tensor);
         else if (reply.error.reason === 'Error') job.reject(new Error(reply.error.message));
         else job.reject(new StageError(reply.error.reason, reply.error.message));
       }
@@ -65,11 +83,20 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
   }
 
   return {
-    run(frames, spec, resize) {
+    run(frames, spec, target, resize) {
       if (closed) return Promise.reject(new Error('preprocess pool is closed'));
       return new Promise((resolve, reject) => {
-        const request = { id: nextId++, frames, spec, ...(resize ? { resize } : {}) };
-        waiting.push({ request, resolve, reject });
+        waiting.push({
+          request: {
+            id: nextId++,
+            frames,
+            spec,
+            ...(target ? { target } : {}),
+            ...(resize ? { resize } : {}),
+          },
+          resolve,
+          reject,
+        });
         dispatch();
       });
     },

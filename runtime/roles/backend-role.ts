@@ -6,17 +6,20 @@
 // transport and executor, so each pipeline's stage topics feed its own sessions and its results,
 // dead letters and downstream messages go to its own topics (hosted-pipelines.ts).
 import os from 'node:os';
-import type { RuntimeFile } from '../../contract/runtime-file.ts';
+import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import { filePipelines, type RuntimeFile } from '../../contract/runtime-file.ts';
 import { createStageWorkers } from '../backend/stage-workers.ts';
 import { type DoctorOptions, providerNeeds, requireProviders } from '../doctor/doctor.ts';
 import { type RunningExecutor, startExecutor } from '../executor/executor.ts';
 import { createPreprocessPool } from '../preprocess/worker-pool.ts';
 import type { KafkaTransport } from '../transport/kafka/kafka-transport.ts';
+import { BackendPlan, type PlanSource } from './backend-plan.ts';
 import {
   type BackendSelection,
   fileOf,
   type HostedStages,
   hostedConfig,
+  hostedStages,
   selectPipelines,
 } from './hosted-pipelines.ts';
 import {
@@ -36,11 +39,19 @@ type BackendDeps = RoleDeps & {
   emulateDeviceLatency?: boolean;
   /** Stand-ins for the provider check (tests); default: this machine. */
   doctor?: Omit<DoctorOptions, 'providers'>;
+  /** The mounted runtime file to follow for live re-plans (runtime/plan/). */
+  planSource?: PlanSource;
 };
 
 interface ServingState {
   modelsLoaded: boolean;
   transports: KafkaTransport[];
+}
+
+/** How this pod cuts its config from a pipeline's, and the plan it follows. */
+interface Hosting {
+  hosted(config: RuntimeConfig): RuntimeConfig;
+  plan: BackendPlan;
 }
 
 export async function startBackendRole(
@@ -50,6 +61,15 @@ export async function startBackendRole(
   deps: BackendDeps,
 ): Promise<RunningRole> {
   const pipelines = selectPipelines(file, selection);
+  const backend = selection.stages?.length ? undefined : selection.backend;
+  const hosted = (c: RuntimeConfig) => hostedConfig(c, hostedStages(c, selection), backend);
+  const plan = new BackendPlan(file, {
+    backend,
+    hosted,
+    podId: deps.clientId,
+    metrics: deps.metrics,
+    logger: deps.logger,
+  });
   // Served from the start, so liveness holds while models load; ready once they have loaded and
   // while every hosted pipeline's transport can deliver.
   const state: ServingState = { modelsLoaded: false, transports: [] };
@@ -59,8 +79,9 @@ export async function startBackendRole(
       state.transports.length === pipelines.length && state.transports.every((t) => t.connected()),
   }));
   try {
-    return await startServing(file, pipelines, deps, state, http);
+    return await startServing(file, pipelines, { hosted, plan }, deps, state, http);
   } catch (error) {
+    plan.close();
     await http.app.close();
     throw error;
   }
@@ -69,6 +90,7 @@ export async function startBackendRole(
 async function startServing(
   file: RuntimeFile,
   pipelines: HostedStages[],
+  { hosted, plan }: Hosting,
   deps: BackendDeps,
   state: ServingState,
   http: { app: { close(): Promise<void> }; url: string },
@@ -76,16 +98,16 @@ async function startServing(
   // The check `vpo doctor` makes, before anything loads: a session whose provider cannot run here
   // refuses the role with the doctor's line (ProviderUnavailableError; readiness never turns
   // true), never runs on the CPU instead.
-  const hosted = pipelines.flatMap((p) => p.runtime.stages.filter((s) => p.stages.includes(s.name)));
-  const deviceId = hosted.find((s) => s.executionProvider === 'cuda')?.deviceId;
-  await requireProviders(providerNeeds(hosted), {
+  const mine = pipelines.flatMap((p) => p.runtime.stages.filter((s) => p.stages.includes(s.name)));
+  const deviceId = mine.find((s) => s.executionProvider === 'cuda')?.deviceId;
+  await requireProviders(providerNeeds(mine), {
     ...(deviceId !== undefined ? { deviceId } : {}),
     ...deps.doctor,
   });
   const frameStore = await openFrameStore(file, deps);
   const preprocess = createPreprocessPool({ threads: Math.max(1, os.availableParallelism() - 1) });
   const modelRoot = deps.modelRoot ?? file.modelRoot;
-  const [first, ...others] = pipelines.map((p) => hostedConfig(p.runtime, p.stages));
+  const [first, ...others] = pipelines.map((p) => hosted(p.runtime));
   // A model that cannot load ends the process: the pool's threads must not keep it alive.
   const stageWorkers = await createStageWorkers({
     config: first!,
@@ -107,6 +129,7 @@ async function startServing(
     release: (ref: string) => frameStore.release(ref),
   };
   const executors: RunningExecutor[] = [];
+  const byPipeline = new Map<string, { executor: RunningExecutor; transport: KafkaTransport }>();
   const stopAll = async () => {
     await Promise.all(executors.map((e) => e.stop()));
     await Promise.all(state.transports.map((t) => t.close()));
@@ -120,18 +143,18 @@ async function startServing(
       const sink =
         p.gathers.length > 0 ||
         config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
-      const transport = await connectTransport(fileOf(file, p), deps, sink);
+      const transport = await connectTransport(fileOf(file, p), deps, sink, (topic) => plan.declare(topic));
       state.transports.push(transport);
       const { clock, logger, metrics } = deps;
       const ctx = { config, transport, frames, clock, logger, metrics };
       const workers = stageWorkers.workersOf(config.pipeline.name);
-      executors.push(
-        await startExecutor(ctx, {
-          workers,
-          gathers: p.gathers,
-          consumersPerStage: p.kafkaSettings.consumersPerStage,
-        }),
-      );
+      const executor = await startExecutor(ctx, {
+        workers,
+        gathers: p.gathers,
+        consumersPerStage: p.kafkaSettings.consumersPerStage,
+      });
+      executors.push(executor);
+      byPipeline.set(config.pipeline.name, { executor, transport });
     }
   } catch (error) {
     await stopAll();
@@ -144,10 +167,26 @@ async function startServing(
         .catch((e: Error) => deps.logger.error(`join sweep: ${e.message}`));
     }
   }, deps.joinSweepMs ?? 1000);
+  if (deps.planSource) {
+    // Each pipeline still in the file takes its new settings; one that left goes idle.
+    plan.follow(deps.planSource, async (next) => {
+      const configs = filePipelines(next).map((p) => p.runtime);
+      stageWorkers.retune(configs.map(hosted));
+      for (const config of configs) {
+        const running = byPipeline.get(config.pipeline.name);
+        if (!running) continue;
+        running.executor.retune(config);
+        for (const stage of hosted(config).stages)
+          running.transport.setMaxBatch(stage.topic, stage.batchSize);
+        await running.transport.redeclare();
+      }
+    });
+  }
   return {
     url: http.url,
     transport: state.transports[0]!,
     async close() {
+      plan.close();
       clearInterval(sweep);
       await http.app.close();
       await stopAll();

@@ -12,6 +12,8 @@ test('a gather runs beside its input stage, or where --stages names it', () => {
         gpuProduct: 'cpu',
         replicas: 1,
         dutyCycleMicros: 1,
+        occupancy: 0.5,
+        planGeneration: 1,
         sessions: [{ stage: 'detect', session: 'd', batchSize: 1, rateVps: 1 }],
       },
       {
@@ -19,6 +21,8 @@ test('a gather runs beside its input stage, or where --stages names it', () => {
         gpuProduct: 'cpu',
         replicas: 1,
         dutyCycleMicros: 1,
+        occupancy: 0.5,
+        planGeneration: 1,
         sessions: [{ stage: 'read', session: 'r', batchSize: 1, rateVps: 8 }],
       },
     ],

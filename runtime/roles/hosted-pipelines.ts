@@ -46,24 +46,30 @@ export function hostedGathers(
     .map((g) => g.name);
 }
 
-/** The config this process's stage workers see: only its stages, one backend hosting them. */
-export function hostedConfig(config: RuntimeConfig, stages: string[]): RuntimeConfig {
+/**
+ * The config this process's stage workers see: only its stages, one backend hosting them — its
+ * planned group (batch caps, duty cycle, rates) with `--backend`, else an unplanned one (the
+ * stages' batch sizes, plain round robin, no planned rate).
+ */
+export function hostedConfig(config: RuntimeConfig, stages: string[], backend?: string): RuntimeConfig {
   const hosted = config.stages.filter((s) => stages.includes(s.name));
-  const planned = new Map(config.backends.flatMap((b) => b.sessions.map((s) => [s.stage, s.rateVps])));
+  const planned = backend === undefined ? undefined : config.backends.find((b) => b.name === backend);
   return {
     ...config,
     stages: hosted,
     backends: [
-      {
+      planned ?? {
         name: 'local',
         gpuProduct: 'local',
         replicas: 1,
         dutyCycleMicros: 0,
+        occupancy: 0,
+        planGeneration: Math.max(0, ...config.backends.map((b) => b.planGeneration ?? 0)),
         sessions: hosted.map((s) => ({
           stage: s.name,
           session: s.session,
           batchSize: s.batchSize,
-          rateVps: planned.get(s.name) ?? 0,
+          rateVps: 0,
         })),
       },
     ],

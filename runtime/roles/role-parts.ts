@@ -1,6 +1,7 @@
 // What both runtime roles set up the same way: the frame store, the Kafka transport (topics
 // created first when the file says so), and the HTTP server (/healthz, /readyz, /metrics).
 import type { FastifyInstance } from 'fastify';
+import type { MemberDeclaration } from '../../contract/member-metadata.ts';
 import { type RuntimeConfig, waitingTopics } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
@@ -94,6 +95,7 @@ export async function connectTransport(
   file: RuntimeFile,
   deps: RoleDeps,
   gateOutput: boolean,
+  declare?: (topic: string) => MemberDeclaration | undefined,
 ): Promise<KafkaTransport> {
   const connection = connectionOf(file, deps);
   if (file.kafka.createTopics) await ensurePipelineTopics(file, connection);
@@ -114,6 +116,7 @@ export async function connectTransport(
       for (const l of letters)
         deps.metrics.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
     },
+    ...(declare ? { declare } : {}),
   });
 }
 

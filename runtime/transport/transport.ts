@@ -2,7 +2,7 @@
 // one process (`vpo run`); the Kafka implementation (runtime/transport/kafka/) is the only
 // importer of the Kafka client. Delivery is at-least-once: a handler's returned promise resolves
 // only after everything it produced is durably sent, and only then is the input acknowledged.
-import type { DeadLetterReason } from '../../contract/dead-letter-reasons.ts';
+import type { DeadLetterReason, PublishReason } from '../../contract/dead-letter-reasons.ts';
 
 /** A message between stages: small JSON, frames travel by reference (never pixels). */
 export interface StageMessage {
@@ -57,6 +57,31 @@ export interface DeadLetter {
  */
 export type AfterCommit = () => Promise<void>;
 
+/** Why the transport refused a message for good (a dead-letter reason). */
+export type PublishRejection = PublishReason;
+
+/**
+ * Some messages of a publish were refused for good (too large for the topic, an invalid topic,
+ * no authorization): retrying cannot help. Every other message of the call was delivered; the
+ * caller dead-letters the refused ones with their reason and goes on.
+ */
+export class PublishRejectedError extends Error {
+  readonly retriable = false;
+  readonly rejected: { videoId: string; reason: PublishRejection; error: string }[];
+
+  constructor(topic: string, rejected: PublishRejectedError['rejected'], options: { cause?: unknown } = {}) {
+    super(
+      `${topic} refused ${rejected.length} message(s): ${rejected
+        .slice(0, 3)
+        .map((r) => `${r.videoId} (${r.reason}: ${r.error})`)
+        .join('; ')}`,
+      options,
+    );
+    this.name = 'PublishRejectedError';
+    this.rejected = rejected;
+  }
+}
+
 /** A topic is a logical channel: a stage's input, the pipeline's output, its dead letters. */
 // biome-ignore lint/suspicious/noConfusingVoidType: most handlers are `async () => {}`, whose Promise<void> must fit
 export type Handler = (messages: StageMessage[]) => Promise<void | AfterCommit>;
@@ -69,7 +94,10 @@ export interface Subscription {
 }
 
 export interface Transport {
-  /** Durably send; resolves when the messages are acknowledged by the transport. */
+  /**
+   * Durably send; resolves when the messages are acknowledged by the transport. Rejects with
+   * PublishRejectedError when some were refused for good (the rest were delivered).
+   */
   publish(topic: string, messages: StageMessage[]): Promise<void>;
   publishDeadLetters(letters: DeadLetter[]): Promise<void>;
   /**

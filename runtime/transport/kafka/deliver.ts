@@ -3,6 +3,7 @@
 // the messages; other failures are retried maxRetries times with doubling backoff, then the
 // chunk's messages one by one, and a message that still fails is dead-lettered (a poison message
 // must not block its partition).
+import { isDeadLetterReason } from '../../../contract/dead-letter-reasons.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { AfterCommit, DeadLetter, Handler, StageMessage } from '../transport.ts';
@@ -54,12 +55,14 @@ export async function deliverWithRetries(
         return true;
       }
       const message = messages[0]!;
+      // The error's own reason when it names one (e.g. a refused publish), else a bad message.
+      const own = (error as { reason?: unknown } | null)?.reason;
       await ctx.publishDeadLetters([
         {
           videoId: message.videoId,
           source: typeof message.source === 'string' ? message.source : '',
           stage: ctx.stage,
-          reason: 'InvalidMessage',
+          reason: isDeadLetterReason(own) ? own : 'InvalidMessage',
           attempts: attempt,
           error: `handler failed ${attempt} times: ${text}`,
           original: message,

@@ -5,12 +5,20 @@
 // subscriptions that the video left their stage, which lets go of join inputs held uncommitted.
 import { CompressionTypes, type Kafka, Partitioners, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import type { MemberDeclaration } from '../../../contract/member-metadata.ts';
 import { type BrokerProbe, startBrokerProbe } from '../../../kafka/broker-probe.ts';
 import { createKafkaClient, type KafkaConnection, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
 import { RuntimeError } from '../../errors.ts';
 import type { Logger } from '../../logger.ts';
-import type { DeadLetter, Handler, StageMessage, Transport } from '../transport.ts';
+import {
+  type DeadLetter,
+  type Handler,
+  PublishRejectedError,
+  type PublishRejection,
+  type StageMessage,
+  type Transport,
+} from '../transport.ts';
 import {
   type EncodedRecord,
   encodeDeadLetter,
@@ -19,6 +27,7 @@ import {
   type SourceVideo,
 } from './codec.ts';
 import { OutputGate } from './output-gate.ts';
+import { classifyProduceError } from './produce-errors.ts';
 import { KafkaSubscription, type SubscriptionEvents } from './subscription.ts';
 
 export interface KafkaTransportOptions {
@@ -38,6 +47,11 @@ export interface KafkaTransportOptions {
   logger: Logger;
   /** The pipeline's consumer-group prefix (contract/topic-names.ts): groups of its own start with it. */
   groupPrefix?: string;
+  /**
+   * What this process's consumer of `topic` declares to its group (a backend pod's planned rate
+   * for the stage, rate-assignor.ts); undefined = even assignment (ingest, `--stages`).
+   */
+  declare?: (topic: string) => MemberDeclaration | undefined;
   /** Dead letters the transport decided on itself (undecodable records, conflicting ids): metrics. */
   onDeadLetters?: (letters: DeadLetter[]) => void;
   /** How often readiness asks the broker whether it answers, ms (default 5000). */
@@ -130,22 +144,66 @@ export class KafkaTransport implements Transport {
     return this.subscriptions.map((s) => ({ ...s.events }));
   }
 
+  private async sendOnce(topic: string, records: EncodedRecord[]): Promise<void> {
+    const { compression } = this.options.settings.producer;
+    await this.producer.send({
+      topic,
+      acks: -1,
+      compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+      messages: records,
+    });
+  }
+
+  /**
+   * Sends in requests of the planned size. A retriable failure (Kafka away) is a TransportError,
+   * retried by the subscription. A permanent one (the broker refuses a record or the topic) is
+   * narrowed down record by record: the others are delivered, and the refused ones come back in
+   * a PublishRejectedError, to be dead-lettered while the partition keeps flowing.
+   */
   private async send(topic: string, records: EncodedRecord[]): Promise<void> {
-    const { batchMessages, compression } = this.options.settings.producer;
+    const { batchMessages } = this.options.settings.producer;
+    const rejected: PublishRejectedError['rejected'] = [];
+    let firstCause: unknown;
     for (let i = 0; i < records.length; i += batchMessages) {
+      const chunk = records.slice(i, i + batchMessages);
       try {
-        await this.producer.send({
-          topic,
-          acks: -1,
-          compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-          messages: records.slice(i, i + batchMessages),
-        });
+        await this.sendOnce(topic, chunk);
+        continue;
       } catch (error) {
-        throw new TransportError(`producing to ${topic} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
+        const failure = classifyProduceError(error);
+        if (!failure.permanent) throw this.unavailable(topic, error);
+        firstCause ??= error;
+        if (chunk.length === 1) {
+          rejected.push(this.rejection(chunk[0]!, failure.reason, error));
+          continue;
+        }
+      }
+      // One record spoiled the request: find it (an idempotent producer keeps re-sends of the
+      // others that already landed from doubling; at-least-once covers the rest).
+      for (const record of chunk) {
+        try {
+          await this.sendOnce(topic, [record]);
+        } catch (error) {
+          const failure = classifyProduceError(error);
+          if (!failure.permanent) throw this.unavailable(topic, error);
+          rejected.push(this.rejection(record, failure.reason, error));
+        }
       }
     }
+    if (rejected.length > 0) throw new PublishRejectedError(topic, rejected, { cause: firstCause });
+  }
+
+  private unavailable(topic: string, error: unknown): TransportError {
+    return new TransportError(`producing to ${topic} failed: ${(error as Error)?.message}`, { cause: error });
+  }
+
+  private rejection(record: EncodedRecord, reason: PublishRejection, error: unknown) {
+    const bytes = Buffer.byteLength(record.value);
+    return {
+      videoId: record.key,
+      reason,
+      error: `${(error as Error)?.message ?? String(error)} (${bytes} bytes)`,
+    };
   }
 
   private left(videoIds: string[], topic: string | undefined): void {
@@ -164,7 +222,24 @@ export class KafkaTransport implements Transport {
       await this.send(topic, admitted.map(encodeMessage));
       gate?.settle(admitted, true);
     } catch (error) {
-      gate?.settle(admitted, false);
+      if (!(error instanceof PublishRejectedError)) {
+        gate?.settle(admitted, false);
+        throw error;
+      }
+      // The others were delivered: they left this stage like any published message.
+      const refused = new Set(error.rejected.map((r) => r.videoId));
+      gate?.settle(
+        admitted.filter((m) => !refused.has(m.videoId)),
+        true,
+      );
+      gate?.settle(
+        admitted.filter((m) => refused.has(m.videoId)),
+        false,
+      );
+      this.left(
+        messages.filter((m) => !refused.has(m.videoId)).map((m) => m.videoId),
+        topic,
+      );
       throw error;
     }
     this.left(
@@ -184,8 +259,38 @@ export class KafkaTransport implements Transport {
     this.options.onDeadLetters?.(letters);
   }
 
+  /**
+   * Dead letters must land: one the topic refuses as too large goes again without its original
+   * message (the reason and error stay); one refused for another reason (the dead-letter topic
+   * itself is missing or forbidden) is retried like Kafka being away, and the logs name it.
+   */
   async publishDeadLetters(letters: DeadLetter[]): Promise<void> {
-    await this.send(this.options.topics.deadLetter, letters.map(encodeDeadLetter));
+    const topic = this.options.topics.deadLetter;
+    try {
+      await this.send(topic, letters.map(encodeDeadLetter));
+    } catch (error) {
+      if (!(error instanceof PublishRejectedError)) throw error;
+      const refused = new Set(error.rejected.map((r) => r.videoId || 'invalid'));
+      const retry = letters.filter((l) => refused.has(l.videoId || 'invalid'));
+      if (error.rejected.some((r) => r.reason !== 'OutputTooLarge'))
+        throw new TransportError(`the dead-letter topic ${topic} refuses records: ${error.message}`, {
+          cause: error,
+        });
+      const slim = retry.map((l) => ({
+        ...l,
+        original: { omitted: `the original message was too large for ${topic}` },
+      }));
+      try {
+        await this.send(topic, slim.map(encodeDeadLetter));
+      } catch (again) {
+        throw new TransportError(
+          `the dead-letter topic ${topic} refuses records: ${(again as Error).message}`,
+          {
+            cause: again,
+          },
+        );
+      }
+    }
     this.left(
       letters.map((l) => l.videoId),
       undefined,
@@ -208,10 +313,25 @@ export class KafkaTransport implements Transport {
       publishDeadLetters: (letters) => this.ownDeadLetters(letters),
       isTransportError: (error) => error instanceof TransportError,
       onRebalance: () => this.gate?.rebalanced(),
+      ...(this.options.declare ? { declare: () => this.options.declare?.(topic) } : {}),
     });
     this.subscriptions.push(subscription);
     await subscription.start();
     return subscription;
+  }
+
+  /**
+   * After a re-plan: consumers whose declaration (rate, generation) changed rejoin their groups
+   * so partitions follow the new rates. Resolves with how many rejoined.
+   */
+  async redeclare(): Promise<number> {
+    const rejoined = await Promise.all(this.subscriptions.map((s) => s.redeclare()));
+    return rejoined.filter(Boolean).length;
+  }
+
+  /** A re-plan's chunk sizes, by topic. */
+  setMaxBatch(topic: string, maxBatch: number): void {
+    for (const s of this.subscriptions) if (s.topic === topic) s.setMaxBatch(maxBatch);
   }
 
   connected(): boolean {

@@ -9,8 +9,9 @@
 // - Inputs parked in a join are held (see PartitionOffsets); held + in-flight messages are
 //   bounded: at the bound the partition is paused, and resumed when enough was let go.
 // - Heartbeats go on during a long chunk, so a slow stage never gets the consumer kicked out.
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { type Consumer, type EachBatchPayload, type Kafka, PartitionAssigners } from 'kafkajs';
 import type { KafkaSettings } from '../../../contract/kafka-settings.ts';
+import type { MemberDeclaration } from '../../../contract/member-metadata.ts';
 import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
@@ -18,6 +19,7 @@ import type { AfterCommit, DeadLetter, Handler, StageMessage, Subscription } fro
 import { decodeMessage, stageOfGroup } from './codec.ts';
 import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
+import { rateAssignor } from './rate-assignor.ts';
 
 export interface SubscriptionEvents {
   rebalances: number;
@@ -40,6 +42,11 @@ export interface SubscriptionDeps {
   isTransportError(error: unknown): boolean;
   /** Called on every rebalance of this consumer (the output gate catches up). */
   onRebalance(): void;
+  /**
+   * What this consumer declares to its group (a backend pod's planned rate for the stage): with
+   * it, partitions are split by planned rate (rate-assignor.ts); without, evenly.
+   */
+  declare?: () => MemberDeclaration | undefined;
 }
 
 export class KafkaSubscription implements Subscription {
@@ -55,7 +62,9 @@ export class KafkaSubscription implements Subscription {
   private readonly deps: SubscriptionDeps;
   private readonly stage: string;
   private readonly handler: Handler;
-  private readonly maxBatch: number;
+  private maxBatch: number;
+  /** The declaration sent at the last join (to know whether a re-plan needs a rejoin). */
+  private declared: string | undefined;
   private partitions = new Map<number, PartitionOffsets>();
   /** Videos in a handler call now (count of calls), and those of them that left meanwhile. */
   private calling = new Map<string, number>();
@@ -95,6 +104,19 @@ export class KafkaSubscription implements Subscription {
       // Grown partitions are found within this, not after Kafka's default 5 minutes.
       metadataMaxAge: METADATA_MAX_AGE_MS,
       retry: foreverRetry,
+      // Round robin stays listed so a group with older members still agrees on a protocol.
+      ...(deps.declare
+        ? {
+            partitionAssigners: [
+              rateAssignor(() => {
+                const d = deps.declare?.();
+                this.declared = d ? JSON.stringify(d) : undefined;
+                return d;
+              }),
+              PartitionAssigners.roundRobin,
+            ],
+          }
+        : {}),
     });
     // A crash kafkajs does not restart from leaves the consumer dead: the process is not ready.
     this.consumer.on(this.consumer.events.CRASH, (event) => {
@@ -119,12 +141,36 @@ export class KafkaSubscription implements Subscription {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
     this.running = true;
-    await this.consumer.run({
+    await this.run();
+  }
+
+  private run(): Promise<void> {
+    return this.consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.deps.settings.consumer.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  /** A re-plan's chunk size (the stage's planned batch). */
+  setMaxBatch(maxBatch: number): void {
+    this.maxBatch = Math.max(1, maxBatch);
+  }
+
+  /**
+   * Rejoins the group when what this consumer declares changed (a re-plan's rate or generation),
+   * so the leader reassigns partitions by the new rates. The running chunk finishes and is
+   * committed first; the group pauses for one rebalance. Returns whether it rejoined.
+   */
+  async redeclare(): Promise<boolean> {
+    const now = this.deps.declare?.();
+    if (!this.running || !now || JSON.stringify(now) === this.declared) return false;
+    await this.consumer.stop();
+    await this.commitChain;
+    if (!this.running) return false;
+    await this.run();
+    return true;
   }
 
   /** The transport saw `videoId` leave for `topic` (published or dead-lettered). */
