@@ -74,7 +74,12 @@ async function runEmbedded(repeat: number): Promise<Measured> {
   const mark = (ids: string[]) => {
     for (const id of ids) if (!finished.has(id)) finished.set(id, performance.now());
   };
-  const source = { ...local.config.source, fileRoots: [path.join(repoRoot, 'samples/videos')] };
+  // The same local sources as the Kafka side (scripts/kafka-pipeline.ts): file:// under the samples.
+  const source = {
+    ...local.config.source,
+    fileRoots: [path.join(repoRoot, 'samples/videos')],
+    allowedUriSchemes: [...new Set([...local.config.source.allowedUriSchemes, 'file'])],
+  };
   const embedded = await startEmbeddedPipeline({
     config: { ...local.config, source },
     modelRoot: sampleDir,
@@ -83,7 +88,11 @@ async function runEmbedded(repeat: number): Promise<Measured> {
     logger: quiet,
     metrics: createRuntimeMetrics(),
     onResults: async (ms) => mark(ms.map((m) => m.videoId)),
-    onDeadLetters: async (ls) => mark(ls.map((l) => l.videoId)),
+    onDeadLetters: async (ls) => {
+      // A dead letter is no throughput: say so rather than time it as a result.
+      for (const l of ls) process.stderr.write(`embedded dead letter ${l.videoId}: ${l.reason}\n`);
+      mark(ls.map((l) => l.videoId));
+    },
   });
   try {
     const videos = await sampleVideos(repeat, 'embedded');
@@ -106,7 +115,11 @@ async function runKafka(bootstrap: string, repeat: number): Promise<Measured> {
   };
   const readers = [
     await startTopicReader(connection, file.runtime.topics.output, mark),
-    await startTopicReader(connection, file.runtime.topics.deadLetter, mark),
+    await startTopicReader(connection, file.runtime.topics.deadLetter, (value) => {
+      const letter = value as { videoId?: string; reason?: string };
+      process.stderr.write(`kafka dead letter ${letter.videoId}: ${letter.reason}\n`);
+      mark(value);
+    }),
   ];
   try {
     // Let the consumer groups settle before timing (the embedded mode has no such start-up).

@@ -123,11 +123,13 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
     modelRoot: sampleDir,
     runtimeOptions: { executionProvider: 'cpu' },
   });
-  // Local sources: the sample videos are readable as file:// URIs, and the bench names its videos.
+  // Local sources: the sample videos are readable as file:// URIs, and the bench names its videos
+  // (no ingest token: a local run).
   file.runtime.source.fileRoots = [path.join(repoRoot, 'samples/videos')];
   if (!file.runtime.source.allowedUriSchemes.includes('file'))
     file.runtime.source.allowedUriSchemes.push('file');
   file.runtime.source.clientVideoIds = true;
+  delete file.runtime.source.httpTokenEnv;
   const filePath = path.join(workDir, 'runtime.json');
   await writeFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
   const log: string[] = [];

@@ -195,10 +195,23 @@ export interface ModelSession {
   status?: ModelSessionStatus;
 }
 
+/** The Secret (in the pipeline's namespace) and key holding the bearer token; absent, the operator generates <pipeline>-ingest-token (key token). */
+export interface VideoPipelineSourceHttpTokenSecretRef {
+  name: string;
+  /** Default: "token". */
+  key?: string;
+}
+
 /** HTTP ingest. */
 export interface VideoPipelineSourceHttp {
   /** Also accept POST /v1/videos on the ingest service. Default: false. */
   enabled?: boolean;
+  /** How callers of POST /v1/videos authenticate: token (a bearer token from tokenSecretRef, or from the Secret <pipeline>-ingest-token the operator generates) or none (any pod the NetworkPolicy lets in). Default: "token". */
+  auth?: 'token' | 'none';
+  /** The Secret (in the pipeline's namespace) and key holding the bearer token; absent, the operator generates <pipeline>-ingest-token (key token). */
+  tokenSecretRef?: VideoPipelineSourceHttpTokenSecretRef;
+  /** Let callers choose videoId (else the server assigns it); a duplicate id is a DuplicateVideoId dead letter, never a silenced result. Default: false. */
+  clientVideoIds?: boolean;
 }
 
 /** Where videos come from and the limits on fetching them. */

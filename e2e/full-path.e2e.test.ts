@@ -129,12 +129,19 @@ test('helm install → kubectl apply → scheduled pods run → labels on the ou
     produced.map((v) => sourceMessage(v.videoId, v.file)),
   );
   const ingest = running.find((r) => r.labels['serving.vpo.dev/role'] === 'ingest');
-  // The ingest API on its own port; the server assigns the video's id.
-  const response = await fetch(`${ingest?.apiUrl}/v1/videos`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ uri: pathToFileURL(join(VIDEOS, posted!.file)).href }),
-  });
+  // The ingest API on its own port, behind the token the operator generated into a Secret; the
+  // server assigns the video's id.
+  const secret = await vpo.json(['get', 'secret', 'video-classifier-ingest-token', '-n', vpo.pipelines]);
+  const token = Buffer.from(secret.data.token as string, 'base64').toString();
+  const post = (authorization?: string) =>
+    fetch(`${ingest?.apiUrl}/v1/videos`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      body: JSON.stringify({ uri: pathToFileURL(join(VIDEOS, posted!.file)).href }),
+    });
+  assert.equal((await post()).status, 401, 'no token, no video');
+  assert.equal((await post('Bearer not-the-token')).status, 401);
+  const response = await post(`Bearer ${token}`);
   assert.equal(response.status, 202);
   posted!.videoId = ((await response.json()) as { videoId: string }).videoId;
 

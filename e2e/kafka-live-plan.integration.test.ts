@@ -86,7 +86,7 @@ test('a backend process takes a re-plan live and declares its generation; struct
     );
     assert.equal(metric(await metrics(), /vpo_plan_generation\{[^}]*\} (\d+)/), 2, 'keeps what it runs');
     assert.ok(
-      lines.some((l) => /keeping generation 2: .*runtime\.stages/.test(l)),
+      lines.some((l) => /keeping video-classifier@2: .*pipelines\.video-classifier\.stages/.test(l)),
       lines.join('\n'),
     );
 

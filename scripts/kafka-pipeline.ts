@@ -65,12 +65,13 @@ export async function writeSampleRuntimeFile(
     modelRoot: sampleDir,
     runtimeOptions: { executionProvider: 'cpu' },
   });
-  // A local demo: the sample videos and the work directory are readable as file:// sources, and
-  // callers name their videos (clusters refuse both by default).
+  // A local demo: the sample videos and the work directory are readable as file:// sources,
+  // callers name their videos and need no token (clusters refuse all three by default).
   file.runtime.source.fileRoots = fileRoots;
   if (!file.runtime.source.allowedUriSchemes.includes('file'))
     file.runtime.source.allowedUriSchemes.push('file');
   file.runtime.source.clientVideoIds = true;
+  delete file.runtime.source.httpTokenEnv;
   const filePath = path.join(workDir, 'runtime.json');
   await writeFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
   return { file, filePath, local };

@@ -32,6 +32,7 @@ export const DEPLOYMENTS: ResourceType = {
 export const JOBS: ResourceType = { group: 'batch', version: 'v1', plural: 'jobs', namespaced: true };
 export const PODS: ResourceType = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 export const CONFIGMAPS: ResourceType = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
+export const SECRETS: ResourceType = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
 export const SERVICES: ResourceType = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const NETWORK_POLICIES: ResourceType = {
   group: 'networking.k8s.io',

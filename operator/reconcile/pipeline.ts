@@ -22,6 +22,7 @@ import { backendStartFailures } from './backend-failures.ts';
 import { applyObjects, availability } from './children.ts';
 import type { Planned, ReconcileContext, ReconcileResult } from './context.ts';
 import { ensureFinalizer, finalize } from './finalizer.ts';
+import { ensureIngestToken } from './ingest-token.ts';
 import { plannedFor, sessionsOf, targetVideosPerSecond } from './pipeline-plan.ts';
 import { type Check, pipelineStatus } from './pipeline-status.ts';
 import { planRollout } from './plan-rollout.ts';
@@ -133,6 +134,18 @@ export async function reconcilePipeline(ctx: ReconcileContext, key: string): Pro
     }
   }
   const topics = await ensureTopics(ctx, obj, pipeline, file);
+  // Before the ingest pods that read it: the API token Secret the operator generates.
+  if (desired) {
+    await ensureIngestToken(ctx.api, pipeline)
+      .then(async (created) => {
+        if (created)
+          await ctx.events.record(obj, 'Normal', 'IngestTokenCreated', 'generated the ingest API token');
+      })
+      .catch(async (err: Error) => {
+        ctx.logger.warn(`VideoPipeline ${key}: ingest token Secret: ${err.message}`);
+        await ctx.events.record(obj, 'Warning', 'IngestTokenUnavailable', err.message);
+      });
+  }
   if (desired) await applyObjects(ctx.api, desired);
   // The backend groups are the namespace's; their availability is read from the informer.
   const available = planned.ok

@@ -7,6 +7,7 @@ import type { ObjectMeta, VideoPipeline } from '../../contract/crd-types.generat
 import { DEFAULT_MAX_PIXELS_PER_FRAME } from '../../contract/decode-bounds.ts';
 import { DEFAULT_INGEST_CONCURRENCY } from '../planner/ingest.ts';
 import type { Plan } from '../planner/types.ts';
+import { ingestTokenEnv, ingestTokenOf } from './ingest-token.ts';
 import { configMapName, ingestName, LABELS, pipelineLabels } from './names.ts';
 import type { RenderOptions, Toleration } from './options.ts';
 import { childMetadata } from './owner.ts';
@@ -31,6 +32,8 @@ export interface PodParts {
   podLabels: Record<string, string>;
   args: string[];
   env: Record<string, string>;
+  /** Further variables from Secrets (valueFrom), after the runtime's own. */
+  secretEnv?: Record<string, unknown>[];
   resources: Record<string, unknown>;
   /** The ConfigMap mounted at /etc/vpo (its config.json is the runtime file). */
   configMap: string;
@@ -90,7 +93,7 @@ export function deployment(
               // A role that cannot start writes why there; the operator reads it from pod status.
               terminationMessagePath: TERMINATION_LOG,
               terminationMessagePolicy: 'FallbackToLogsOnError',
-              env: runtimeEnv(options, parts.env),
+              env: [...runtimeEnv(options, parts.env), ...(parts.secretEnv ?? [])],
               ports: containerPorts(parts.role),
               ...probes(),
               resources: parts.resources,
@@ -121,6 +124,7 @@ export function ingestDeployment(
       podLabels: { ...pipelineLabels(pipeline.metadata.name), ...selector },
       args: [],
       env: {},
+      secretEnv: ingestTokenEnv(ingestTokenOf(pipeline)),
       resources: ingestResources(pipeline.spec.source?.downloadConcurrency ?? DEFAULT_INGEST_CONCURRENCY, {
         maxPixelsPerFrame: pipeline.spec.source?.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
         sampledPixels:

@@ -16,6 +16,7 @@ import {
 import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
 import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
+import { INGEST_TOKEN_ENV } from './ingest-token.ts';
 
 export class RuntimeConfigError extends Error {
   constructor(message: string) {
@@ -173,6 +174,8 @@ export function runtimeConfigFromPlan(
       maxDurationSeconds: source.maxDurationSeconds ?? 600,
       downloadConcurrency: source.downloadConcurrency ?? 4,
       httpEnabled: source.http?.enabled ?? false,
+      ...(source.http?.enabled && source.http.auth !== 'none' ? { httpTokenEnv: INGEST_TOKEN_ENV } : {}),
+      ...(source.http?.clientVideoIds ? { clientVideoIds: true } : {}),
       maxPixelsPerFrame: source.maxPixelsPerFrame ?? DEFAULT_MAX_PIXELS_PER_FRAME,
       maxDecodedBytesPerVideo: source.maxDecodedBytesPerVideo ?? DEFAULT_MAX_DECODED_BYTES_PER_VIDEO,
       decoder: source.decoder ?? 'cpu',
