@@ -52,14 +52,52 @@ export interface ModelSessionInput {
   mean?: string[];
   /** Optional per-channel normalisation standard deviation, positive quantity strings, e.g. "0.229". */
   std?: string[];
+  /** How an item's region (a box a fan-out stage found, cropped from the stored frames) is fitted into width × height: stretch (default) scales it to exactly that size; keepAspect scales it to the input's height, its width following the aspect ratio up to the input's width, and pads the rest with 0 after normalisation (text recognisers). Whole frames are never resized: the pipeline's sampling size must match. */
+  resize?: 'stretch' | 'keepAspect';
 }
 
-/** Which model output is the stage output and how to label it. */
+/** Parameters of the dbText decoder (PaddleOCR's DB post-processing): threshold the map, one box per connected region, scored by the mean probability inside it, grown by area × unclipRatio / perimeter. */
+export interface ModelSessionOutputDbText {
+  /** Pixels with a probability above this are text, a quantity string between 0 and 1; default "0.3". */
+  threshold?: string;
+  /** A box whose mean probability is below this is dropped, a quantity string between 0 and 1; default "0.6". */
+  boxThreshold?: string;
+  /** How much a box grows (DB predicts a shrunk kernel), a positive quantity string; default "1.5". */
+  unclipRatio?: string;
+  /** Boxes whose shorter side is below this many pixels are dropped; default 3. */
+  minSizePx?: number;
+  /** At most this many boxes per frame, the best scores kept; default 100. */
+  maxBoxes?: number;
+}
+
+/** The character dictionary, one character per line, opened like the model (file:// under the model root). */
+export interface ModelSessionOutputCtcTextDictionary {
+  /** Dictionary location, file://, http(s):// or pvc://<claim>/<path>. */
+  uri: string;
+  /** Optional integrity check, lowercase hex SHA-256 of the file. */
+  sha256?: string;
+}
+
+/** Parameters of the ctcText decoder (greedy CTC); class 0 is the blank, then the dictionary's characters in order, then a space. */
+export interface ModelSessionOutputCtcText {
+  /** The character dictionary, one character per line, opened like the model (file:// under the model root). */
+  dictionary: ModelSessionOutputCtcTextDictionary;
+  /** The class after the dictionary's characters is a space (PaddleOCR's use_space_char). Default: true. */
+  spaceCharacter?: boolean;
+}
+
+/** Which model output is the stage output and how it is decoded. */
 export interface ModelSessionOutput {
   /** Model output name; defaults to the model's first output. */
   name?: string;
   /** Labels for the output row; with labels the stage output is {label, scores} (scores = softmax of the row, label = labels[argmax]), without them {scores}. */
   labels?: string[];
+  /** How the output becomes the stage output. classes (the default): a class vector, see labels. dbText: a DB text detector's probability map [N, 1, H, W] per frame becomes text boxes (items): the stage fans out, one message per box, to the stages after it. ctcText: a CTC recogniser's [N, steps, classes] becomes {text, score} with the dictionary of ctcText. */
+  decoder?: 'classes' | 'dbText' | 'ctcText';
+  /** Parameters of the dbText decoder (PaddleOCR's DB post-processing): threshold the map, one box per connected region, scored by the mean probability inside it, grown by area × unclipRatio / perimeter. */
+  dbText?: ModelSessionOutputDbText;
+  /** Parameters of the ctcText decoder (greedy CTC); class 0 is the blank, then the dictionary's characters in order, then a space. */
+  ctcText?: ModelSessionOutputCtcText;
 }
 
 /** Batching limits. */
@@ -110,7 +148,7 @@ export interface ModelSessionSpec {
   model: ModelSessionModel;
   /** How sampled frames (or upstream stage scores) become the model's input tensor. */
   input: ModelSessionInput;
-  /** Which model output is the stage output and how to label it. */
+  /** Which model output is the stage output and how it is decoded. */
   output?: ModelSessionOutput;
   /** Batching limits. */
   batching: ModelSessionBatching;
@@ -310,24 +348,34 @@ export interface VideoPipelineLatencySLO {
   latePolicy?: 'process' | 'deadLetter';
 }
 
-/** The ModelSession this stage runs, in the pipeline's namespace. */
+/** The ModelSession this stage runs, in the pipeline's namespace (every stage but a gather). */
 export interface VideoPipelineStageSessionRef {
   /** ModelSession name. */
   name: string;
 }
 
-/** One model stage. */
+/** This stage runs no model: it gathers the items a fan-out stage upstream emitted for a video (a detector's boxes, after the stages that processed each) into one result per video, also for a video with no items, and publishes it to the output topic. */
+export interface VideoPipelineStageGather {
+  /** items (default): the list of items, each with its region and per-item outputs. textLines: the distinct text lines the input stage read ({text, score} outputs), identical lines on several frames merged, with their frames and boxes. Default: "items". */
+  merge?: 'items' | 'textLines';
+  /** textLines: readings scored below this are dropped, a quantity string between 0 and 1; absent: none is dropped. */
+  minScore?: string;
+}
+
+/** One stage, a model (sessionRef) or a gather of a fan-out's items (gather). */
 export interface VideoPipelineStage {
   /** Stage name, a DNS label other than "source". */
   name: string;
-  /** The ModelSession this stage runs, in the pipeline's namespace. */
-  sessionRef: VideoPipelineStageSessionRef;
+  /** The ModelSession this stage runs, in the pipeline's namespace (every stage but a gather). */
+  sessionRef?: VideoPipelineStageSessionRef;
   /** Upstream stage names, or source; defaults to [source]. Several inputs make a join keyed by videoId. */
   inputs?: string[];
-  /** Outputs per input (e.g. detections per video), a positive quantity string; multiplies the rate of everything downstream. Default: "1". */
+  /** Outputs per input (e.g. detections per video), a positive quantity string; multiplies the rate of everything downstream. For a stage whose decoder emits items (dbText) it is the expected number of items per video, used for sizing; the runtime emits as many as the model finds (the mean is the vpo_items_per_input metric, and status.observed says when it is off by more than 2x). Default: "1". */
   fanOut?: string;
-  /** How long a join waits for all inputs of a video, in milliseconds; then the video goes to the dead-letter topic (JoinTimeout). Default: 60000. */
+  /** How long a join waits for all inputs of a video, or a gather for all of a video's items, in milliseconds, counted from the first to arrive; then the video goes to the dead-letter topic (JoinTimeout). Default: 60000. */
   joinTimeoutMs?: number;
+  /** This stage runs no model: it gathers the items a fan-out stage upstream emitted for a video (a detector's boxes, after the stages that processed each) into one result per video, also for a video with no items, and publishes it to the output topic. */
+  gather?: VideoPipelineStageGather;
 }
 
 /** Where results go. */
@@ -548,6 +596,16 @@ export interface VideoPipelineStatusPlan {
   explanation?: string;
 }
 
+export interface VideoPipelineStatusObservedFanOut {
+  stage: string;
+  /** The stage's spec fanOut, a decimal string. */
+  declared: string;
+  /** The measured mean, a decimal string. */
+  observed: string;
+  /** Present when the observed value is off the declared one by more than 2x, saying what to change. */
+  hint?: string;
+}
+
 /** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
 export interface VideoPipelineStatusObservedPlanRollout {
   /** The plan generation the pods should run (plan.generation). */
@@ -568,6 +626,8 @@ export interface VideoPipelineStatusObserved {
   p99LatencyMs?: number;
   /** Messages waiting across stage topics. */
   lag?: number;
+  /** Outputs per input of each stage followed by a one-input stage, measured over the load window from the stage topics' end offsets, beside the declared fanOut (a video without items counts one announcement). */
+  fanOut?: VideoPipelineStatusObservedFanOut[];
   /** Which plan generation the backend pods run, as their consumers declared it to their groups at their last join (a pod that took a re-plan live rejoins to declare it). */
   planRollout?: VideoPipelineStatusObservedPlanRollout;
 }

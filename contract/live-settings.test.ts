@@ -111,3 +111,31 @@ test("a shared group's digest: one entry per pipeline; dropping one keeps the po
   assert.equal(keptStructure(both, moved), moved);
   assert.equal(keptStructure(undefined, both), both);
 });
+
+test('the list of pipelines a group serves is not structure: one leaving keeps the others’ entries', () => {
+  // As the operator renders a shared group: each hosted pipeline's entry names all of them.
+  const withGroup = (name: string, pipelines: string[] | undefined) => {
+    const runtime = structuredClone(file().runtime);
+    runtime.pipeline = { ...runtime.pipeline, name };
+    runtime.backends = runtime.backends.map((b) => ({ ...b, ...(pipelines ? { pipelines } : {}) }));
+    return runtime;
+  };
+  const base = file();
+  const three = {
+    ...base,
+    runtime: withGroup('p', ['p', 'q', 'r']),
+    otherPipelines: ['q', 'r'].map((n) => ({
+      runtime: withGroup(n, ['p', 'q', 'r']),
+      kafkaSettings: base.kafka.settings,
+    })),
+  };
+  const two = {
+    ...base,
+    runtime: withGroup('q', ['q', 'r']),
+    otherPipelines: [{ runtime: withGroup('r', ['q', 'r']), kafkaSettings: base.kafka.settings }],
+  };
+  const before = structureDigest(three, 'b0');
+  assert.equal(keptStructure(before, structureDigest(two, 'b0')), before, 'p left: q and r unchanged');
+  const alone = { ...base, runtime: withGroup('r', undefined) };
+  assert.equal(keptStructure(before, structureDigest(alone, 'b0')), before, 'only r left');
+});

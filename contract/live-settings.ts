@@ -55,7 +55,9 @@ function runtimeStructure(runtime: RuntimeConfig, backend: string | undefined): 
     ),
     backend: group
       ? {
-          ...omit(group, [...LIVE_BACKEND_FIELDS, 'sessions']),
+          // `pipelines` only names who else the group serves (each has its own entry): a pipeline
+          // leaving must not change the others' structure, or the group's pods would roll.
+          ...omit(group, [...LIVE_BACKEND_FIELDS, 'sessions', 'pipelines']),
           sessions: group.sessions.map((s) => ({ stage: s.stage, session: s.session })),
         }
       : backend === undefined

@@ -12,6 +12,33 @@ export const RUNTIME_CONFIG_VERSION = 1;
 
 export type LatePolicy = 'process' | 'deadLetter';
 export type InputLayout = 'NCHW' | 'NFCHW' | 'NCFHW';
+/** How an item's region is fitted into the model input (whole frames are never resized). */
+export type ResizeMode = 'stretch' | 'keepAspect';
+
+/** A DB text detector's probability map → text boxes (runtime/backend/db-text.ts). */
+export interface DbTextDecoderConfig {
+  kind: 'dbText';
+  threshold: number;
+  boxThreshold: number;
+  unclipRatio: number;
+  minSizePx: number;
+  maxBoxes: number;
+}
+
+/** A CTC recogniser's per-step class probabilities → text (runtime/backend/ctc-text.ts). */
+export interface CtcTextDecoderConfig {
+  kind: 'ctcText';
+  /** The character dictionary, one character per line (opened like the model: modelRoot applies). */
+  dictionary: { uri: string; sha256?: string };
+  /** The class after the dictionary's characters is a space. */
+  spaceCharacter: boolean;
+}
+
+/** How a model's output becomes the stage output; absent = a class vector (decode-output.ts). */
+export type OutputDecoderConfig = { kind: 'classes' } | DbTextDecoderConfig | CtcTextDecoderConfig;
+
+/** Decoders whose output is a list of items: their stage fans out (one message per item). */
+export const ITEM_DECODERS: readonly OutputDecoderConfig['kind'][] = ['dbText'];
 
 export interface RuntimeSourceConfig {
   allowedUriSchemes: string[];
@@ -51,6 +78,8 @@ export interface RuntimeStageInput {
   height: number;
   mean?: number[];
   std?: number[];
+  /** How an item's region is fitted into width × height (default stretch). */
+  resize?: ResizeMode;
 }
 
 export interface RuntimeStage {
@@ -84,8 +113,29 @@ export interface RuntimeStage {
   /** The CUDA device among those the process sees (ModelSession spec.cuda.deviceId); absent = 0. */
   deviceId?: number;
   input: RuntimeStageInput;
-  output: { name?: string; labels?: string[] };
+  output: { name?: string; labels?: string[]; decoder?: OutputDecoderConfig };
 }
+
+/**
+ * A gather (fan-in): collects every item of a video that its input stage produced after a
+ * fan-out, the count announced on each item message, into one result. Runs no model. Its result
+ * goes to the output topic.
+ */
+export interface RuntimeGather {
+  name: string;
+  /** The stage whose item outputs it collects. */
+  input: string;
+  /** The gather's input topic. */
+  topic: string;
+  /** A video whose items have not all arrived this long after its first one is a JoinTimeout dead letter. */
+  timeoutMs: number;
+  /** `items`: the list of items; `textLines`: distinct text lines, identical lines merged. */
+  merge: GatherMerge;
+  /** textLines: lines read with a lower score are dropped. */
+  minScore?: number;
+}
+
+export type GatherMerge = 'items' | 'textLines';
 
 export interface RuntimeBackendSession {
   stage: string;
@@ -148,6 +198,8 @@ export interface RuntimeConfig {
   frameStore: { ttlSeconds: number };
   /** In topological order (every stage after its inputs). */
   stages: RuntimeStage[];
+  /** Gather stages (no model): each collects the items of one stage per video. */
+  gathers?: RuntimeGather[];
   backends: RuntimeBackend[];
   limits: RuntimeLimits;
 }
@@ -165,4 +217,25 @@ export function entryStages(config: RuntimeConfig): RuntimeStage[] {
 /** Stages that publish to the output topic. */
 export function sinkStages(config: RuntimeConfig): RuntimeStage[] {
   return config.stages.filter((s) => s.downstream.length === 0);
+}
+
+/** Whether a stage's model emits a variable number of items per input (it fans out). */
+export function emitsItems(stage: Pick<RuntimeStage, 'output'>): boolean {
+  const kind = stage.output.decoder?.kind;
+  return kind !== undefined && ITEM_DECODERS.includes(kind);
+}
+
+/** The input topic of a stage or gather, by name. */
+export function topicOf(config: RuntimeConfig, name: string): string | undefined {
+  return (
+    config.stages.find((s) => s.name === name)?.topic ?? config.gathers?.find((g) => g.name === name)?.topic
+  );
+}
+
+/** Topics whose inputs wait for other messages of their video (joins and gathers): held uncommitted. */
+export function waitingTopics(config: RuntimeConfig): string[] {
+  return [
+    ...config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
+    ...(config.gathers ?? []).map((g) => g.topic),
+  ];
 }

@@ -58,10 +58,20 @@ const INVALID_CASES: readonly Case[] = [
   vp('missing sampling', [[['sampling'], undefined]], 'spec.sampling', REQUIRED),
   vp('missing latencySLO.p99Ms', [[['latencySLO', 'p99Ms'], undefined]], 'spec.latencySLO.p99Ms', REQUIRED),
   vp(
-    'stage without sessionRef',
+    'stage without sessionRef or gather',
     [[['stages', 0, 'sessionRef'], undefined]],
-    'spec.stages[0].sessionRef',
-    REQUIRED,
+    'spec.stages[0]',
+    /a stage either runs a model \(sessionRef\) or gathers items \(gather\): exactly one of the two/,
+  ),
+  vp(
+    'gather fed by the source',
+    [
+      [['stages', 0, 'sessionRef'], undefined],
+      [['stages', 0, 'gather'], { merge: 'textLines' }],
+      [['stages', 0, 'inputs'], ['source']],
+    ],
+    'spec.stages[0]',
+    /a gather stage has exactly one input, a stage after a fan-out/,
   ),
   vp(
     'both videosPerSecond and videosPerDay',
@@ -240,6 +250,31 @@ const INVALID_CASES: readonly Case[] = [
     /should match/,
   ),
   ms('sha256 that is not hex', [[['model', 'sha256'], 'not-a-digest']], 'spec.model.sha256', /should match/),
+  ms(
+    'an unknown output decoder',
+    [[['output', 'decoder'], 'yolo']],
+    'spec.output.decoder',
+    /Unsupported value/,
+  ),
+  ms(
+    'a dbText threshold of 1',
+    [
+      [['output', 'labels'], undefined],
+      [['output', 'decoder'], 'dbText'],
+      [['output', 'dbText'], { threshold: '1' }],
+    ],
+    'spec.output.dbText.threshold',
+    /must be a quantity string between 0 and 1/,
+  ),
+  ms(
+    'ctcText without its dictionary',
+    [
+      [['output', 'labels'], undefined],
+      [['output', 'decoder'], 'ctcText'],
+    ],
+    'spec.output',
+    /decoder: ctcText needs output.ctcText.dictionary/,
+  ),
 ];
 
 const PLURALS: Record<string, string> = { VideoPipeline: 'videopipelines', ModelSession: 'modelsessions' };

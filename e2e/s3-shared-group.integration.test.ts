@@ -78,6 +78,8 @@ test('one backend process serves two pipelines whose frames live under different
     });
     file.runtime.source.allowedUriSchemes = ['s3'];
     file.runtime.source.clientVideoIds = true;
+    // A local run, as scripts/kafka-pipeline.ts: the ingest API without a token.
+    delete file.runtime.source.httpTokenEnv;
     return file;
   };
   const [a, b] = [fileOf('alpha'), fileOf('beta')];

@@ -286,10 +286,13 @@ test('frameStore kind s3: rendered, the sample runs with sources, models and fra
     })),
   );
   const ingest = harness.running().find((r) => r.labels['serving.vpo.dev/role'] === 'ingest');
-  // The ingest API on its own port; the server assigns the video's id.
+  // The ingest API on its own port, behind the token the operator generated; the server assigns
+  // the video's id.
+  const secret = await json(['get', 'secret', 'video-classifier-ingest-token', '-n', ns]);
+  const token = Buffer.from(secret.data.token as string, 'base64').toString();
   const response = await fetch(`${ingest?.apiUrl}/v1/videos`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ uri: `s3://${buckets.sources}/${posted!.file}` }),
   });
   assert.equal(response.status, 202);

@@ -2,6 +2,8 @@
 // session without a profile for the local device), with the same code as `vpo profile`. Kept
 // short: three batch sizes at most (1, 8, 32, capped at the session's maxBatchSize; the planner
 // interpolates between them and never extrapolates past the largest), three timed runs each.
+// Batch sizes count the session's items (videos): an NCHW model with frames folded into its batch
+// runs frames × b rows for b of them.
 import type { ModelSession } from '../contract/crd-types.generated.ts';
 import type { ExecutionProvider } from '../contract/runtime-config.ts';
 import { hostMemoryMeter } from '../runtime/inference/memory-meter.ts';
@@ -34,13 +36,16 @@ export async function measureSession(
   const model = await loadModel({ path: modelPath(session.spec.model.uri, modelRoot), provider });
   try {
     const shape = inputShape(session);
+    // NCHW folds a video's frames into the model's batch: b videos are b × frames model rows.
+    const fold = session.spec.input.layout === 'NCHW' ? (session.spec.input.frames ?? 1) : 1;
+    const batches = profileBatches(session.spec.batching.maxBatchSize);
     const points = await profileModel(model, {
-      batches: profileBatches(session.spec.batching.maxBatchSize),
+      batches: batches.map((b) => b * fold),
       repeats: REPEATS,
       ...(shape ? { shape } : {}),
       memory: hostMemoryMeter(),
     });
-    return points.map((p) => ({ batchSize: p.batchSize, latencyMicros: p.latencyMicros }));
+    return points.map((p) => ({ batchSize: p.batchSize / fold, latencyMicros: p.latencyMicros }));
   } finally {
     await model.close();
   }

@@ -26,7 +26,7 @@ export interface EmbeddedOptions {
   clock: Clock;
   logger: Logger;
   metrics: RuntimeMetrics;
-  /** Receives every result (a sink's output) and every dead letter, as they happen. */
+  /** Receives every result (a sink's or a gather's output) and every dead letter, as they happen. */
   onResults(messages: StageMessage[]): Promise<void>;
   onDeadLetters(letters: DeadLetter[]): Promise<void>;
   /** How often join timeouts are checked (default 1000). */
@@ -87,7 +87,11 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       release: (ref: string) => frameStore.release(ref),
     };
     const ctx = { config, transport, frames, clock, logger, metrics };
-    const executor = await startExecutor(ctx, { ingestor: videoIngestor, workers: stageWorkers.workers });
+    const executor = await startExecutor(ctx, {
+      ingestor: videoIngestor,
+      workers: stageWorkers.workers,
+      gathers: (config.gathers ?? []).map((g) => g.name),
+    });
     cleanups.push(() => executor.stop());
     const sweep = setInterval(() => {
       executor.expireJoins(clock.nowMs()).catch((e: Error) => logger.error(`join sweep: ${e.message}`));

@@ -154,13 +154,39 @@ export async function summarize(input: SummaryInput): Promise<RunSummary> {
   };
 }
 
+interface ReadLine {
+  text: string;
+  score: number;
+  frames: number[];
+}
+
+const isLines = (o: unknown): o is { lines: ReadLine[] } =>
+  typeof o === 'object' && o !== null && Array.isArray((o as { lines?: unknown }).lines);
+const isItems = (o: unknown): o is { items: unknown[] } =>
+  typeof o === 'object' && o !== null && Array.isArray((o as { items?: unknown }).items);
+
 function labelsOf(result: Record<string, unknown>): string {
   return Object.entries(result)
     .map(([stage, output]) => {
+      if (isLines(output))
+        return `${stage}=${output.lines.length} line${output.lines.length === 1 ? '' : 's'}`;
+      if (isItems(output))
+        return `${stage}=${output.items.length} item${output.items.length === 1 ? '' : 's'}`;
       const o = output as { label?: unknown; scores?: unknown };
       return `${stage}=${typeof o?.label === 'string' ? o.label : JSON.stringify(o?.scores ?? o)}`;
     })
     .join(' ');
+}
+
+/** A gather's text lines, one per row under the video's: what was read, how sure, on which frames. */
+function textLinesOf(result: Record<string, unknown>): string {
+  return Object.values(result)
+    .filter(isLines)
+    .flatMap((o) => o.lines)
+    .map(
+      (l) => `    ${JSON.stringify(l.text)}  (score ${l.score.toFixed(2)}, frames ${l.frames.join(',')})\n`,
+    )
+    .join('');
 }
 
 export const tableHeader = `${'VIDEO'.padEnd(32)} ${'SOURCE'.padEnd(36)} ${'STATUS'.padEnd(6)} RESULT\n`;
@@ -174,8 +200,9 @@ export function formatRow(row: VideoRow, format: OutputFormat): string {
     row.status === 'ok'
       ? labelsOf(row.result)
       : `${row.reason} at ${row.stage}: ${(row.error ?? '').replace(/\s+/g, ' ').slice(0, 100)}`;
+  const lines = row.status === 'ok' ? textLinesOf(row.result) : '';
   // Names and messages come from the user's files: escaped, so none can break or fake a row.
-  return `${printable(row.videoId).padEnd(32)} ${printable(row.source).padEnd(36)} ${row.status.padEnd(6)} ${printable(what)}\n`;
+  return `${printable(row.videoId).padEnd(32)} ${printable(row.source).padEnd(36)} ${row.status.padEnd(6)} ${printable(what)}\n${lines}`;
 }
 
 function predictedLine(p: RunSummary['predicted']): string {

@@ -205,7 +205,7 @@ export async function runCommand(
     return 1;
   }
   const sessions = manifests.sessions.filter((s) =>
-    pipeline.spec.stages.some((st) => st.sessionRef.name === s.metadata.name),
+    pipeline.spec.stages.some((st) => st.sessionRef?.name === s.metadata.name),
   );
   const missing = sessions
     .map((s) => modelPath(s.spec.model.uri, args.modelRoot))

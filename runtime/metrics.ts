@@ -24,6 +24,8 @@ export interface RuntimeMetrics {
   deadLettersTotal: Counter<'pipeline' | 'stage' | 'reason'>;
   frameStoreBytes: Gauge<never>;
   queueDepth: Gauge<'pipeline' | 'stage'>;
+  /** Items a fan-out stage emitted per input video (its mean is the observed fanOut), by stage. */
+  itemsPerInput: Histogram<'pipeline' | 'stage'>;
   /** Σ planned batch cap over executed batches: rate(vpo_batch_size_sum) / its rate = batch fill. */
   batchCapacityTotal: Counter<'pipeline' | 'stage'>;
   /** Device time spent in batches, seconds: its rate is the backend's duty utilisation. */
@@ -108,6 +110,13 @@ export function createRuntimeMetrics(registry: Registry = new Registry()): Runti
       name: 'vpo_queue_depth',
       help: 'Requests waiting in a backend queue',
       labelNames: ['pipeline', 'stage'],
+      registers,
+    }),
+    itemsPerInput: new Histogram({
+      name: 'vpo_items_per_input',
+      help: 'Items a fan-out stage emitted per input video (the mean is the observed fanOut)',
+      labelNames: ['pipeline', 'stage'],
+      buckets: [0, 1, 2, 4, 8, 16, 32, 64, 128, 256],
       registers,
     }),
     batchCapacityTotal: new Counter({

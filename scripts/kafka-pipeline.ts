@@ -14,13 +14,10 @@ import { renderRuntimeFile } from '../operator/render/runtime-file.ts';
 export const repoRoot = path.resolve(new URL('..', import.meta.url).pathname);
 export const sampleDir = path.join(repoRoot, 'samples/video-classifier');
 
-export async function sampleLocalPlan(namespace: string) {
-  const manifests = loadManifests([
-    path.join(sampleDir, 'pipeline.yaml'),
-    path.join(sampleDir, 'sessions.yaml'),
-  ]);
+export async function sampleLocalPlan(namespace: string, dir = sampleDir) {
+  const manifests = loadManifests([path.join(dir, 'pipeline.yaml'), path.join(dir, 'sessions.yaml')]);
   const found = manifests.pipelines[0];
-  if (!found) throw new Error(`no VideoPipeline in ${sampleDir}`);
+  if (!found) throw new Error(`no VideoPipeline in ${dir}`);
   // Topics of their own for this run (a reused broker may hold an earlier run's topics).
   const { kafkaTopic: _s, ...source } = found.spec.source ?? {};
   const pipeline = {
@@ -34,7 +31,7 @@ export async function sampleLocalPlan(namespace: string) {
     },
   } as typeof found;
   const sessions = manifests.sessions
-    .filter((s) => pipeline.spec.stages.some((st) => st.sessionRef.name === s.metadata.name))
+    .filter((s) => pipeline.spec.stages.some((st) => st.sessionRef?.name === s.metadata.name))
     .map((s) => ({ ...s, metadata: { ...s.metadata, namespace } }));
   const local = await planLocally({
     pipeline,
@@ -54,15 +51,16 @@ export async function writeSampleRuntimeFile(
   workDir: string,
   namespace: string,
   fileRoots: string[] = [path.join(repoRoot, 'samples/videos'), workDir],
+  dir = sampleDir,
 ) {
-  const { pipeline, sessions, local } = await sampleLocalPlan(namespace);
+  const { pipeline, sessions, local } = await sampleLocalPlan(namespace, dir);
   const file: RuntimeFile = renderRuntimeFile({
     pipeline,
     sessions,
     plan: local.plan,
     kafka: { brokers: [bootstrap], createTopics: true },
     frameStoreRoot: path.join(workDir, 'frames'),
-    modelRoot: sampleDir,
+    modelRoot: dir,
     runtimeOptions: { executionProvider: 'cpu' },
   });
   // A local demo: the sample videos and the work directory are readable as file:// sources,

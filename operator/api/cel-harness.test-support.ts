@@ -1,6 +1,6 @@
 // Test-only: evaluates the CRDs' CEL rules (x-kubernetes-validations) with @marcbachmann/cel-js,
 // plus the minimal Kubernetes quantity library the rules use (isQuantity, quantity,
-// Quantity.isGreaterThan), at the schema positions the API server evaluates them.
+// Quantity.isGreaterThan, Quantity.isLessThan), at the schema positions the API server evaluates them.
 import { Environment } from '@marcbachmann/cel-js';
 import type { Schema } from './crds.ts';
 import { isQuantity, parseQuantity } from './quantity.ts';
@@ -26,6 +26,13 @@ export const celEnv: Environment = new Environment({ unlistedVariablesAreDyn: tr
     returnType: 'bool',
     params: [{ name: 'other', type: 'Quantity' }],
     handler: (a: Quantity, b: Quantity) => a.value > b.value,
+  })
+  .registerFunction({
+    name: 'isLessThan',
+    receiverType: 'Quantity',
+    returnType: 'bool',
+    params: [{ name: 'other', type: 'Quantity' }],
+    handler: (a: Quantity, b: Quantity) => a.value < b.value,
   });
 
 export interface RuleSite {

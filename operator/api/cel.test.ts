@@ -117,6 +117,59 @@ const variants: Variant[] = [
   ms('duplicate batch size', 'spec.profiles[0].points', /unique batchSize/, (o) => {
     o.spec.profiles[0].points[1].batchSize = 1;
   }),
+  vp('a stage with a model and a gather', 'spec.stages[3]', /exactly one of the two/, (o) => {
+    o.spec.stages.push({ name: 'collect', sessionRef: { name: 'x' }, gather: {}, inputs: ['fusion'] });
+  }),
+  vp('a gather fed by the source', 'spec.stages[3]', /exactly one input, a stage after a fan-out/, (o) => {
+    o.spec.stages.push({ name: 'collect', gather: {}, inputs: ['source'] });
+  }),
+  vp('a gather as input', 'spec.stages', /no stage can take it as input/, (o) => {
+    o.spec.stages.push({ name: 'collect', gather: {}, inputs: ['fusion'] });
+    o.spec.stages.push({ name: 'after', sessionRef: { name: 'x' }, inputs: ['collect'] });
+  }),
+  vp('a gather minScore of 1', 'spec.stages[3].gather.minScore', /between 0 and 1/, (o) => {
+    o.spec.stages.push({ name: 'collect', gather: { minScore: '1' }, inputs: ['fusion'] });
+  }),
+  ms(
+    'dbText parameters without the dbText decoder',
+    'spec.output',
+    /output.dbText applies to decoder: dbText only/,
+    (o) => {
+      o.spec.output.dbText = {};
+    },
+  ),
+  ms(
+    'ctcText parameters on a dbText decoder',
+    'spec.output',
+    /output.ctcText applies to decoder: ctcText only/,
+    (o) => {
+      delete o.spec.output.labels;
+      o.spec.output.decoder = 'dbText';
+      o.spec.output.ctcText = { dictionary: { uri: 'file:///models/keys.txt' } };
+    },
+  ),
+  ms('ctcText without its dictionary', 'spec.output', /needs output.ctcText.dictionary/, (o) => {
+    delete o.spec.output.labels;
+    o.spec.output.decoder = 'ctcText';
+  }),
+  ms('labels on a dbText decoder', 'spec.output', /labels apply to decoder: classes only/, (o) => {
+    o.spec.output.decoder = 'dbText';
+  }),
+  ms('dbText threshold of 1', 'spec.output.dbText.threshold', /between 0 and 1/, (o) => {
+    delete o.spec.output.labels;
+    o.spec.output.decoder = 'dbText';
+    o.spec.output.dbText = { threshold: '1' };
+  }),
+  ms('dbText boxThreshold of 0', 'spec.output.dbText.boxThreshold', /between 0 and 1/, (o) => {
+    delete o.spec.output.labels;
+    o.spec.output.decoder = 'dbText';
+    o.spec.output.dbText = { boxThreshold: '0' };
+  }),
+  ms('negative unclipRatio', 'spec.output.dbText.unclipRatio', /positive quantity/, (o) => {
+    delete o.spec.output.labels;
+    o.spec.output.decoder = 'dbText';
+    o.spec.output.dbText = { unclipRatio: '-1' };
+  }),
   ms('cuda settings on a cpu session', 'spec', /spec\.cuda applies to executionProvider: cuda only/, (o) => {
     o.spec.executionProvider = 'cpu';
     o.spec.cuda = { deviceId: 1 };
@@ -139,10 +192,16 @@ test('every CEL rule in crds/ compiles and has a TypeScript twin', () => {
 
 test('the samples pass every rule (CEL and the TypeScript twins)', () => {
   const objects: [string, Obj][] = [['VideoPipeline', pipeline()]];
-  for (const o of yaml.loadAll(
-    readFileSync(new URL('../../samples/video-classifier/sessions.yaml', import.meta.url), 'utf8'),
-  ) as Obj[]) {
-    objects.push(['ModelSession', o]);
+  for (const file of [
+    'video-classifier/sessions.yaml',
+    'video-text/sessions.yaml',
+    'video-text/pipeline.yaml',
+  ]) {
+    for (const o of yaml.loadAll(
+      readFileSync(new URL(`../../samples/${file}`, import.meta.url), 'utf8'),
+    ) as Obj[]) {
+      objects.push([o.kind, o]);
+    }
   }
   for (const [kind, o] of objects) {
     const results = evaluateRules(schemaOf(kind), defaulted(kind, o));

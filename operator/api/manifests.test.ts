@@ -99,6 +99,19 @@ test('bad manifests give one line naming the file, the object and the field', ()
     [write('d1.yaml', pipelineText), write('d2.yaml', pipelineText)],
     /d2\.yaml: VideoPipeline\/video-classifier: defined twice \(first in .*d1\.yaml\)/,
   );
+  const sessionsText = readFileSync(join(sampleDir, 'sessions.yaml'), 'utf8');
+  fails(
+    [
+      write(
+        'dec.yaml',
+        sessionsText.replace(
+          'output: { name: logits, labels: [dark, bright, colorful] }',
+          'output: { decoder: yolo }',
+        ),
+      ),
+    ],
+    /dec\.yaml: ModelSession\/scene-classifier: spec\.output\.decoder: must be one of classes, dbText, ctcText, got "yolo"$/,
+  );
   fails([write('nokind.yaml', 'metadata: {name: x}\n')], /nokind\.yaml: an object has no kind/);
   fails([write('scalar.yaml', 'just text\n')], /scalar\.yaml: document 1: not a Kubernetes object/);
   fails([write('tab.yaml', 'kind: VideoPipeline\nmetadata:\n\tname: x\n')], /tab\.yaml:3: cannot parse YAML/);

@@ -14,6 +14,8 @@ const positiveQuantity = (v: unknown): boolean => {
   const q = typeof v === 'string' ? parseQuantity(v) : undefined;
   return q !== undefined && q > 0;
 };
+const fraction = (v: unknown): boolean => positiveQuantity(v) && parseQuantity(v as string)! < 1;
+const is = (o: unknown, key: string, value: unknown): boolean => has(o, key) && (o as Obj)[key] === value;
 const uniqueBy = (key: string) => (self: unknown) => {
   const values = list(self).map((x) => x[key]);
   return new Set(values).size === values.length;
@@ -47,4 +49,29 @@ export const ruleChecks: Record<string, Check> = {
     (self as Obj).kind !== 'persistentVolumeClaim' || has(self, 'persistentVolumeClaim'),
   "!has(self.cuda) || self.executionProvider == 'cuda'": (self) =>
     !has(self, 'cuda') || (self as Obj).executionProvider === 'cuda',
+  "isQuantity(self) && quantity(self).isGreaterThan(quantity('0')) && quantity(self).isLessThan(quantity('1'))":
+    fraction,
+  "!has(self.dbText) || (has(self.decoder) && self.decoder == 'dbText')": (self) =>
+    !has(self, 'dbText') || is(self, 'decoder', 'dbText'),
+  "!has(self.ctcText) || (has(self.decoder) && self.decoder == 'ctcText')": (self) =>
+    !has(self, 'ctcText') || is(self, 'decoder', 'ctcText'),
+  "!has(self.decoder) || self.decoder != 'ctcText' || has(self.ctcText)": (self) =>
+    !is(self, 'decoder', 'ctcText') || has(self, 'ctcText'),
+  "!has(self.labels) || !has(self.decoder) || self.decoder == 'classes'": (self) =>
+    !has(self, 'labels') || !has(self, 'decoder') || is(self, 'decoder', 'classes'),
+  'has(self.sessionRef) != has(self.gather)': (self) => has(self, 'sessionRef') !== has(self, 'gather'),
+  "!has(self.gather) || (has(self.inputs) && size(self.inputs) == 1 && self.inputs[0] != 'source')": (
+    self,
+  ) => {
+    const inputs = list((self as Obj).inputs) as unknown[];
+    return !has(self, 'gather') || (inputs.length === 1 && inputs[0] !== 'source');
+  },
+  'self.all(s, !has(s.inputs) || s.inputs.all(i, !self.exists(t, t.name == i && has(t.gather))))': (self) => {
+    const gathers = new Set(
+      list(self)
+        .filter((s) => has(s, 'gather'))
+        .map((s) => s.name),
+    );
+    return list(self).every((s) => list(s.inputs).every((i) => !gathers.has(i as unknown)));
+  },
 };

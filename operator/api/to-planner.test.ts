@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { loadManifests } from './manifests.ts';
+import { textPipeline, textSessions } from './text-pipeline.test-support.ts';
 import { crossObjectProblem, inventoryFromNodes, toPlanRequest } from './to-planner.ts';
 
 const sampleDir = new URL('../../samples/video-classifier/', import.meta.url).pathname;
@@ -81,7 +82,7 @@ test('cross-object problems: too many frames, frames model fed by stages, join m
     /stage scene: ModelSession scene-classifier wants input.frames 16, more than the pipeline's sampling.frames 8/,
   );
   const swapped = structuredClone(vp) as VideoPipeline;
-  swapped.spec.stages[2]!.sessionRef.name = 'scene-classifier';
+  swapped.spec.stages[2]!.sessionRef!.name = 'scene-classifier';
   const explicit = structuredClone(m.sessions) as ModelSession[];
   explicit.find((s) => s.metadata.name === 'scene-classifier')!.spec.input.source = 'frames';
   assert.match(
@@ -89,7 +90,7 @@ test('cross-object problems: too many frames, frames model fed by stages, join m
     /stage fusion: ModelSession scene-classifier reads frames \(input.source: frames\), but the stage's inputs are other stages/,
   );
   const joinFirst = structuredClone(vp) as VideoPipeline;
-  joinFirst.spec.stages[0]!.sessionRef.name = 'fusion-classifier';
+  joinFirst.spec.stages[0]!.sessionRef!.name = 'fusion-classifier';
   assert.match(crossObjectProblem(joinFirst, m.sessions)?.message ?? '', /input is source/);
   const mixed = structuredClone(vp) as VideoPipeline;
   mixed.spec.stages[2]!.inputs = ['scene', 'source'];
@@ -106,6 +107,69 @@ test('input.source absent: inferred from the wiring, never InputMismatch', () =>
   assert.equal(crossObjectProblem(vp, bare), undefined);
   // The scene model serves a frame stage and a join: two stages, each its own input.
   const both = structuredClone(vp) as VideoPipeline;
-  both.spec.stages[2]!.sessionRef.name = 'scene-classifier';
+  both.spec.stages[2]!.sessionRef!.name = 'scene-classifier';
   assert.equal(crossObjectProblem(both, m.sessions), undefined);
+});
+
+test('a detect → read → gather pipeline: the gather is not planned; fan-out rules between objects', () => {
+  const sessions = textSessions();
+  const vp = textPipeline();
+  assert.equal(crossObjectProblem(vp, sessions), undefined);
+  const p = toPlanRequest(vp, sessions, []).pipeline;
+  assert.deepEqual(
+    p.stages.map((s) => [s.name, s.inputs, s.fanOut]),
+    [
+      ['detect', ['source'], 6],
+      ['read', ['detect'], 1],
+    ],
+  );
+  const problem = (edit: (vp: VideoPipeline, ss: ModelSession[]) => void) => {
+    const v = structuredClone(vp);
+    const ss = structuredClone(sessions);
+    edit(v, ss);
+    return crossObjectProblem(v, ss)?.message ?? '';
+  };
+  const recognizer = (ss: ModelSession[]) => ss.find((s) => s.metadata.name === 'text-recognizer')!;
+  assert.match(
+    problem((_, ss) => {
+      delete recognizer(ss).spec.output!.decoder;
+      delete recognizer(ss).spec.output!.ctcText;
+    }),
+    /stage collect merges textLines, but its input read does not read text/,
+  );
+  assert.match(
+    problem((_, ss) => {
+      ss.find((s) => s.metadata.name === 'text-detector')!.spec.output = {};
+    }),
+    /stage collect gathers items, but its input is not after a fan-out/,
+  );
+  assert.match(
+    problem((v) => {
+      v.spec.stages.pop();
+    }),
+    /stage read runs once per item of detect, but nothing gathers its items/,
+  );
+  assert.match(
+    problem((_, ss) => {
+      recognizer(ss).spec.input.frames = 2;
+    }),
+    /stage read reads one item's region of one frame: its ModelSession's input.frames must be 1, not 2/,
+  );
+  assert.match(
+    problem((v) => {
+      v.spec.stages.splice(1, 0, {
+        name: 'also',
+        sessionRef: { name: 'text-recognizer' },
+        inputs: ['detect'],
+      });
+      v.spec.stages[2]!.inputs = ['detect', 'also'];
+    }),
+    /stage read joins stages after the fan-out of detect/,
+  );
+  assert.match(
+    problem((_, ss) => {
+      recognizer(ss).spec.output = { decoder: 'dbText' };
+    }),
+    /stage read fans out again after detect/,
+  );
 });

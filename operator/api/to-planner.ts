@@ -4,6 +4,7 @@
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
 import { inventoryFromNodes } from '../planner/inventory.ts';
 import type { GpuNode, PlannerSession, PlanRequest, SessionProfile } from '../planner/types.ts';
+import { fanOutProblem, readsItems } from './fan-out-check.ts';
 import { ingestCostOf } from './ingest-cost.ts';
 import { stageInputSource } from './input-source.ts';
 import { parseQuantity } from './quantity.ts';
@@ -61,18 +62,22 @@ export function toPlannerSession(session: ModelSession): PlannerSession {
 
 /**
  * Checks between a pipeline and its sessions that no CEL rule can make: each stage's input
- * source (set, or inferred from the wiring: input-source.ts) fits its inputs, and a frame model
- * wants no more input.frames than sampling.frames.
+ * source (set, or inferred from the wiring: input-source.ts) fits its inputs, a frame model
+ * wants no more input.frames than sampling.frames; fan-outs and gathers (fan-out-check.ts).
  */
 export function crossObjectProblem(
   pipeline: VideoPipeline,
   sessions: ModelSession[],
 ): InputProblem | undefined {
   const ns = namespaceOf(pipeline);
+  const sessionOf = (stage: { sessionRef?: { name: string } }) =>
+    sessions.find((s) => s.metadata.name === stage.sessionRef?.name && namespaceOf(s) === ns);
+  const fanOut = fanOutProblem(pipeline, sessionOf);
+  if (fanOut) return { reason: 'InputMismatch', message: fanOut };
   for (const stage of pipeline.spec.stages) {
-    const session = sessions.find((s) => s.metadata.name === stage.sessionRef.name && namespaceOf(s) === ns);
-    if (!session) continue; // the planner reports MissingSession
-    const source = stageInputSource(stage, session);
+    const session = sessionOf(stage);
+    if (!session) continue; // a gather, or the planner reports MissingSession
+    const source = stageInputSource(stage, session, readsItems(pipeline, stage, sessionOf));
     if (!source.ok) return { reason: 'InputMismatch', message: source.message };
     const frames = session.spec.input.frames;
     if (source.source === 'frames' && (frames ?? 0) > pipeline.spec.sampling.frames) {
@@ -111,12 +116,15 @@ export function toPlanRequest(
         ? { ingestConcurrency: spec.source.downloadConcurrency }
         : {}),
       hopAllowanceMs: spec.latencySLO.hopAllowanceMs ?? 50,
-      stages: spec.stages.map((s) => ({
-        name: s.name,
-        session: s.sessionRef.name,
-        inputs: s.inputs ?? ['source'],
-        fanOut: quantity(s.fanOut, 1),
-      })),
+      // Gathers run no model: nothing to plan (no stage reads them: CEL).
+      stages: spec.stages
+        .flatMap((s) => (s.sessionRef ? [{ ...s, sessionRef: s.sessionRef }] : []))
+        .map((s) => ({
+          name: s.name,
+          session: s.sessionRef.name,
+          inputs: s.inputs ?? ['source'],
+          fanOut: quantity(s.fanOut, 1),
+        })),
       ...(spec.placement?.dedicatedGpus ? { dedicatedGpus: true } : {}),
       nodeSelector: { ...(spec.placement?.nodeSelector ?? {}) },
       gpuProducts: [...(spec.placement?.gpuProducts ?? [])],

@@ -38,7 +38,7 @@ export function sessionKeysOf(pipeline: KubeObject): string[] {
   const ns = pipeline.metadata.namespace ?? 'default';
   const stages =
     (pipeline.spec as { stages?: { sessionRef?: { name?: string } }[] } | undefined)?.stages ?? [];
-  return [...new Set(stages.map((s) => `${ns}/${s.sessionRef?.name ?? ''}`))];
+  return [...new Set(stages.flatMap((s) => (s.sessionRef?.name ? [`${ns}/${s.sessionRef.name}`] : [])))];
 }
 
 function ownerKey(obj: KubeObject, kind: string): string | undefined {

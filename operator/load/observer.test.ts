@@ -107,3 +107,26 @@ test('the window keeps the newest reading at least windowMs old as its base', ()
     [15, 20],
   );
 });
+
+test("a stage's outputs per input are measured from the growth of its and the next stage's topics", async () => {
+  const clock = fakeClock(0);
+  const { admin, ends } = fakeAdmin();
+  const observer = createLoadObserver(admin, clock, {
+    windowMs: 10_000,
+    recent: { perPartition: 200, timeoutMs: 100 },
+  });
+  const withFanOut = {
+    ...topics,
+    fanOuts: [{ stage: 'detect', topic: 't1', downstreamTopic: 't2', declared: 2 }],
+  };
+  ends.t1 = 10;
+  ends.t2 = 30;
+  await observer.observe(withFanOut);
+  clock.advance(10_000);
+  ends.src = 120;
+  ends.t1 = 30;
+  ends.t2 = 130;
+  const sample = await observer.observe(withFanOut);
+  assert.equal(sample?.fanOut?.[0]?.observed, 5);
+  assert.match(sample?.fanOut?.[0]?.hint ?? '', /emits 5.00 outputs per input, the plan assumes fanOut 2/);
+});

@@ -9,6 +9,7 @@ import type { KafkaAdmin } from '../../kafka/admin.ts';
 import type { RecentRead } from '../../kafka/recent-records.ts';
 import type { Clock } from '../clock.ts';
 import { backlogVideos } from './backlog.ts';
+import { type FanOutTopics, observeFanOut } from './fan-out-observed.ts';
 import { p99LatencyMs, type TimedRecord } from './percentile.ts';
 import { type LoadSample, offsetRate } from './policy.ts';
 
@@ -22,6 +23,8 @@ export interface PipelineLoadTopics {
   outputTopic: string;
   /** Consumer group and input topic per stage, and the messages that topic carries per video. */
   stages: { group: string; topic: string; messagesPerVideo?: number }[];
+  /** Stages whose outputs per input are measured (fan-out-observed.ts). */
+  fanOuts?: FanOutTopics[];
 }
 
 export interface ObserverOptions {
@@ -45,6 +48,8 @@ interface Reading {
   atMs: number;
   source: number;
   output: number;
+  /** End offsets of the measured fan-outs' topics. */
+  stages?: Record<string, number>;
 }
 
 interface Latency {
@@ -93,12 +98,15 @@ export function createLoadObserver(
 
   return {
     async observe(topics) {
-      const ends = await admin.topicEndOffsets([topics.sourceTopic, topics.outputTopic]);
+      const fanOuts = topics.fanOuts ?? [];
+      const stageTopics = [...new Set(fanOuts.flatMap((f) => [f.topic, f.downstreamTopic]))];
+      const ends = await admin.topicEndOffsets([topics.sourceTopic, topics.outputTopic, ...stageTopics]);
       const nowMs = clock.nowMs();
-      const reading = {
+      const reading: Reading = {
         atMs: nowMs,
         source: ends[topics.sourceTopic] ?? 0,
         output: ends[topics.outputTopic] ?? 0,
+        stages: Object.fromEntries(stageTopics.map((t) => [t, ends[t] ?? 0])),
       };
       const readings = windowed([...(history.get(topics.key) ?? []), reading], nowMs, options.windowMs);
       history.set(topics.key, readings);
@@ -119,6 +127,7 @@ export function createLoadObserver(
       const lag = lags.reduce((n, s) => n + s.lag, 0);
       const lat = readLatency(topics, nowMs);
       if (arrivalVps === undefined || throughputVps === undefined) return undefined;
+      const fanOut = observeFanOut(fanOuts, (t) => (reading.stages?.[t] ?? 0) - (base.stages?.[t] ?? 0));
       return {
         arrivalVps,
         throughputVps,
@@ -127,6 +136,7 @@ export function createLoadObserver(
         windowMs: nowMs - base.atMs,
         ...(lat?.p99Ms !== undefined ? { p99LatencyMs: lat.p99Ms } : {}),
         ...(lat?.error ? { latencyError: lat.error } : {}),
+        ...(fanOut.length > 0 ? { fanOut } : {}),
       };
     },
     forget: (key) => {

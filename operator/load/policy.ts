@@ -10,6 +10,8 @@
 // a rollout's own backlog must not feed the next re-plan. No signal yet (no samples, nothing
 // arrived, nothing waiting) means the spec's target stands.
 
+import type { ObservedFanOut } from './fan-out-observed.ts';
+
 export interface LoadPolicy {
   epochMs: number;
   lowFactor: number;
@@ -47,6 +49,8 @@ export interface LoadSample {
   p99LatencyMs?: number;
   /** Why the latest read of output records failed, if it did. */
   latencyError?: string;
+  /** Outputs per input of the stages followed by a one-input stage (fan-out-observed.ts). */
+  fanOut?: ObservedFanOut[];
 }
 
 export interface LoadState {

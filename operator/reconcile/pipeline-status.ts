@@ -170,12 +170,19 @@ export function pipelineStatus(
       }
     : previous.plan;
   const p99LatencyMs = obs.load?.p99LatencyMs ?? previous.observed?.p99LatencyMs;
+  const fanOut = obs.load?.fanOut?.map((f) => ({
+    stage: f.stage,
+    declared: formatDecimal(f.declared),
+    observed: formatDecimal(f.observed),
+    ...(f.hint ? { hint: f.hint } : {}),
+  }));
   const planRollout = obs.rollout ?? previous.observed?.planRollout;
   const measured = obs.load
     ? {
         videosPerSecond: formatDecimal(obs.load.arrivalVps),
         lag: obs.load.lag,
         ...(p99LatencyMs !== undefined ? { p99LatencyMs } : {}),
+        ...(fanOut?.length ? { fanOut } : {}),
       }
     : previous.observed;
   const observed =

@@ -11,6 +11,7 @@ import {
   pipelineTopics,
 } from '../../contract/topic-names.ts';
 import type { TopicSpec } from '../../kafka/admin.ts';
+import { fanOutTopics } from '../load/fan-out-observed.ts';
 import type { PipelineLoadTopics } from '../load/observer.ts';
 
 export function topicsOf(pipeline: VideoPipeline): PipelineTopics {
@@ -48,5 +49,6 @@ export function loadTopics(key: string, pipeline: VideoPipeline): PipelineLoadTo
       group: consumerGroupName(ns, pipeline.metadata.name, s.name),
       topic: topics.stages[s.name]!,
     })),
+    fanOuts: fanOutTopics(pipeline, (stage) => topics.stages[stage]!),
   };
 }

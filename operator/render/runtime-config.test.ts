@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { ModelSession, VideoPipeline } from '../../contract/crd-types.generated.ts';
-import { entryStages, frameStages, sinkStages } from '../../contract/runtime-config.ts';
+import { entryStages, frameStages, sinkStages, topicOf } from '../../contract/runtime-config.ts';
+import { textPipeline, textSessions } from '../api/text-pipeline.test-support.ts';
 import type { Plan } from '../planner/types.ts';
 import { RuntimeConfigError, runtimeConfigFromPlan } from './runtime-config.ts';
 
@@ -191,6 +192,56 @@ test('a missing session, an unplanned stage, a cycle or a bad quantity is a clea
   assert.throws(() => runtimeConfigFromPlan(badFanOut, sessions, plan), /fanOut: 'lots' is not a decimal/);
 });
 
+test('a fan-out pipeline: decoders with their defaults, per-item resize, the gather as a downstream', () => {
+  const textPlan: Plan = {
+    ...plan,
+    stages: [
+      { ...plan.stages[0]!, name: 'detect', session: 'text-detector' },
+      { ...plan.stages[0]!, name: 'read', session: 'text-recognizer', rateVps: 12 },
+    ],
+  };
+  const config = runtimeConfigFromPlan(textPipeline(), textSessions(), textPlan);
+  assert.deepEqual(
+    config.stages.map((s) => [s.name, s.inputs, s.downstream, s.fanOut]),
+    [
+      ['detect', ['source'], ['read'], 6],
+      ['read', ['detect'], ['collect'], 1],
+    ],
+  );
+  const [detect, read] = config.stages;
+  assert.deepEqual(detect?.output, {
+    decoder: {
+      kind: 'dbText',
+      threshold: 0.3,
+      boxThreshold: 0.6,
+      unclipRatio: 1.6,
+      minSizePx: 3,
+      maxBoxes: 50,
+    },
+  });
+  assert.deepEqual(read?.output, {
+    decoder: { kind: 'ctcText', dictionary: { uri: 'file:///models/keys.txt' }, spaceCharacter: true },
+  });
+  assert.equal(read?.input.resize, 'keepAspect');
+  assert.equal(detect?.input.resize, undefined);
+  // input.source absent: the recogniser reads its item's region of the frames
+  assert.equal(read?.input.source, 'frames');
+  assert.deepEqual(config.gathers, [
+    {
+      name: 'collect',
+      input: 'read',
+      topic: 'vpo.default.video-text.stage.collect',
+      timeoutMs: 30000,
+      merge: 'textLines',
+      minScore: 0.5,
+    },
+  ]);
+  assert.equal(topicOf(config, 'collect'), 'vpo.default.video-text.stage.collect');
+  assert.deepEqual(sinkStages(config), []);
+  // no gather: no gathers field, so configs of pipelines without fan-out are unchanged
+  assert.equal('gathers' in runtimeConfigFromPlan(pipeline, sessions, plan), false);
+});
+
 test('the sampling mode, decode bounds and decoder reach the runtime, with defaults', () => {
   const sessions = [session('sc'), session('mo'), session('fu', 'stages')];
   const plain = runtimeConfigFromPlan(pipeline, sessions, plan);
@@ -214,7 +265,7 @@ test('input.source absent is inferred per stage: one model reading frames in one
   const bare = session('sc');
   delete bare.spec.input.source;
   const twice: VideoPipeline = structuredClone(pipeline);
-  twice.spec.stages[0]!.sessionRef.name = 'sc'; // the join runs the scene model on scores
+  twice.spec.stages[0]!.sessionRef!.name = 'sc'; // the join runs the scene model on scores
   const config = runtimeConfigFromPlan(twice, [bare, session('mo')], plan);
   const input = Object.fromEntries(config.stages.map((s) => [s.name, s.input.source]));
   assert.deepEqual(input, { scene: 'frames', motion: 'frames', fusion: 'stages' });

@@ -13,17 +13,15 @@ import {
   type RuntimeStage,
   type RuntimeStageInput,
 } from '../../contract/runtime-config.ts';
+import { readsItems } from '../api/fan-out-check.ts';
 import { ingestCostOf, samplingModeOf } from '../api/ingest-cost.ts';
 import { stageInputSource } from '../api/input-source.ts';
 import type { Plan } from '../planner/types.ts';
+import { gathersOf, outputDecoder } from './fan-out-config.ts';
 import { INGEST_TOKEN_ENV } from './ingest-token.ts';
+import { RuntimeConfigError } from './runtime-config-error.ts';
 
-export class RuntimeConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'RuntimeConfigError';
-  }
-}
+export { RuntimeConfigError };
 
 export interface RuntimeConfigOptions {
   limits?: Partial<RuntimeLimits>;
@@ -73,9 +71,10 @@ function stageInput(
   session: ModelSession,
   sampling: RuntimeConfig['sampling'],
   where: string,
+  readsItems: boolean,
 ): RuntimeStageInput {
   const input = session.spec.input;
-  const source = stageInputSource(stage, session);
+  const source = stageInputSource(stage, session, readsItems);
   if (!source.ok) throw new RuntimeConfigError(source.message);
   const numbers = (values: string[] | undefined, field: string) =>
     values?.map((v, i) => decimal(v, `${where}.input.${field}[${i}]`));
@@ -90,6 +89,17 @@ function stageInput(
     height: input.height ?? sampling.height,
     ...(mean ? { mean } : {}),
     ...(std ? { std } : {}),
+    ...(input.resize ? { resize: input.resize } : {}),
+  };
+}
+
+function stageOutput(session: ModelSession, where: string): RuntimeStage['output'] {
+  const { name, labels } = session.spec.output ?? {};
+  const decoder = outputDecoder(session, decimal, where);
+  return {
+    ...(name !== undefined ? { name } : {}),
+    ...(labels ? { labels: [...labels] } : {}),
+    ...(decoder ? { decoder } : {}),
   };
 }
 
@@ -113,7 +123,12 @@ export function runtimeConfigFromPlan(
   const sampling = { ...spec.sampling, mode: samplingModeOf(pipeline) };
   const ordered = topologicalOrder(spec.stages, where);
   const offsets = new Map<string, number>();
-  const stages: RuntimeStage[] = ordered.map((stage) => {
+  const sessionOf = (stage: VideoPipelineStage) =>
+    sessions.find((s) => s.metadata?.name === stage.sessionRef?.name);
+  const topicOf = (stage: VideoPipelineStage) => `${prefix}.stage.${stage.name}`;
+  // Gathers run no model: they are not planned and become `gathers` (fan-out-config.ts).
+  const modelStages = ordered.flatMap((s) => (s.sessionRef ? [{ ...s, sessionRef: s.sessionRef }] : []));
+  const stages: RuntimeStage[] = modelStages.map((stage) => {
     const here = `${where} stage '${stage.name}'`;
     const session = sessions.find((s) => s.metadata?.name === stage.sessionRef.name);
     if (!session) throw new RuntimeConfigError(`${here}: ModelSession '${stage.sessionRef.name}' not found`);
@@ -132,7 +147,7 @@ export function runtimeConfigFromPlan(
       session: stage.sessionRef.name,
       inputs,
       downstream: spec.stages.filter((s) => (s.inputs ?? ['source']).includes(stage.name)).map((s) => s.name),
-      topic: `${prefix}.stage.${stage.name}`,
+      topic: topicOf(stage),
       fanOut: decimal(stage.fanOut ?? '1', `${here}.fanOut`),
       ...(inputs.length > 1 ? { joinTimeoutMs: stage.joinTimeoutMs ?? 60000 } : {}),
       latencyBudgetMs: planned.latencyBudgetMs,
@@ -150,10 +165,17 @@ export function runtimeConfigFromPlan(
       (options.executionProvider ?? session.spec.executionProvider) === 'cuda'
         ? { deviceId: session.spec.cuda.deviceId }
         : {}),
-      input: stageInput(stage, session, sampling, `ModelSession ${stage.sessionRef.name}`),
-      output: { ...(session.spec.output ?? {}) },
+      input: stageInput(
+        stage,
+        session,
+        sampling,
+        `ModelSession ${stage.sessionRef.name}`,
+        readsItems(pipeline, stage, sessionOf),
+      ),
+      output: stageOutput(session, `ModelSession ${stage.sessionRef.name}`),
     };
   });
+  const gathers = gathersOf(pipeline, topicOf, decimal, where);
   const largestBatch = Math.max(1, ...stages.map((s) => s.batchSize));
   const queueCapacity = options.limits?.queueCapacity ?? Math.max(16, 4 * largestBatch);
   const source = spec.source ?? {};
@@ -188,6 +210,7 @@ export function runtimeConfigFromPlan(
     },
     frameStore: { ttlSeconds: spec.frameStore?.ttlSeconds ?? 3600 },
     stages,
+    ...(gathers.length > 0 ? { gathers } : {}),
     // The groups hosting this pipeline's stages, each with this pipeline's sessions on it (a
     // group may host other pipelines' too: their configs list theirs).
     backends: plan.backends

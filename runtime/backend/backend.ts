@@ -9,6 +9,7 @@ import { predictLatencyMs } from '../batching/latency-fit.ts';
 import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
+import type { ResizeMode } from '../preprocess/crop-to-tensor.ts';
 import { stagesToTensor } from '../preprocess/frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from '../preprocess/input-spec.ts';
 import type { PreprocessTarget } from '../preprocess/worker-pool.ts';
@@ -26,10 +27,16 @@ import { QueueFullError } from './session-queue.ts';
 export interface BackendDeps {
   clock: Clock;
   /**
-   * Frames → one item's tensor; a worker pool's run() in production. With a target (a slot of
-   * the session's shared slab) the tensor is written there and returned as a view of it.
+   * Frames (or an item's region, with `resize`) → one item's tensor; a worker pool's run() in
+   * production. With a target (a slot of the session's shared slab) the tensor is written there
+   * and returned as a view of it.
    */
-  preprocess(frames: Frames, spec: FrameInputSpec, target?: PreprocessTarget): Promise<Float32Array>;
+  preprocess(
+    frames: Frames,
+    spec: FrameInputSpec,
+    target?: PreprocessTarget,
+    resize?: ResizeMode,
+  ): Promise<Float32Array>;
   metrics?: RuntimeMetrics;
   /** The planned duty cycle, ms (0 or absent: plain round robin, e.g. a backend with no plan). */
   dutyCycleMs?: number;
@@ -108,7 +115,10 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
     if (spec.source === 'frames' && item.frames) {
       const slot = session.slab?.acquire();
       const target = slot === undefined ? undefined : session.slab!.target(slot);
-      return { tensor: deps.preprocess(item.frames, spec, target), ...(slot === undefined ? {} : { slot }) };
+      return {
+        tensor: deps.preprocess(item.frames, spec, target, item.resize),
+        ...(slot === undefined ? {} : { slot }),
+      };
     }
     return { tensor: plainTensor(session, item) };
   }
@@ -125,7 +135,7 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
       }
     }
     if (!item.frames) return Promise.reject(new StageError('InputMismatch', `item ${item.id} has no frames`));
-    return deps.preprocess(item.frames, spec);
+    return deps.preprocess(item.frames, spec, undefined, item.resize);
   }
 
   function submit(stage: string, item: BackendItem): Promise<StageOutput> {

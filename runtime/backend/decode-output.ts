@@ -1,10 +1,35 @@
-// Model output rows → stage outputs (conventions.md): with labels `{label, scores}` where scores
-// is the softmax of the row and label the argmax; without labels `{scores}` = the raw row.
+// Model output rows → stage outputs (conventions.md). A class vector (the default decoder): with
+// labels `{label, scores}` where scores is the softmax of the row and label the argmax; without
+// labels `{scores}` = the raw row. The other decoders (output-decoder.ts) give items (a detector's
+// boxes, which fan out) or text (a recogniser's reading).
 
-export interface StageOutput {
+export interface ClassOutput {
   label?: string;
   scores: number[];
 }
+
+/** One detected item: a box on one of the video's stored frames. */
+export interface Detection {
+  /** Index into the video's stored frames. */
+  frame: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  score: number;
+  label?: string;
+}
+
+export interface ItemsOutput {
+  items: Detection[];
+}
+
+export interface TextOutput {
+  text: string;
+  score: number;
+}
+
+export type StageOutput = ClassOutput | ItemsOutput | TextOutput;
 
 export function softmax(row: ArrayLike<number>): number[] {
   const n = row.length;
@@ -30,7 +55,7 @@ export function meanRow(rows: readonly ArrayLike<number>[]): Float32Array {
   return out;
 }
 
-export function decodeOutput(row: ArrayLike<number>, labels?: readonly string[]): StageOutput {
+export function decodeOutput(row: ArrayLike<number>, labels?: readonly string[]): ClassOutput {
   if (!labels) return { scores: Array.from(row) };
   if (labels.length !== row.length) {
     throw new Error(`output has ${row.length} values but ${labels.length} labels are configured`);

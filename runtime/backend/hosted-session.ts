@@ -3,8 +3,10 @@
 import type { LatePolicy } from '../batching/choose-batch.ts';
 import { fitLatency, type LatencyFit, type LatencySample, recordLatency } from '../batching/latency-fit.ts';
 import type { InferenceModel } from '../inference/onnx-model.ts';
+import type { ResizeMode } from '../preprocess/crop-to-tensor.ts';
 import { type Frames, type InputSpec, itemDims } from '../preprocess/input-spec.ts';
 import type { StageOutput } from './decode-output.ts';
+import { createOutputDecoder, type OutputDecoder } from './output-decoder.ts';
 import { SessionQueue } from './session-queue.ts';
 import { TensorSlab } from './tensor-slab.ts';
 
@@ -16,6 +18,8 @@ export interface SessionConfig {
   model: InferenceModel;
   input: InputSpec;
   output?: { name?: string; labels?: readonly string[] };
+  /** Model rows → stage output; default: a class vector with `output.labels`. */
+  decoder?: OutputDecoder;
   /** Largest batch the planner allows (≤ ModelSession batching.maxBatchSize). */
   plannedBatch: number;
   /** Cap on waiting to fill a batch; default: the predicted latency of one planned batch. */
@@ -32,8 +36,10 @@ export interface BackendItem {
   id: string;
   /** Deadline, epoch ms on the runtime clock (runtime/clock.ts). */
   deadlineMs: number;
-  /** input.source = frames */
+  /** input.source = frames: the video's frames, or an item's region cut from them (one frame). */
   frames?: Frames;
+  /** The frames are an item's region: fitted into the input this way (preprocess/crop-to-tensor.ts). */
+  resize?: ResizeMode;
   /** input.source = stages: upstream score vectors in the stage's input order. */
   scores?: readonly (readonly number[])[];
 }
@@ -60,6 +66,7 @@ export class HostedSession {
   readonly queue: SessionQueue<QueueEntry>;
   readonly inputName: string;
   readonly outputName: string;
+  readonly decoder: OutputDecoder;
   /**
    * Shared memory the preprocessing workers write frame items into (tensor-slab.ts): room for a
    * full queue, the running batch and the ring's slack; absent for score inputs.
@@ -84,6 +91,9 @@ export class HostedSession {
     }
     this.inputName = input;
     this.outputName = output;
+    this.decoder =
+      config.decoder ??
+      createOutputDecoder(undefined, config.output?.labels ? { labels: config.output.labels } : {});
     const spec = config.input;
     this.slab =
       spec.source === 'frames'

@@ -5,7 +5,6 @@ import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import { rowsOf } from '../inference/onnx-model.ts';
 import { batchDims, rowsPerItem } from '../preprocess/input-spec.ts';
-import { decodeOutput, meanRow } from './decode-output.ts';
 import { emulationPadMs } from './device-emulation.ts';
 import type { HostedSession, QueueEntry } from './hosted-session.ts';
 import { joinTensors } from './tensor-slab.ts';
@@ -42,10 +41,12 @@ async function runOnce(session: HostedSession, entries: QueueEntry[], tensors: F
   if (rows.length !== entries.length * perItem) {
     throw new StageError('InferenceFailed', `model returned ${rows.length} rows for ${entries.length} items`);
   }
-  const outputs = entries.map((_, i) => {
-    const own = rows.slice(i * perItem, (i + 1) * perItem);
-    return decodeOutput(perItem === 1 ? own[0]! : meanRow(own), config.output?.labels);
-  });
+  const outputs = entries.map((entry, i) =>
+    session.decoder.decode(rows.slice(i * perItem, (i + 1) * perItem), {
+      dims: tensor?.dims ?? [],
+      storedFrames: entry.item.frames?.dims[0] ?? perItem,
+    }),
+  );
   return { outputs, latencyMs };
 }
 

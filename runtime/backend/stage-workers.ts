@@ -21,6 +21,9 @@ import type { PreprocessPool } from '../preprocess/worker-pool.ts';
 import type { StageMessage } from '../transport/transport.ts';
 import { type Backend, createBackend } from './backend.ts';
 import type { BackendItem, SessionConfig } from './hosted-session.ts';
+import { loadStageDecoder } from './load-decoder.ts';
+import type { OutputDecoder } from './output-decoder.ts';
+import { RecentFrames, regionFrames } from './region-item.ts';
 import { QueueFullError } from './session-queue.ts';
 
 export interface StageWorkersDeps {
@@ -64,6 +67,7 @@ function sessionConfig(
   model: InferenceModel,
   config: RuntimeConfig,
   batch: number,
+  decoder: OutputDecoder,
 ): SessionConfig {
   const input =
     stage.input.source === 'stages'
@@ -75,6 +79,7 @@ function sessionConfig(
     model,
     input,
     output: stage.output,
+    decoder,
     plannedBatch: Math.max(1, batch),
     ...(stage.maxQueueDelayMs !== undefined ? { maxQueueDelayMs: stage.maxQueueDelayMs } : {}),
     queueCapacity: config.limits.queueCapacity,
@@ -88,6 +93,7 @@ async function itemOf(
   message: StageMessage,
   deadlineMs: number,
   frameStore: FrameStore,
+  recent: RecentFrames,
 ): Promise<BackendItem> {
   const base = { id: message.videoId, deadlineMs };
   if (stage.input.source === 'stages') {
@@ -101,6 +107,10 @@ async function itemOf(
   }
   if (!message.frameRef)
     throw new StageError('InputMismatch', `message for ${message.videoId} has no frameRef`);
+  if (message.region) {
+    const resize = stage.input.resize ?? 'stretch';
+    return { ...base, ...(await regionFrames(recent, message.frameRef, message.region, resize)) };
+  }
   const stored = await frameStore.get(message.frameRef);
   const { frames, height, width } = stored.meta;
   return { ...base, frames: { data: stored.data, dims: [frames, height, width, 3] } };
@@ -156,12 +166,13 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
           });
           models.push(model);
-          const session = sessionConfig(stage, keyOf(config, stage.name), model, config, batchSize);
+          const decoder = await loadStageDecoder(stage, deps.modelRoot);
+          const session = sessionConfig(stage, keyOf(config, stage.name), model, config, batchSize, decoder);
           sessions.push(deps.emulateDeviceLatency ? { ...session, emulateDeviceLatency: true } : session);
         }
         const backend = createBackend(sessions, {
           clock,
-          preprocess: (f, s, target) => deps.preprocess.run(f, s, target),
+          preprocess: (f, s, target, resize) => deps.preprocess.run(f, s, target, resize),
           metrics: deps.metrics,
           name: group.name,
         });
@@ -183,14 +194,16 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
   const byPipeline = new Map<string, Record<string, StageWorker>>();
   for (const config of configs) {
     const workers: Record<string, StageWorker> = {};
+    // Each hosted pipeline reads its own frame store; regions of one frame are cropped from one read.
     const frameStore = deps.frameStoreOf?.(config.pipeline.name) ?? deps.frameStore;
+    const recent = new RecentFrames(frameStore);
     for (const stage of config.stages) {
       const key = keyOf(config, stage.name);
       const mine = hosts.get(key) ?? [];
       if (mine.length === 0) throw new Error(`no backend hosts stage '${stage.name}' in the plan`);
       workers[stage.name] = {
         async process(message, deadlineMs) {
-          const item = await itemOf(stage, message, deadlineMs, frameStore);
+          const item = await itemOf(stage, message, deadlineMs, frameStore, recent);
           for (;;) {
             const backend = mine.reduce((a, b) => (b.queueDepth(key) < a.queueDepth(key) ? b : a));
             if (!backend.canAccept(key)) {

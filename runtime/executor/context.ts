@@ -19,7 +19,7 @@ export type ExecutorMetrics = Pick<
   RuntimeMetrics,
   'processedTotal' | 'deadlineMissesTotal' | 'deadLettersTotal'
 > &
-  Partial<Pick<RuntimeMetrics, 'videosCompletedTotal' | 'endToEndSeconds'>>;
+  Partial<Pick<RuntimeMetrics, 'itemsPerInput' | 'videosCompletedTotal' | 'endToEndSeconds'>>;
 
 export interface ExecutorContext {
   config: RuntimeConfig;
@@ -103,4 +103,24 @@ export async function publishAll(
     }),
   );
   return refused;
+}
+
+/**
+ * End-to-end latency and SLO attainment of videos whose results reached the output topic (a sink
+ * stage's or a gather's results).
+ */
+export function recordCompleted(ctx: ExecutorContext, results: StageMessage[]): void {
+  const metrics = ctx.metrics;
+  if (!metrics?.videosCompletedTotal || results.length === 0) return;
+  const { namespace, name } = ctx.config.pipeline;
+  const pipeline = `${namespace}/${name}`;
+  const nowMs = ctx.clock.nowMs();
+  for (const r of results) {
+    const latencyMs = Math.max(0, nowMs - r.ingestedAtMs);
+    metrics.endToEndSeconds?.observe({ pipeline }, latencyMs / 1000);
+    metrics.videosCompletedTotal.inc({
+      pipeline,
+      slo: latencyMs <= ctx.config.latency.sloMs ? 'met' : 'missed',
+    });
+  }
 }

@@ -4,6 +4,7 @@
 // split across roles (Kafka): `roles` picks which parts this process runs.
 import type { Subscription } from '../transport/transport.ts';
 import type { ExecutorContext } from './context.ts';
+import { GatherRunner } from './gather-runner.ts';
 import { INGEST_STAGE, ingestHandler } from './ingest-runner.ts';
 import { JoinBuffer } from './join.ts';
 import type { StageWorker, VideoIngestor } from './ports.ts';
@@ -14,6 +15,8 @@ export interface ExecutorParts {
   ingestor?: VideoIngestor;
   /** Workers for the stages this process runs, by stage name. */
   workers: Record<string, StageWorker>;
+  /** Gather stages this process runs (they need no worker: no model). */
+  gathers?: string[];
   /** Consumers per stage topic: more keep a backend's queue fed while a batch is published. */
   consumersPerStage?: number;
   /** Consumer-group prefix (Kafka group ids). */
@@ -23,10 +26,11 @@ export interface ExecutorParts {
 export interface RunningExecutor {
   /**
    * A re-plan's config with the same stages and wiring: deadlines, budgets and batch sizes take
-   * effect for the next message (ctx.config is replaced; each stage runner is retuned).
+   * effect for the next message (ctx.config is replaced; each stage runner is retuned). Gathers
+   * are structure (their timeouts come from the spec): a change to them restarts the pod.
    */
   retune(config: ExecutorContext['config']): void;
-  /** Dead-letters joins that waited past their timeout; call it periodically. */
+  /** Dead-letters joins and gathers that waited past their timeout; call it periodically. */
   expireJoins(nowMs: number): Promise<void>;
   /** Stops consuming; in-flight batches finish first. */
   stop(): Promise<void>;
@@ -36,6 +40,7 @@ export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts):
   const group = parts.group ?? `vpo.${ctx.config.pipeline.namespace}.${ctx.config.pipeline.name}`;
   const subscriptions: Subscription[] = [];
   const runners: StageRunner[] = [];
+  const gatherers: GatherRunner[] = [];
   if (parts.ingestor) {
     const handler = ingestHandler(ctx, parts.ingestor);
     const maxBatch = ctx.config.source.downloadConcurrency;
@@ -61,6 +66,17 @@ export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts):
       );
     }
   }
+  for (const gather of ctx.config.gathers ?? []) {
+    if (!parts.gathers?.includes(gather.name)) continue;
+    const runner = new GatherRunner(ctx, gather);
+    gatherers.push(runner);
+    const options = { maxBatch: Math.max(1, ctx.config.limits.queueCapacity) };
+    for (let i = 0; i < (parts.consumersPerStage ?? 2); i++) {
+      subscriptions.push(
+        await ctx.transport.subscribe(gather.topic, `${group}.${gather.name}`, runner.handler, options),
+      );
+    }
+  }
   return {
     retune(config) {
       ctx.config = config;
@@ -71,6 +87,7 @@ export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts):
     },
     async expireJoins(nowMs) {
       for (const runner of runners) await runner.expireJoins(nowMs);
+      for (const runner of gatherers) await runner.expire(nowMs);
     },
     async stop() {
       await Promise.all(subscriptions.map((s) => s.close()));

@@ -66,6 +66,36 @@ export function diamondConfig(overrides: Partial<RuntimeConfig> = {}): RuntimeCo
   };
 }
 
+/**
+ * A detect → read → collect pipeline: `detect` emits items (a dbText decoder), `read` reads each
+ * item's region from the frames, the gather `collect` merges the lines a video's items read.
+ */
+export function textConfig(): RuntimeConfig {
+  const base = diamondConfig();
+  const detect = stage('detect', ['source'], ['read'], 'frames');
+  const read = stage('read', ['detect'], ['collect'], 'frames');
+  return {
+    ...base,
+    stages: [
+      {
+        ...detect,
+        output: {
+          decoder: {
+            kind: 'dbText',
+            threshold: 0.3,
+            boxThreshold: 0.6,
+            unclipRatio: 1.5,
+            minSizePx: 3,
+            maxBoxes: 10,
+          },
+        },
+      },
+      { ...read, input: { ...read.input, frames: 1, resize: 'keepAspect' } },
+    ],
+    gathers: [{ name: 'collect', input: 'read', topic: 't.collect', timeoutMs: 1000, merge: 'textLines' }],
+  };
+}
+
 export class FakeClock implements Clock {
   now = 1_000_000;
   readonly sleeps: number[] = [];

@@ -3,6 +3,7 @@
 // Errors travel back as data (reason + message) so the caller rethrows the same StageError.
 import { parentPort } from 'node:worker_threads';
 import { StageError } from '../inference/errors.ts';
+import { cropToTensor, type ResizeMode } from './crop-to-tensor.ts';
 import { framesToTensor } from './frames-to-tensor.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 
@@ -10,6 +11,8 @@ export interface PreprocessRequest {
   id: number;
   frames: Frames;
   spec: FrameInputSpec;
+  /** Present for an item's region: resized into the input (crop-to-tensor.ts). */
+  resize?: ResizeMode;
   /** Write the tensor here (shared memory: nothing is sent back but the news it is done). */
   target?: { buffer: SharedArrayBuffer; offsetFloats: number; lengthFloats: number };
 }
@@ -23,16 +26,16 @@ parentPort?.on('message', (request: PreprocessRequest) => {
   let reply: PreprocessReply;
   try {
     const target = request.target;
+    const into = target
+      ? new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats)
+      : undefined;
+    const tensor = request.resize
+      ? cropToTensor(request.frames, request.spec, request.resize, into)
+      : framesToTensor(request.frames, request.spec, into);
     if (target) {
-      framesToTensor(
-        request.frames,
-        request.spec,
-        new Float32Array(target.buffer, target.offsetFloats * 4, target.lengthFloats),
-      );
       parentPort!.postMessage({ id: request.id, written: true } satisfies PreprocessReply);
       return;
     }
-    const tensor = framesToTensor(request.frames, request.spec);
     parentPort!.postMessage({ id: request.id, tensor } satisfies PreprocessReply, [
       tensor.buffer as ArrayBuffer,
     ]);

@@ -3,6 +3,7 @@
 // job belongs to an item in a bounded backend queue), so the wait list is bounded too.
 import { Worker } from 'node:worker_threads';
 import { StageError } from '../inference/errors.ts';
+import type { ResizeMode } from './crop-to-tensor.ts';
 import type { FrameInputSpec, Frames } from './input-spec.ts';
 import type { PreprocessReply, PreprocessRequest } from './preprocess-worker.ts';
 
@@ -15,10 +16,16 @@ export interface PreprocessTarget {
 
 export interface PreprocessPool {
   /**
-   * Normalises one item's frames; the frames' buffer is transferred to the worker. With a
-   * target, the tensor is written there and the result is a view of it (no copy, no transfer).
+   * Normalises one item's frames, or with `resize` an item's region (one frame, any size; see
+   * crop-to-tensor.ts). The frames' buffer is transferred to the worker. With a target, the
+   * tensor is written there and the result is a view of it (no copy, no transfer).
    */
-  run(frames: Frames, spec: FrameInputSpec, target?: PreprocessTarget): Promise<Float32Array>;
+  run(
+    frames: Frames,
+    spec: FrameInputSpec,
+    target?: PreprocessTarget,
+    resize?: ResizeMode,
+  ): Promise<Float32Array>;
   close(): Promise<void>;
 }
 
@@ -76,11 +83,17 @@ export function createPreprocessPool(options: { threads: number }): PreprocessPo
   }
 
   return {
-    run(frames, spec, target) {
+    run(frames, spec, target, resize) {
       if (closed) return Promise.reject(new Error('preprocess pool is closed'));
       return new Promise((resolve, reject) => {
         waiting.push({
-          request: { id: nextId++, frames, spec, ...(target ? { target } : {}) },
+          request: {
+            id: nextId++,
+            frames,
+            spec,
+            ...(target ? { target } : {}),
+            ...(resize ? { resize } : {}),
+          },
           resolve,
           reject,
         });

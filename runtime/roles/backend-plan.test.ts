@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RuntimeConfig } from '../../contract/runtime-config.ts';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
-import { diamondConfig, quietLogger } from '../executor/fixtures.test-support.ts';
+import { diamondConfig, quietLogger, textConfig } from '../executor/fixtures.test-support.ts';
 import { createRuntimeMetrics } from '../metrics.ts';
 import { BackendPlan } from './backend-plan.ts';
 import { hostedConfig } from './hosted-pipelines.ts';
@@ -60,4 +60,31 @@ test("a shared group's pod declares each topic with its own pipeline's planned r
   assert.equal(plan.declare('b.scene').rateVps, 5);
   assert.equal(plan.declare('b.scene').planGeneration, 7);
   assert.equal(plan.generations, 'a@3, b@7');
+});
+
+test("a gather's consumers declare the pod's group and generation, weighed as the gather's input stage", () => {
+  const base = textConfig();
+  const config: RuntimeConfig = {
+    ...base,
+    backends: [
+      {
+        name: 'g',
+        gpuProduct: 'T4',
+        replicas: 1,
+        dutyCycleMicros: 100_000,
+        occupancy: 0.5,
+        planGeneration: 4,
+        sessions: [{ stage: 'read', session: 'read-session', batchSize: 8, rateVps: 3 }],
+      },
+    ],
+  };
+  const plan = new BackendPlan(file(config), {
+    backend: 'g',
+    hosted: (c) => hostedConfig(c, ['read'], 'g'),
+    podId: 'pod-1',
+    metrics: createRuntimeMetrics(),
+    logger: quietLogger,
+  });
+  // Generation 0 here would show every pod as stale in status.observed.planRollout.
+  assert.deepEqual(plan.declare('t.collect'), { pod: 'pod-1', backend: 'g', rateVps: 3, planGeneration: 4 });
 });

@@ -66,16 +66,20 @@ export class BackendPlan {
   declare(topic: string): MemberDeclaration {
     for (const p of filePipelines(this.#file)) {
       const stage = p.runtime.stages.find((s) => s.topic === topic)?.name;
+      // A gather runs no model: it goes where its input stage runs, and weighs as that stage does.
+      const gather = p.runtime.gathers?.find((g) => g.topic === topic);
       const group = this.#groups.get(p.runtime.pipeline.name);
-      if (stage === undefined || !group) continue;
-      const session = group.sessions.find((s) => s.stage === stage);
+      if ((stage === undefined && !gather) || !group) continue;
+      const session = group.sessions.find((s) => s.stage === (stage ?? gather?.input));
       const duty = group.dutyCycleMicros;
       const declaration = {
         pod: this.#options.podId,
         backend: group.name,
         rateVps: session?.rateVps ?? 0,
         // One planned batch per duty cycle is what the pod can take for the stage.
-        ...(session && duty > 0 ? { capacityVps: (session.batchSize * 1e6) / duty } : {}),
+        ...(session && stage !== undefined && duty > 0
+          ? { capacityVps: (session.batchSize * 1e6) / duty }
+          : {}),
         planGeneration: group.planGeneration,
       };
       this.#declared.set(topic, declaration);

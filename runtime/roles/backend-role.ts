@@ -158,7 +158,10 @@ async function startServing(
   try {
     for (const p of pipelines) {
       const config = p.runtime;
-      const sink = config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
+      // A sink or a gather publishes results: the output gate keeps one per video.
+      const sink =
+        p.gathers.length > 0 ||
+        config.stages.some((s) => p.stages.includes(s.name) && s.downstream.length === 0);
       const transport = await connectTransport(fileOf(file, p), deps, sink, (topic) => plan.declare(topic));
       state.transports.push(transport);
       const { clock, logger, metrics } = deps;
@@ -171,6 +174,7 @@ async function startServing(
       const workers = stageWorkers.workersOf(config.pipeline.name);
       const executor = await startExecutor(ctx, {
         workers,
+        gathers: p.gathers,
         consumersPerStage: p.kafkaSettings.consumersPerStage,
       });
       executors.push(executor);

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { FrameStoreSpec } from '../../contract/frame-store.ts';
 import type { MemberDeclaration } from '../../contract/member-metadata.ts';
-import type { RuntimeConfig } from '../../contract/runtime-config.ts';
+import { type RuntimeConfig, waitingTopics } from '../../contract/runtime-config.ts';
 import type { HostedPipeline, RuntimeFile } from '../../contract/runtime-file.ts';
 import { allTopics, topicPrefix } from '../../contract/topic-names.ts';
 import { createKafkaAdmin } from '../../kafka/admin.ts';
@@ -87,7 +87,7 @@ export async function ensurePipelineTopics(file: RuntimeFile, connection: KafkaC
   try {
     const topics = allTopics({
       ...config.topics,
-      stages: Object.fromEntries(config.stages.map((s) => [s.name, s.topic])),
+      stages: Object.fromEntries([...config.stages, ...(config.gathers ?? [])].map((s) => [s.name, s.topic])),
     });
     await admin.ensureTopics(topics.map((topic) => ({ topic, partitions: file.kafka.settings.partitions })));
   } finally {
@@ -111,7 +111,8 @@ export async function connectTransport(
     retry: { maxRetries: config.deadLetter.maxRetries, backoffMs: config.deadLetter.retryBackoffMs },
     gateOutput,
     groupPrefix: topicPrefix(config.pipeline.namespace, config.pipeline.name),
-    holdTopics: config.stages.filter((s) => s.inputs.length > 1).map((s) => s.topic),
+    // Joins and gathers: their inputs stay uncommitted until the video's result is out.
+    holdTopics: waitingTopics(config),
     clock: deps.clock,
     logger: deps.logger,
     onDeadLetters: (letters) => {

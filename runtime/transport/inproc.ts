@@ -53,7 +53,7 @@ class BoundedQueue<T> {
   }
 }
 
-type BatchHandler<T> = (items: T[]) => Promise<void>;
+type BatchHandler<T> = (items: T[]) => Promise<void | (() => Promise<void>)>;
 
 /** One consumer's delivery loop over a group's queue. */
 class Consumer<T> implements Subscription {
@@ -108,7 +108,9 @@ class Consumer<T> implements Subscription {
       this.queue.inFlight += batch.length;
       for (const p of batch) p.deliveries++;
       try {
-        await this.handler(batch.map((p) => p.item));
+        // Nothing to commit in process: what waits for the commit runs at once.
+        const afterCommit = await this.handler(batch.map((p) => p.item));
+        if (afterCommit) await afterCommit();
       } catch (error) {
         // Redeliver (at-least-once) until a message has failed maxDeliveries times; then it is
         // a poison message and goes to the dead letters instead of blocking the topic forever.

@@ -17,6 +17,26 @@ export interface StageMessage {
   meta?: Record<string, unknown>;
   /** Outputs of upstream stages, keyed by stage name. */
   outputs: Record<string, unknown>;
+  /**
+   * Set on every message downstream of a fan-out stage (runtime/executor/fan-out.ts): how many
+   * items that stage found in this video, so a gather knows when the video is complete. A video
+   * with no items sends one message with `itemCount: 0` and no `item`.
+   */
+  itemCount?: number;
+  /** Which of the video's items this message carries, 0 ≤ item < itemCount. */
+  item?: number;
+  /** The part of the stored frames the item covers (crop by reference: never pixels). */
+  region?: ItemRegion;
+}
+
+/** A box on one stored frame, in pixels of the stored frames (the pipeline's sampling size). */
+export interface ItemRegion {
+  /** Index into the video's stored frames. */
+  frame: number;
+  x: number;
+  y: number;
+  width: number;
+  height: number;
 }
 
 export interface DeadLetter {
@@ -29,6 +49,13 @@ export interface DeadLetter {
   /** The original message, when there was one. */
   original?: unknown;
 }
+
+/**
+ * What a handler leaves to do once its inputs are committed (a stage drops its frame holds): run
+ * then, not when the handler resolves, so a redelivery after a crash between the two still finds
+ * the frames; a crash before it leaves the holds to the frame store's TTL.
+ */
+export type AfterCommit = () => Promise<void>;
 
 /** Why the transport refused a message for good (a dead-letter reason). */
 export type PublishRejection = PublishReason;
@@ -56,7 +83,8 @@ export class PublishRejectedError extends Error {
 }
 
 /** A topic is a logical channel: a stage's input, the pipeline's output, its dead letters. */
-export type Handler = (messages: StageMessage[]) => Promise<void>;
+// biome-ignore lint/suspicious/noConfusingVoidType: most handlers are `async () => {}`, whose Promise<void> must fit
+export type Handler = (messages: StageMessage[]) => Promise<void | AfterCommit>;
 
 export interface Subscription {
   /** Stop delivering new messages (backpressure); in-flight ones finish. */

@@ -60,3 +60,21 @@ test('stage topics do not take the source form', () => {
   assert.ok(decoded.ok);
   assert.equal('source' in decoded.message, false);
 });
+
+test('an item message keeps its fan-out fields; other fields a producer added are dropped', () => {
+  const item = {
+    videoId: 'v',
+    source: 'file:///v.mp4',
+    ingestedAtMs: 1,
+    frameRef: 'v.0123456789abcdef',
+    outputs: { detect: { score: 0.9 } },
+    itemCount: 3,
+    item: 1,
+    region: { frame: 2, x: 10, y: 20, width: 30, height: 8 },
+    pixels: 'never travels',
+  };
+  const decoded = decodeMessage(Buffer.from(JSON.stringify(item)), 'stage-topic', 'read', 1);
+  assert.ok(decoded.ok);
+  const { pixels: _, ...kept } = item;
+  assert.deepEqual(decoded.message, kept);
+});

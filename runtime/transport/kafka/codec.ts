@@ -31,7 +31,17 @@ export interface EncodedRecord {
 export const MAX_SOURCE_RECORD_BYTES = 64 * 1024;
 
 /** The fields a stage message may carry onward (docs/kafka.md); anything else a producer added is dropped. */
-const stageMessageFields = ['videoId', 'source', 'ingestedAtMs', 'frameRef', 'meta', 'outputs'] as const;
+const stageMessageFields = [
+  'videoId',
+  'source',
+  'ingestedAtMs',
+  'frameRef',
+  'meta',
+  'outputs',
+  'itemCount',
+  'item',
+  'region',
+] as const;
 
 export function stageMessageOf(m: StageMessage): StageMessage {
   const kept: Record<string, unknown> = {};

@@ -6,7 +6,7 @@
 import { isDeadLetterReason } from '../../../contract/dead-letter-reasons.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import type { DeadLetter, Handler, StageMessage } from '../transport.ts';
+import type { AfterCommit, DeadLetter, Handler, StageMessage } from '../transport.ts';
 
 export interface DeliverContext {
   topic: string;
@@ -21,16 +21,21 @@ export interface DeliverContext {
 
 const maxTransportBackoffMs = 2000;
 
-/** True once the chunk was handled (or dead-lettered); false when the consumer stopped first. */
+/**
+ * True once the chunk was handled (or dead-lettered); false when the consumer stopped first.
+ * What the handler left for after the commit is pushed onto `afterCommit`.
+ */
 export async function deliverWithRetries(
   handler: Handler,
   messages: StageMessage[],
   ctx: DeliverContext,
+  afterCommit: AfterCommit[] = [],
 ): Promise<boolean> {
   if (messages.length === 0) return true;
   for (let attempt = 1; ; attempt++) {
     try {
-      await handler(messages);
+      const after = await handler(messages);
+      if (after) afterCommit.push(after);
       return true;
     } catch (error) {
       if (!ctx.isRunning()) return false;
@@ -45,7 +50,8 @@ export async function deliverWithRetries(
         continue;
       }
       if (messages.length > 1) {
-        for (const m of messages) if (!(await deliverWithRetries(handler, [m], ctx))) return false;
+        for (const m of messages)
+          if (!(await deliverWithRetries(handler, [m], ctx, afterCommit))) return false;
         return true;
       }
       const message = messages[0]!;

@@ -15,7 +15,7 @@ import type { MemberDeclaration } from '../../../contract/member-metadata.ts';
 import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts';
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
-import type { DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
+import type { AfterCommit, DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
 import { decodeMessage, stageOfGroup } from './codec.ts';
 import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
@@ -75,6 +75,8 @@ export class KafkaSubscription implements Subscription {
   private readonly paused = new Set<number>();
   private userPaused = false;
   private commitChain: Promise<void> = Promise.resolve();
+  /** What handlers left for after the commit of their chunks (frame holds to drop). */
+  private afterCommit: AfterCommit[] = [];
   private running = false;
   private crashed = false;
 
@@ -128,6 +130,9 @@ export class KafkaSubscription implements Subscription {
       deps.onRebalance();
       this.partitions = new Map();
       this.heldAt = new Map();
+      // Chunks of the last generation were not committed and will be delivered again: their
+      // holds stay for the redelivery (dropped then, or by the frame store's TTL).
+      this.afterCommit = [];
       this.paused.clear();
     });
   }
@@ -268,10 +273,13 @@ export class KafkaSubscription implements Subscription {
         let delivered = false;
         try {
           if (letters.length > 0) await this.deps.publishDeadLetters(letters);
+          const after: AfterCommit[] = [];
           delivered = await this.deliver(
             chunk.map((c) => c.message),
             isRunning,
+            after,
           );
+          if (delivered && offsets === this.partitions.get(batch.partition)) this.afterCommit.push(...after);
           // What did not leave during the call is parked (a join input): hold its offset.
           if (delivered && this.deps.holdUntilForwarded && offsets === this.partitions.get(batch.partition)) {
             for (const { message, offset } of chunk) {
@@ -304,13 +312,22 @@ export class KafkaSubscription implements Subscription {
     }
   }
 
-  private deliver(messages: StageMessage[], isRunning: () => boolean): Promise<boolean> {
-    return deliverWithRetries(this.handler, messages, {
-      ...this.deps,
-      topic: this.topic,
-      stage: this.stage,
-      isRunning: () => isRunning() && this.running,
-    });
+  private deliver(
+    messages: StageMessage[],
+    isRunning: () => boolean,
+    after: AfterCommit[],
+  ): Promise<boolean> {
+    return deliverWithRetries(
+      this.handler,
+      messages,
+      {
+        ...this.deps,
+        topic: this.topic,
+        stage: this.stage,
+        isRunning: () => isRunning() && this.running,
+      },
+      after,
+    );
   }
 
   private scheduleCommit(): void {
@@ -326,15 +343,24 @@ export class KafkaSubscription implements Subscription {
       wanted.push({ topic: this.topic, partition, offset: String(offset) });
       marks.push([offsets, offset]);
     }
-    if (wanted.length === 0) return;
+    // Handlers done before this commit: theirs are among the offsets it commits (a held input's
+    // handler leaves nothing: a join or gather reads no frames).
+    const after = this.afterCommit;
+    this.afterCommit = [];
+    if (wanted.length === 0) {
+      await runAfterCommit(after, this.deps.logger, this.topic);
+      return;
+    }
     try {
       await this.consumer.commitOffsets(wanted);
       for (const [offsets, offset] of marks) offsets.committedAt(offset);
       this.events.commits++;
+      await runAfterCommit(after, this.deps.logger, this.topic);
     } catch (error) {
       // A rebalance took the partition away, or Kafka is down: not committing is safe
       // (redelivery); the next commit carries the same offsets.
       this.deps.logger.warn(`${this.topic}: commit failed: ${(error as Error).message}`);
+      this.afterCommit.unshift(...after);
     }
   }
 
@@ -345,5 +371,11 @@ export class KafkaSubscription implements Subscription {
     this.paused.clear();
     this.consumer.resume([{ topic: this.topic, partitions }]);
     this.events.resumes++;
+  }
+}
+
+async function runAfterCommit(after: AfterCommit[], logger: Logger, topic: string): Promise<void> {
+  for (const step of after) {
+    await step().catch((e: Error) => logger.warn(`${topic}: after commit: ${e.message}`));
   }
 }
