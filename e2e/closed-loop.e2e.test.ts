@@ -221,14 +221,16 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
     );
 
     rateVps = 0.75;
+    // The load policy holds re-plans while the last one's pods start and report its generation
+    // (up to rolloutGraceMs, 2 min), then wants two epochs below the band: allow for both.
     await eventually(
       'a re-plan with fewer backends after halving the load',
       async () => {
         const replicas = await backendReplicas();
         return replicas < grown ? replicas : undefined;
       },
-      120_000,
-      log,
+      240_000,
+      async () => `planRollout ${JSON.stringify((await pipeline()).status.observed?.planRollout)}\n${await log()}`,
     );
     // Back at the target: the backlog drains and Degraded clears. (The plan may move again while
     // it drains: demand counts the backlog a replaced pod left; the scale-in was asserted above.)
