@@ -230,7 +230,8 @@ test('doubling the load raises Degraded and adds backends; halving it removes th
         return replicas < grown ? replicas : undefined;
       },
       240_000,
-      async () => `planRollout ${JSON.stringify((await pipeline()).status.observed?.planRollout)}\n${await log()}`,
+      async () =>
+        `planRollout ${JSON.stringify((await pipeline()).status.observed?.planRollout)}\n${await log()}`,
     );
     // Back at the target: the backlog drains and Degraded clears. (The plan may move again while
     // it drains: demand counts the backlog a replaced pod left; the scale-in was asserted above.)
