@@ -2,6 +2,7 @@
 // inputs. Profiles are ResNet-50-like: ℓ(b) = fixed + perItem·b, from Nexus's (SOSP'19) setting.
 import { gpuNode, pipeline, stage } from '../../operator/planner/fixtures.test-support.ts';
 import type { GpuNode, PlannerPipeline, PlannerSession, PlannerStage } from '../../operator/planner/types.ts';
+import { mulberry32, type Random } from '../../simulate/random.ts';
 
 export interface Workload {
   family: string;
@@ -11,18 +12,8 @@ export interface Workload {
   nodes: GpuNode[];
 }
 
-export type Random = () => number;
-
-export function mulberry32(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The simulator's seeded generator: the same seed gives the same workloads everywhere.
+export { mulberry32, type Random };
 
 const between = (rand: Random, lo: number, hi: number) => lo + (hi - lo) * rand();
 
