@@ -5,7 +5,7 @@
 // peak) (docs/API.md). Exit 0 when every input parsed (an infeasible plan is reported,
 // not simulated), 1 on bad input or arguments, with one line naming what is wrong.
 import { parseArgs } from 'node:util';
-import { loadManifests, ManifestError, readDocuments } from '../operator/api/manifests.ts';
+import { clusterNodes, loadManifests, ManifestError } from '../operator/api/manifests.ts';
 import { inventoryFromNodes } from '../operator/api/to-planner.ts';
 import { ARRIVAL_PATTERNS, type ArrivalPattern } from './arrivals.ts';
 import { simulateAll } from './simulate-all.ts';
@@ -82,16 +82,6 @@ function parse(argv: string[]) {
   };
 }
 
-function readNodes(file: string): unknown[] {
-  const docs = readDocuments(file);
-  for (const d of docs) {
-    const kind = (d as { kind?: unknown })?.kind;
-    if (kind !== 'Node')
-      throw new ManifestError(`${file}: --nodes expects Node objects, found kind ${String(kind)}`);
-  }
-  return docs;
-}
-
 export async function simulateCommand(argv: string[], io: SimulateCommandIo = defaultIo): Promise<number> {
   try {
     if (argv.includes('-h') || argv.includes('--help')) {
@@ -100,11 +90,7 @@ export async function simulateCommand(argv: string[], io: SimulateCommandIo = de
     }
     const args = parse(argv);
     const manifests = loadManifests(args.files);
-    const nodeObjects = args.nodes ? readNodes(args.nodes) : manifests.nodes;
-    if (nodeObjects.length === 0)
-      throw new ManifestError(
-        'no Node objects found: pass --nodes NODES.yaml (from `kubectl get nodes -o yaml`) or include Node objects in the -f files',
-      );
+    const nodeObjects = clusterNodes(manifests, args.nodes);
     const nowIso = io
       .now()
       .toISOString()

@@ -165,3 +165,22 @@ export function loadManifests(paths: string[], crds: CrdInfo[] = loadCrds()): Ma
   }
   return result;
 }
+
+/**
+ * The Node objects a plan is made against: those in `nodesFile` (`--nodes`, Node objects only), else
+ * those among the manifests; none is an error naming both ways to give them.
+ */
+export function clusterNodes(manifests: Manifests, nodesFile: string | undefined): unknown[] {
+  const nodes = nodesFile ? readDocuments(nodesFile) : manifests.nodes;
+  if (nodesFile)
+    for (const d of nodes) {
+      const kind = (d as { kind?: unknown })?.kind;
+      if (kind !== 'Node')
+        throw new ManifestError(`${nodesFile}: --nodes expects Node objects, found kind ${String(kind)}`);
+    }
+  if (nodes.length === 0)
+    throw new ManifestError(
+      'no Node objects found: pass --nodes NODES.yaml (from `kubectl get nodes -o yaml`) or include Node objects in the -f files',
+    );
+  return nodes;
+}

@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { printable } from '../../contract/printable.ts';
-import { loadManifests, ManifestError, readDocuments } from '../api/manifests.ts';
+import { clusterNodes, loadManifests, ManifestError } from '../api/manifests.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
 import { planAll } from './plan-all.ts';
 import { renderTable } from './plan-table.ts';
@@ -51,16 +51,6 @@ function parse(argv: string[]): { files: string[]; nodes?: string; output: 'tabl
   return { files: values.filename, ...(values.nodes ? { nodes: values.nodes } : {}), output };
 }
 
-function readNodes(file: string): unknown[] {
-  const docs = readDocuments(file);
-  for (const d of docs) {
-    const kind = (d as { kind?: unknown })?.kind;
-    if (kind !== 'Node')
-      throw new ManifestError(`${file}: --nodes expects Node objects, found kind ${String(kind)}`);
-  }
-  return docs;
-}
-
 export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo): Promise<number> {
   try {
     if (argv.includes('-h') || argv.includes('--help')) {
@@ -69,12 +59,7 @@ export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo)
     }
     const args = parse(argv);
     const manifests = loadManifests(args.files);
-    const nodeObjects = args.nodes ? readNodes(args.nodes) : manifests.nodes;
-    if (nodeObjects.length === 0) {
-      throw new ManifestError(
-        'no Node objects found: pass --nodes NODES.yaml (from `kubectl get nodes -o yaml`) or include Node objects in the -f files',
-      );
-    }
+    const nodeObjects = clusterNodes(manifests, args.nodes);
     const nowIso = io
       .now()
       .toISOString()
