@@ -30,12 +30,32 @@ test('a full queue runs the planned batch, never more', () => {
   assert.deepEqual(chooseBatch(base({ queue: queueOf(20, 1000) })), { action: 'run', count: 8, late: false });
 });
 
-test('a tight head deadline shrinks the batch to what still meets it', () => {
+test('a tight head deadline shrinks the batch to what still meets it when no more are waiting', () => {
   // slack 40 ms → ℓ(6) = 40 fits, ℓ(7) = 45 does not
-  assert.deepEqual(chooseBatch(base({ queue: queueOf(20, 140), nowMs: 100 })), {
+  assert.deepEqual(chooseBatch(base({ queue: queueOf(6, 140), nowMs: 100 })), {
     action: 'run',
     count: 6,
     late: false,
+  });
+  assert.deepEqual(chooseBatch(base({ queue: queueOf(20, 140), nowMs: 100, latePolicy: 'deadLetter' })), {
+    action: 'run',
+    count: 6,
+    late: false,
+  });
+});
+
+test('a backlog behind a tight head runs the planned batch under the process policy', () => {
+  // slack 40 ms: ℓ(8) = 50 makes the head 10 ms late, but 14 more are waiting behind it
+  assert.deepEqual(chooseBatch(base({ queue: queueOf(20, 140), nowMs: 100 })), {
+    action: 'run',
+    count: 8,
+    late: true,
+  });
+  // one more than fits: the head is late by 5 ms rather than leaving one for a whole extra batch
+  assert.deepEqual(chooseBatch(base({ queue: queueOf(7, 140), nowMs: 100 })), {
+    action: 'run',
+    count: 7,
+    late: true,
   });
 });
 

@@ -1,7 +1,12 @@
 // The batcher's decision (DESIGN.md, "The runtime"; Nexus's GetMaxBatch): given the waiting
 // requests in deadline order and the learned latency ℓ(b), run the largest batch that still
 // meets the oldest request's deadline, never above the planned batch; wait for more only while
-// waiting can neither miss that deadline nor exceed maxQueueDelayMs. Pure: time is passed in.
+// waiting can neither miss that deadline nor exceed maxQueueDelayMs. Under the `process` late
+// policy, when more requests wait than that batch, it runs as many as the planned batch allows
+// instead: shrinking a batch to save the head costs the device throughput exactly when a backlog
+// needs it, and the backlog then makes every following head tighter (simulated on the game-streams
+// sample at its planned load: 0.37 of videos within the SLO when shrinking, 0.65 without).
+// Pure: time is passed in.
 import { type LatencyFit, predictLatencyMs } from './latency-fit.ts';
 
 export interface QueuedRequest {
@@ -64,6 +69,8 @@ export function chooseBatch(input: BatchInput): BatchDecision {
     // Late anyway: run at once, as many as the planned batch allows, to catch up.
     return { action: 'run', count: available, late: true };
   }
+  if (available > fitting && input.latePolicy === 'process')
+    return { action: 'run', count: available, late: predictLatencyMs(latencyFit, available) > slackMs };
   if (available >= fitting) return { action: 'run', count: fitting, late: false };
 
   // Fewer requests than the batch that would fit: wait for more, unless waiting would push the
