@@ -270,6 +270,23 @@ describe('charts/vpo rendered', () => {
     }
   });
 
+  test('core-group RBAC is what docs/install.md promises: Secrets create only, Pods list only, no logs or exec', async () => {
+    const objects = await template(FULL_VALUES);
+    const [role] = find(objects, 'ClusterRole');
+    const core = (resource: string) =>
+      role.rules
+        .filter(
+          (r: { apiGroups: string[]; resources: string[] }) =>
+            r.apiGroups.includes('') && r.resources.includes(resource),
+        )
+        .flatMap((r: { verbs: string[] }) => r.verbs)
+        .sort();
+    assert.deepEqual(core('secrets'), ['create']);
+    assert.deepEqual(core('pods'), ['list']);
+    for (const sub of ['pods/log', 'pods/exec', 'pods/attach', 'pods/portforward', 'serviceaccounts/token'])
+      assert.deepEqual(core(sub), [], `${sub} must not be granted`);
+  });
+
   test('every rendered object passes server-side dry run (CRDs and a minimal ServiceMonitor CRD installed)', async () => {
     // Our CRDs from the chart, as `helm install` installs them; the ServiceMonitor CRD is a minimal
     // stand-in for the Prometheus Operator's (group, kind, version; schema left open).
