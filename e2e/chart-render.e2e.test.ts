@@ -272,7 +272,7 @@ describe('charts/vpo rendered', () => {
 
   test('core-group RBAC is what docs/install.md promises: Secrets create only, Pods list only, no logs or exec', async () => {
     const objects = await template(FULL_VALUES);
-    const [role] = find(objects, 'ClusterRole');
+    const role = find(objects, 'ClusterRole')[0]!;
     const core = (resource: string) =>
       role.rules
         .filter(
