@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Transport } from '../transport/transport.ts';
+import { PublishRejectedError, type Transport } from '../transport/transport.ts';
 import {
   CountingFrames,
   diamondConfig,
@@ -68,4 +68,47 @@ test('a stage message carries only the contract fields, not what the source reco
       'source',
       'videoId',
     ]);
+});
+
+test('a stage message the broker refuses for good is a dead letter: decoded once, frames released, the batch goes on', async () => {
+  const frames = new CountingFrames();
+  const published: { topic: string; videoId: string }[] = [];
+  const letters: { videoId: string; reason: string }[] = [];
+  const transport: Transport = {
+    publish: async (topic, ms) => {
+      const refused = ms.filter((m) => m.videoId === 'huge');
+      for (const m of ms) if (m.videoId !== 'huge') published.push({ topic, videoId: m.videoId });
+      if (refused.length > 0)
+        throw new PublishRejectedError(
+          topic,
+          refused.map((m) => ({
+            videoId: m.videoId,
+            reason: 'OutputTooLarge',
+            error: 'over message.max.bytes',
+          })),
+        );
+    },
+    publishDeadLetters: async (ls) =>
+      void letters.push(...ls.map((l) => ({ videoId: l.videoId, reason: l.reason }))),
+    subscribe: async () => {
+      throw new Error('not used');
+    },
+    connected: () => true,
+    close: async () => {},
+  };
+  const ctx = { config: diamondConfig(), transport, frames, clock: new FakeClock(), logger: quietLogger };
+  const ingestor = new FakeIngestor(frames);
+  const handler = ingestHandler(ctx, ingestor);
+  const message = (videoId: string) => ({
+    videoId,
+    source: `file:///${videoId}`,
+    ingestedAtMs: 1,
+    outputs: {},
+  });
+  await handler([message('huge'), message('fine')]);
+  assert.deepEqual(letters, [{ videoId: 'huge', reason: 'OutputTooLarge' }]);
+  assert.deepEqual(ingestor.calls, ['file:///huge', 'file:///fine']);
+  assert.equal(frames.holds.get('ref-huge'), 0);
+  assert.ok((frames.holds.get('ref-fine') ?? 0) > 0);
+  assert.ok(published.some((p) => p.videoId === 'fine'));
 });
