@@ -77,3 +77,21 @@ test('latency percentiles stay within 1% of nearest-rank in a fixed-size histogr
   one.record(1234);
   assert.equal(one.percentile(50), 1234);
 });
+
+test('a table row escapes control characters from file names and messages: one line per video, no fake rows', () => {
+  const row: VideoRow = {
+    videoId: 'evil\nfake-row.mp4  ok  label',
+    source: 'dir/evil\r\u001b[2Jname.mp4',
+    status: 'dead',
+    result: {},
+    reason: 'NotAVideo',
+    stage: 'ingest',
+    error: 'bad\u0007bell',
+    latencyMs: 1,
+  };
+  const text = formatRow(row, 'table');
+  assert.equal(text.split('\n').length, 2, JSON.stringify(text)); // the row, then the final newline
+  const controls = [...text.slice(0, -1)].filter((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  assert.deepEqual(controls, []);
+  assert.match(text, /evil\\nfake-row\.mp4/);
+});
