@@ -92,8 +92,11 @@ async function whereTimeGoes(roles: RoleProcess[]): Promise<string[]> {
 async function counters(url: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const out = new Map<string, number>();
-  for (const m of text.matchAll(/^vpo_processed_total\{stage="([^"]+)"\} ([\d.e+]+)$/gm))
-    out.set(m[1]!, Number(m[2]));
+  // Labelled by pipeline and stage (one pipeline here): summed per stage.
+  for (const m of text.matchAll(/^vpo_processed_total\{([^}]*)\} ([\d.e+]+)$/gm)) {
+    const stage = /(?:^|,)stage="([^"]+)"/.exec(m[1]!)?.[1];
+    if (stage) out.set(stage, (out.get(stage) ?? 0) + Number(m[2]));
+  }
   return out;
 }
 

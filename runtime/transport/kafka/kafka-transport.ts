@@ -27,6 +27,7 @@ import {
   type SourceVideo,
 } from './codec.ts';
 import { OutputGate } from './output-gate.ts';
+import { ProduceBatcher } from './produce-batcher.ts';
 import { classifyProduceError } from './produce-errors.ts';
 import { KafkaSubscription, type SubscriptionEvents } from './subscription.ts';
 
@@ -86,6 +87,7 @@ export class KafkaTransport implements Transport {
   private gate: OutputGate | undefined;
   private probe: BrokerProbe | undefined;
   private producerConnected = false;
+  private readonly batcher: ProduceBatcher<EncodedRecord>;
 
   private constructor(options: KafkaTransportOptions) {
     this.options = options;
@@ -101,6 +103,19 @@ export class KafkaTransport implements Transport {
       // Idempotence needs unlimited retries; while the broker is down a send waits (backing
       // off to 2 s) instead of failing, so nothing is lost and the pipeline resumes.
       retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: Number.MAX_SAFE_INTEGER },
+    });
+    const { compression, batchMessages } = options.settings.producer;
+    this.batcher = new ProduceBatcher<EncodedRecord>({
+      sendBatch: async (topicMessages) => {
+        await this.producer.sendBatch({
+          topicMessages,
+          acks: -1,
+          compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
+        });
+      },
+      maxRecords: Math.max(64, 4 * batchMessages),
+      maxBytes: 512 * 1024,
+      sizeOf: (r) => Buffer.byteLength(r.value),
     });
   }
 
@@ -144,14 +159,9 @@ export class KafkaTransport implements Transport {
     return this.subscriptions.map((s) => ({ ...s.events }));
   }
 
-  private async sendOnce(topic: string, records: EncodedRecord[]): Promise<void> {
-    const { compression } = this.options.settings.producer;
-    await this.producer.send({
-      topic,
-      acks: -1,
-      compression: compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None,
-      messages: records,
-    });
+  /** One send of `records`, combined with concurrent sends into one request (produce-batcher.ts). */
+  private sendOnce(topic: string, records: EncodedRecord[]): Promise<void> {
+    return this.batcher.send(topic, records);
   }
 
   /**
