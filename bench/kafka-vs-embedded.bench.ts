@@ -68,7 +68,13 @@ async function sampleVideos(repeat: number, tag: string) {
 
 const quiet = { info: () => {}, warn: () => {}, error: (m: string) => process.stderr.write(`${m}\n`) };
 
-async function runEmbedded(repeat: number): Promise<Measured> {
+/** A pipeline kept running between rounds, as pods are: each round submits the videos once. */
+interface Side {
+  round(repeat: number, tag: string): Promise<Measured>;
+  close(): Promise<void>;
+}
+
+async function startEmbedded(): Promise<Side> {
   const { local } = await sampleLocalPlan(`bench-embedded`);
   const finished = new Map<string, number>();
   const mark = (ids: string[]) => {
@@ -94,15 +100,16 @@ async function runEmbedded(repeat: number): Promise<Measured> {
       mark(ls.map((l) => l.videoId));
     },
   });
-  try {
-    const videos = await sampleVideos(repeat, 'embedded');
-    return await measure(videos, (v) => embedded.submit({ videoId: v.id, uri: v.uri }), finished, 600_000);
-  } finally {
-    await embedded.close();
-  }
+  return {
+    async round(repeat, tag) {
+      const videos = await sampleVideos(repeat, `embedded-${tag}`);
+      return measure(videos, (v) => embedded.submit({ videoId: v.id, uri: v.uri }), finished, 600_000);
+    },
+    close: () => embedded.close(),
+  };
 }
 
-async function runKafka(bootstrap: string, repeat: number): Promise<Measured> {
+async function startKafkaSide(bootstrap: string): Promise<Side> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-bench-kafka-'));
   const namespace = `bench-${path.basename(workDir).slice(-6).toLowerCase()}`;
   const { file, filePath } = await writeSampleRuntimeFile(bootstrap, workDir, namespace);
@@ -121,16 +128,19 @@ async function runKafka(bootstrap: string, repeat: number): Promise<Measured> {
       mark(value);
     }),
   ];
-  try {
-    // Let the consumer groups settle before timing (the embedded mode has no such start-up).
-    await new Promise((r) => setTimeout(r, 3000));
-    const videos = await sampleVideos(repeat, 'kafka');
-    return await measure(videos, (v) => submitVideo(roles.ingest.apiUrl!, v.id, v.uri), finished, 600_000);
-  } finally {
-    for (const r of readers) await r.close();
-    await roles.stop();
-    await rm(workDir, { recursive: true, force: true });
-  }
+  // Let the consumer groups settle before timing (the embedded mode has no such start-up).
+  await new Promise((r) => setTimeout(r, 3000));
+  return {
+    async round(repeat, tag) {
+      const videos = await sampleVideos(repeat, `kafka-${tag}`);
+      return measure(videos, (v) => submitVideo(roles.ingest.apiUrl!, v.id, v.uri), finished, 600_000);
+    },
+    async close() {
+      for (const r of readers) await r.close();
+      await roles.stop();
+      await rm(workDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Rounds pooled: videos over summed seconds, the worst p99. */
@@ -147,11 +157,23 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
   const broker = process.env.KAFKA_BOOTSTRAP ? undefined : await startKafka({ ownerPid: process.pid });
   const bootstrap = process.env.KAFKA_BOOTSTRAP ?? broker!.bootstrap;
   try {
+    // Both sides run as they would serve: started once, warmed by one untimed round (the JIT of
+    // the broker and of every process, onnxruntime's first runs), then timed rounds alternate on
+    // the running pipelines, so load from other work on the machine hits both alike.
+    const embeddedSide = await startEmbedded();
+    const kafkaSide = await startKafkaSide(bootstrap);
     const embeddedRounds: Measured[] = [];
     const kafkaRounds: Measured[] = [];
-    for (let r = 0; r < rounds; r++) {
-      embeddedRounds.push(await runEmbedded(repeat));
-      kafkaRounds.push(await runKafka(bootstrap, repeat));
+    try {
+      await embeddedSide.round(repeat, 'warm');
+      await kafkaSide.round(repeat, 'warm');
+      for (let r = 0; r < rounds; r++) {
+        embeddedRounds.push(await embeddedSide.round(repeat, String(r)));
+        kafkaRounds.push(await kafkaSide.round(repeat, String(r)));
+      }
+    } finally {
+      await kafkaSide.close();
+      await embeddedSide.close();
     }
     const embedded = pool(embeddedRounds);
     const kafka = pool(kafkaRounds);
