@@ -246,3 +246,60 @@ test('a result for an id another video already holds is a DuplicateVideoId dead 
     await backend.stop();
   }
 });
+
+test('a consumer stuck in its handler makes the transport not ready; an idle one stays ready', {
+  timeout: 90_000,
+}, async () => {
+  const config = testConfig();
+  await createTopics(kafkaBootstrap, config, 1);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started!: () => void;
+  const inside = new Promise<void>((resolve) => {
+    started = resolve;
+  });
+  const single = { ...config, stages: [{ ...config.stages[0]!, downstream: [] }] };
+  const stalledAfterMs = 3000;
+  const backend = await startTestBackend(
+    kafkaBootstrap,
+    single,
+    {
+      scene: {
+        process: async (m) => {
+          if (m.videoId === 'stuck') {
+            started();
+            await gate;
+          }
+          return { scores: [1] };
+        },
+      },
+    },
+    undefined,
+    200,
+    0,
+    stalledAfterMs,
+  );
+  const until = async (what: string, ok: () => boolean, timeoutMs: number) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!ok()) {
+      assert.ok(Date.now() < deadline, what);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  try {
+    await until('ready after start', () => backend.transport.connected(), 20_000);
+    // Idle for longer than the threshold: its empty fetches are progress.
+    await new Promise((r) => setTimeout(r, stalledAfterMs + 2000));
+    assert.equal(backend.transport.connected(), true, 'an idle consumer is not stalled');
+    await produceRaw(kafkaBootstrap, config.stages[0]!.topic, [encodeMessage(ingested('stuck'))]);
+    await inside;
+    await until('not ready while its handler is stuck', () => !backend.transport.connected(), 15_000);
+    release();
+    await until('ready again once it moves', () => backend.transport.connected(), 15_000);
+  } finally {
+    release();
+    await backend.stop();
+  }
+});

@@ -76,8 +76,11 @@ export async function startTestBackend(
   sweepMs = 200,
   /** Time spent releasing frames after the outputs are produced, before the commit. */
   releaseDelayMs = 0,
+  /** The transport's stall threshold (subscription.ts), ms; its default when absent. */
+  stalledAfterMs?: number,
 ): Promise<TestBackend> {
   const transport = await KafkaTransport.connect({
+    ...(stalledAfterMs !== undefined ? { stalledAfterMs } : {}),
     connection: { brokers: [bootstrap], clientId: `it-${randomUUID().slice(0, 6)}` },
     settings,
     topics: { deadLetter: config.topics.deadLetter, output: config.topics.output },

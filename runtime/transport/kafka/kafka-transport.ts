@@ -57,6 +57,8 @@ export interface KafkaTransportOptions {
   onDeadLetters?: (letters: DeadLetter[]) => void;
   /** How often readiness asks the broker whether it answers, ms (default 5000). */
   brokerProbeMs?: number;
+  /** A consumer without a fetch or a finished chunk for this long is stalled (subscription.ts). */
+  stalledAfterMs?: number;
 }
 
 /** Kafka failed (broker unreachable, request timed out): retriable, never the message's fault. */
@@ -324,6 +326,7 @@ export class KafkaTransport implements Transport {
       isTransportError: (error) => error instanceof TransportError,
       onRebalance: () => this.gate?.rebalanced(),
       ...(this.options.declare ? { declare: () => this.options.declare?.(topic) } : {}),
+      ...(this.options.stalledAfterMs !== undefined ? { stalledAfterMs: this.options.stalledAfterMs } : {}),
     });
     this.subscriptions.push(subscription);
     await subscription.start();

@@ -47,6 +47,14 @@ export interface SubscriptionDeps {
    * it, partitions are split by planned rate (rate-assignor.ts); without, evenly.
    */
   declare?: () => MemberDeclaration | undefined;
+  /**
+   * A consumer that has neither fetched nor finished a chunk for this long is stalled (a handler
+   * that never returns, a fetch loop that stopped without crashing): not healthy, so /readyz says
+   * so. An idle consumer fetches at least every second and a busy one finishes chunks, so only a
+   * stuck one goes this long. Default: max(120 s, 2 × the rebalance timeout), which a rebalance
+   * never takes. A pause the process asked for (pause()) is no stall.
+   */
+  stalledAfterMs?: number;
 }
 
 export class KafkaSubscription implements Subscription {
@@ -79,10 +87,23 @@ export class KafkaSubscription implements Subscription {
   private afterCommit: AfterCommit[] = [];
   private running = false;
   private crashed = false;
+  /** Last time the consumer fetched or finished a chunk, on the deps clock. */
+  private progressAtMs = 0;
 
-  /** Consuming: started, not stopped, not crashed for good. */
+  /** Consuming: started, not stopped, not crashed for good, and not stalled. */
   get healthy(): boolean {
-    return this.running && !this.crashed;
+    return this.running && !this.crashed && !this.stalled();
+  }
+
+  private stalled(): boolean {
+    if (this.userPaused) return false;
+    const after =
+      this.deps.stalledAfterMs ?? Math.max(120_000, 2 * this.deps.settings.consumer.rebalanceTimeoutMs);
+    return this.deps.clock.nowMs() - this.progressAtMs > after;
+  }
+
+  private progressed(): void {
+    this.progressAtMs = this.deps.clock.nowMs();
   }
 
   constructor(topic: string, group: string, handler: Handler, maxBatch: number, deps: SubscriptionDeps) {
@@ -119,6 +140,8 @@ export class KafkaSubscription implements Subscription {
         : {}),
     });
     // A crash kafkajs does not restart from leaves the consumer dead: the process is not ready.
+    // Fetches (empty ones too, at least every maxWaitTimeInMs while idle) are progress.
+    this.consumer.on(this.consumer.events.FETCH, () => this.progressed());
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       if (!event.payload.restart) this.crashed = true;
       deps.logger.error(`${this.topic}: consumer crashed: ${event.payload.error.message}`);
@@ -140,6 +163,7 @@ export class KafkaSubscription implements Subscription {
   async start(): Promise<void> {
     await this.consumer.connect();
     await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    this.progressed();
     this.running = true;
     await this.run();
   }
@@ -193,6 +217,7 @@ export class KafkaSubscription implements Subscription {
 
   resume(): void {
     this.userPaused = false;
+    this.progressed();
     this.consumer.resume([{ topic: this.topic }]);
   }
 
@@ -300,6 +325,7 @@ export class KafkaSubscription implements Subscription {
           }
         }
         if (!delivered) return;
+        this.progressed();
         const last = records[records.length - 1]!;
         offsets.processed(Number(last.offset));
         resolveOffset(last.offset);
