@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { RuntimeFile } from '../../contract/runtime-file.ts';
 import { startExecutor } from '../executor/executor.ts';
 import type { VideoIngestor } from '../executor/ports.ts';
-import { createIngestor } from '../ingest/ingestor.ts';
+import { createIngestor, ingestDefaults } from '../ingest/ingestor.ts';
 import { ingestOptionsFromConfig } from '../ingest/options-from-config.ts';
 import {
   connectTransport,
@@ -47,7 +47,10 @@ export async function startIngestRole(
       return { frameRef, meta: { ...meta } };
     },
   };
-  const transport = await connectTransport(file, deps, false);
+  // One video may take its whole fetch and decode time (and a retry): only a consumer stuck past
+  // that twice over is stalled, not one waiting on a slow server.
+  const stalledAfterMs = 2 * (ingestDefaults.totalFetchTimeoutMs + ingestDefaults.decodeTimeoutMs);
+  const transport = await connectTransport(file, deps, false, undefined, stalledAfterMs);
   const frames = {
     retain: (ref: string, count: number) => frameStore.retain(ref, count),
     release: (ref: string) => frameStore.release(ref),

@@ -100,6 +100,8 @@ export async function connectTransport(
   deps: RoleDeps,
   gateOutput: boolean,
   declare?: (topic: string) => MemberDeclaration | undefined,
+  /** How long a consumer may go without a fetch or a finished chunk before it counts as stalled. */
+  stalledAfterMs?: number,
 ): Promise<KafkaTransport> {
   const connection = connectionOf(file, deps);
   if (file.kafka.createTopics) await ensurePipelineTopics(file, connection);
@@ -121,6 +123,7 @@ export async function connectTransport(
         deps.metrics.deadLettersTotal.inc({ pipeline, stage: l.stage, reason: l.reason });
     },
     ...(declare ? { declare } : {}),
+    ...(stalledAfterMs !== undefined ? { stalledAfterMs } : {}),
   });
 }
 
