@@ -33,9 +33,8 @@ async function committedOffset(groupId: string, topic: string): Promise<number> 
   }
 }
 
-test('an offset is committed only after the handler produced its outputs', { timeout: 90_000 }, async () => {
-  const config = testConfig();
-  await createTopics(kafkaBootstrap, config, 1);
+/** A handler that holds until `release()`, and `inside` resolving once it was entered (`started()`). */
+function handlerGate() {
   let release!: () => void;
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -44,6 +43,13 @@ test('an offset is committed only after the handler produced its outputs', { tim
   const inside = new Promise<void>((resolve) => {
     started = resolve;
   });
+  return { gate, release, inside, started };
+}
+
+test('an offset is committed only after the handler produced its outputs', { timeout: 90_000 }, async () => {
+  const config = testConfig();
+  await createTopics(kafkaBootstrap, config, 1);
+  const { gate, release, inside, started } = handlerGate();
   const backend = await startTestBackend(kafkaBootstrap, config, {
     scene: {
       process: async () => {
@@ -252,14 +258,7 @@ test('a consumer stuck in its handler makes the transport not ready; an idle one
 }, async () => {
   const config = testConfig();
   await createTopics(kafkaBootstrap, config, 1);
-  let release!: () => void;
-  const gate = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  let started!: () => void;
-  const inside = new Promise<void>((resolve) => {
-    started = resolve;
-  });
+  const { gate, release, inside, started } = handlerGate();
   const single = { ...config, stages: [{ ...config.stages[0]!, downstream: [] }] };
   const stalledAfterMs = 3000;
   const backend = await startTestBackend(
