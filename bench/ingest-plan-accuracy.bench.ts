@@ -5,7 +5,8 @@
 //    result into the pipeline as its ingestProfile;
 // 2. plan: the ingest capacity per pod the planner assumes, with one decode per core of this
 //    machine (source.downloadConcurrency = cores);
-// 3. run: the same ingestor with `cores` decodes at once, fed the set over and over (after a warm
+// 3. run: the same ingestor with `cores` decodes at once, fed as the ingest executor feeds it (two
+//    consumers, each a chunk of `cores` videos at a time), the set over and over (after a warm
 //    round), and count the videos per second it sustains.
 // The figure is planned ÷ measured: 1 is a plan that neither over- nor under-provisions ingest.
 
@@ -18,6 +19,7 @@ import type { VideoPipeline } from '../contract/crd-types.generated.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
 import { toPlanRequest } from '../operator/api/to-planner.ts';
 import { planIngestFor } from '../operator/planner/ingest.ts';
+import { INGEST_CONSUMERS } from '../runtime/executor/executor.ts';
 import { createDirFrameStore } from '../runtime/framestore/dir-store.ts';
 import { createIngestor } from '../runtime/ingest/ingestor.ts';
 import { ingestProfileOf, measureIngestCost } from '../runtime/ingest/measure-cost.ts';
@@ -60,16 +62,23 @@ async function sustainedVps(
     { frameStore: store },
   );
   const work = (n: number) => Array.from({ length: n }, (_, i) => files[i % files.length]!);
+  // As the ingest executor consumes the source: INGEST_CONSUMERS consumers, each taking a chunk of
+  // downloadConcurrency (= cores) videos and ingesting it whole before its next chunk.
   const drain = async (queue: string[]) => {
     let next = 0;
-    const lane = async () => {
+    const one = async (file: string, id: number) => {
+      const { frameRef } = await ingestor.ingest({ videoId: `v${id}`, uri: pathToFileURL(file).href });
+      await store.release(frameRef);
+    };
+    const consumer = async () => {
       while (next < queue.length) {
-        const file = queue[next++]!;
-        const { frameRef } = await ingestor.ingest({ videoId: `v${next}`, uri: pathToFileURL(file).href });
-        await store.release(frameRef);
+        const first = next;
+        const chunk = queue.slice(first, first + cores);
+        next += chunk.length;
+        await Promise.all(chunk.map((file, i) => one(file, first + i)));
       }
     };
-    await Promise.all(Array.from({ length: cores }, lane));
+    await Promise.all(Array.from({ length: INGEST_CONSUMERS }, consumer));
   };
   try {
     await drain(work(cores)); // starts every decode worker

@@ -10,6 +10,9 @@ import { JoinBuffer } from './join.ts';
 import type { StageWorker, VideoIngestor } from './ports.ts';
 import { StageRunner } from './stage-runner.ts';
 
+/** Source consumers per ingest process (see startExecutor). */
+export const INGEST_CONSUMERS = 2;
+
 export interface ExecutorParts {
   /** Present when this process ingests (role `ingest`, or embedded). */
   ingestor?: VideoIngestor;
@@ -44,11 +47,16 @@ export async function startExecutor(ctx: ExecutorContext, parts: ExecutorParts):
   if (parts.ingestor) {
     const handler = ingestHandler(ctx, parts.ingestor);
     const maxBatch = ctx.config.source.downloadConcurrency;
-    subscriptions.push(
-      await ctx.transport.subscribe(ctx.config.topics.source, `${group}.${INGEST_STAGE}`, handler, {
-        maxBatch,
-      }),
-    );
+    // Two consumers, each a chunk of downloadConcurrency videos at a time: while one chunk's last
+    // videos decode and publish, the other's fetch and wait at the ingestor's decode limiter, so
+    // the decode slots (min(downloadConcurrency, cores)) never wait on the main thread.
+    for (let i = 0; i < INGEST_CONSUMERS; i++) {
+      subscriptions.push(
+        await ctx.transport.subscribe(ctx.config.topics.source, `${group}.${INGEST_STAGE}`, handler, {
+          maxBatch,
+        }),
+      );
+    }
   }
   for (const stage of ctx.config.stages) {
     const worker = parts.workers[stage.name];
