@@ -179,8 +179,8 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
   const clock = deps.clock ?? Date.now;
 
   /** `uri` as given: an s3:// key is taken literally (no percent-decoding), as S3 tools do. */
-  const fetchToLocal = async (url: URL, workDir: string, uri: string) => {
-    if (url.protocol === 'file:') return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
+  const fetchToLocal = async (url: URL, workDir: string | undefined, uri: string) => {
+    if (url.protocol === 'file:' || !workDir) return openFileVideo(url, o.maxVideoBytes, o.fileRoots);
     const dest = path.join(workDir, 'video');
     const bytes = await downloads.run(async () => {
       await mkdir(workDir, { recursive: true });
@@ -252,7 +252,11 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
       if (!Number.isInteger(consumers) || consumers < 1)
         throw new RangeError(`consumers must be >= 1, got ${consumers}`);
       const url = parseUri(request.uri, allowed, deps.objectStore !== undefined);
-      const workDir = path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
+      // file:// sources are read in place: only downloads get a work directory (to delete after).
+      const workDir =
+        url.protocol === 'file:'
+          ? undefined
+          : path.join(tempRoot, `vpo-ingest-${randomBytes(6).toString('hex')}`);
       try {
         const local = await fetchToLocal(url, workDir, request.uri);
         const decoded = await decodes.run(() => decode(local.path));
@@ -276,7 +280,7 @@ export function createIngestor(options: IngestOptions, deps: IngestDeps): Ingest
           cause: err,
         });
       } finally {
-        await rm(workDir, { recursive: true, force: true });
+        if (workDir) await rm(workDir, { recursive: true, force: true });
       }
     },
     async close() {

@@ -8,7 +8,7 @@
 //   keyframe interval of 2 s at 30 fps is one frame in 60).
 // Both stop as soon as every slot is decided. Picked frames go through the RGB sink (libswscale).
 import { AV_LOG_QUIET, AV_NOPTS_VALUE, AVSEEK_FLAG_BACKWARD } from 'node-av/constants';
-import type { FormatContext, Frame, Stream } from 'node-av/lib';
+import type { FormatContext, Frame, Rational, Stream } from 'node-av/lib';
 import { Log, Packet } from 'node-av/lib';
 import type { DecodeJob, DecodeOutput } from '../decode.ts';
 import { IngestError } from '../errors.ts';
@@ -75,6 +75,8 @@ class Session {
 
   readonly format: FormatContext;
   readonly stream: Stream;
+  /** The stream's time base, read once: the binding builds a new object on every read. */
+  readonly timeBase: Rational;
   readonly job: DecodeJob;
   readonly decoder: VideoDecoder;
   readonly sink: RgbSink;
@@ -95,13 +97,14 @@ class Session {
     this.nowMs = nowMs;
     this.format = input.format;
     this.stream = input.stream;
+    this.timeBase = input.stream.timeBase;
     this.packet.alloc();
     this.slots = new Array<number>(job.frames).fill(-1);
     this.slotTimes = new Array<number>(job.frames).fill(Number.NaN);
   }
 
   seconds(ts: bigint): number {
-    const tb = this.stream.timeBase;
+    const tb = this.timeBase;
     return ts === AV_NOPTS_VALUE ? Number.NaN : (Number(ts) * tb.num) / tb.den;
   }
 
@@ -141,7 +144,7 @@ class Session {
     if (!shouldSeek(gap, this.gops.boundSeconds(positionSeconds), this.job.minSeekGapSeconds)) return false;
     this.lastSeekTargetSeconds = targetSeconds;
     beforeSeek();
-    const tb = this.stream.timeBase;
+    const tb = this.timeBase;
     const ts = BigInt(Math.floor((targetSeconds * tb.den) / tb.num));
     if (this.format.seekFrameSync(this.stream.index, ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
     this.decoder.reset();
@@ -161,7 +164,7 @@ class Session {
     for (const slot of slots) {
       if (item.slot !== undefined) this.sink.copySlot(item.slot, slot);
       else if (frame) {
-        this.sink.put(frame, this.stream.timeBase, slot);
+        this.sink.put(frame, this.timeBase, slot);
         item.slot = slot;
       } else continue;
       this.slots[slot] = item.serial;
