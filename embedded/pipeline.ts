@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { RuntimeConfig } from '../contract/runtime-config.ts';
 import { createStageWorkers } from '../runtime/backend/stage-workers.ts';
 import type { Clock } from '../runtime/clock.ts';
-import { startExecutor } from '../runtime/executor/executor.ts';
+import { INGEST_CONSUMERS, startExecutor } from '../runtime/executor/executor.ts';
 import type { VideoIngestor } from '../runtime/executor/ports.ts';
 import { openFrameStore } from '../runtime/framestore/open.ts';
 import { createIngestor } from '../runtime/ingest/ingestor.ts';
@@ -17,6 +17,8 @@ import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import { createPreprocessPool } from '../runtime/preprocess/worker-pool.ts';
 import { InProcTransport } from '../runtime/transport/inproc.ts';
 import type { DeadLetter, StageMessage } from '../runtime/transport/transport.ts';
+import { probeable, probeParts } from './parts-probe.ts';
+import type { PartsProbe } from './prediction.ts';
 
 export interface EmbeddedOptions {
   config: RuntimeConfig;
@@ -31,13 +33,20 @@ export interface EmbeddedOptions {
   onDeadLetters(letters: DeadLetter[]): Promise<void>;
   /** How often join timeouts are checked (default 1000). */
   joinSweepMs?: number;
+  /** Measure the parts on this clip (file:// URI) before the run starts (parts-probe.ts). */
+  probeUri?: string;
 }
 
 export interface EmbeddedPipeline {
   /** Hands a video to the source topic; waits while the topic is full (backpressure). */
   submit(video: { videoId: string; uri: string }): Promise<void>;
   close(): Promise<void>;
+  /** The parts measured alone, when `probeUri` was given and the pipeline can be probed. */
+  parts?: PartsProbe;
 }
+
+/** Items each stage runs in the probe, one at a time. */
+const probeItems = 32;
 
 export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<EmbeddedPipeline> {
   const { config, clock, logger, metrics } = options;
@@ -76,6 +85,20 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       maxBackends: options.devices,
     });
     cleanups.push(() => stageWorkers.close());
+    let parts: PartsProbe | undefined;
+    if (options.probeUri && probeable(config)) {
+      // As many ingests at once as the executor keeps in flight (two chunks of downloadConcurrency).
+      const ingests = INGEST_CONSUMERS * config.source.downloadConcurrency;
+      parts = await probeParts({
+        config,
+        ingestor: videoIngestor,
+        workers: stageWorkers.workers,
+        frameStore,
+        uri: options.probeUri,
+        ingests,
+        items: probeItems,
+      });
+    }
     const transport = new InProcTransport({ capacityPerTopic: config.limits.queueCapacity, logger });
     cleanups.push(() => transport.close());
     await transport.subscribe(config.topics.output, 'results', options.onResults, {
@@ -104,6 +127,7 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
           { videoId: video.videoId, source: video.uri, ingestedAtMs: clock.nowMs(), outputs: {} },
         ]),
       close: cleanup,
+      ...(parts ? { parts } : {}),
     };
   } catch (error) {
     await cleanup();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Plan } from '../operator/planner/types.ts';
 import { diamondConfig } from '../runtime/executor/fixtures.test-support.ts';
-import { ingestCapacityVps, predictCapacity, predictLatencyMsOf } from './prediction.ts';
+import { ingestCapacityVps, predictCapacity, predictFromParts, predictLatencyMsOf } from './prediction.ts';
 import { saturatedBatch, withSaturatedBatches } from './saturated-batch.ts';
 
 function planWith(capacities: Record<string, number>): Plan {
@@ -126,3 +126,27 @@ function config0Sessions() {
     rateVps: 1,
   }));
 }
+
+test('from parts: the cores bound the summed CPU, one core the summed main-thread time', () => {
+  const parts = {
+    ingest: { cpuMs: 4, mainMs: 1 },
+    stages: { scene: { cpuMs: 3, mainMs: 2 }, fusion: { cpuMs: 0.5, mainMs: 0.5 } },
+    plumbing: { cpuMs: 0.5, mainMs: 0.5 },
+  };
+  // 8 CPU ms per video: 250/s on 2 cores; 4 main-thread ms: 250/s on any number of cores.
+  const two = predictFromParts(parts, 2);
+  assert.equal(two.cpuMsPerVideo, 8);
+  assert.equal(two.mainMsPerVideo, 4);
+  assert.equal(two.cpuBoundVps, 250);
+  assert.equal(two.mainThreadBoundVps, 250);
+  const one = predictFromParts(parts, 1);
+  assert.deepEqual([one.capacityVps, one.boundBy], [125, 'cpu']);
+  const four = predictFromParts(parts, 4);
+  assert.deepEqual(
+    [four.capacityVps, four.boundBy],
+    [250, 'main thread'],
+    'more cores do not speed the main thread',
+  );
+  assert.equal(four.stageCapacityVps.scene, 4000 / 3);
+  assert.equal(four.ingestCapacityVps, 1000);
+});

@@ -61,3 +61,58 @@ export function predictLatencyMsOf(config: RuntimeConfig, decodeMs: number): num
   }
   return decodeMs + Math.max(0, ...doneMs.values());
 }
+
+/** One part of an embedded run measured alone (embedded/parts-probe.ts). */
+export interface PartCost {
+  /** CPU time of the whole process (every thread) per video or item, ms. */
+  cpuMs: number;
+  /** The main thread's part of it (event-loop active time), ms. */
+  mainMs: number;
+}
+
+export interface PartsProbe {
+  ingest: PartCost;
+  stages: Record<string, PartCost>;
+  /** The executor and transport moving one video through the DAG, no decode, no model. */
+  plumbing: PartCost;
+}
+
+export interface PartsPrediction extends CapacityPrediction {
+  /** CPU per video, ms: ingest + every stage + plumbing, all on the same `cores`. */
+  cpuMsPerVideo: number;
+  /** Main-thread time per video, ms: the same parts' event-loop time, all on one core. */
+  mainMsPerVideo: number;
+  /** cores × 1000 / cpuMsPerVideo. */
+  cpuBoundVps: number;
+  /** 1000 / mainMsPerVideo. */
+  mainThreadBoundVps: number;
+}
+
+/**
+ * One process's capacity from its parts measured alone. Every part shares the machine's cores,
+ * so together they run no faster than cores over their summed CPU per video; and every part's
+ * JavaScript shares one main thread, so no faster than one core over their summed main-thread
+ * time. `boundBy` says which (`cpu` or `main thread`); per stage, `stageCapacityVps` is what the
+ * cores would allow were that stage the only work.
+ */
+export function predictFromParts(parts: PartsProbe, cores: number): PartsPrediction {
+  const all = [parts.ingest, parts.plumbing, ...Object.values(parts.stages)];
+  const cpuMsPerVideo = all.reduce((sum, p) => sum + p.cpuMs, 0);
+  const mainMsPerVideo = all.reduce((sum, p) => sum + p.mainMs, 0);
+  const rate = (ms: number, on: number) => (ms > 0 ? (on * 1000) / ms : Number.POSITIVE_INFINITY);
+  const cpuBoundVps = rate(cpuMsPerVideo, cores);
+  const mainThreadBoundVps = rate(mainMsPerVideo, 1);
+  const capacityVps = Math.min(cpuBoundVps, mainThreadBoundVps);
+  return {
+    capacityVps: Number.isFinite(capacityVps) ? capacityVps : 0,
+    ingestCapacityVps: rate(parts.ingest.cpuMs, cores),
+    stageCapacityVps: Object.fromEntries(
+      Object.entries(parts.stages).map(([name, s]) => [name, rate(s.cpuMs, cores)]),
+    ),
+    boundBy: cpuBoundVps <= mainThreadBoundVps ? 'cpu' : 'main thread',
+    cpuMsPerVideo,
+    mainMsPerVideo,
+    cpuBoundVps,
+    mainThreadBoundVps,
+  };
+}

@@ -4,7 +4,13 @@ import { printable } from '../contract/printable.ts';
 import type { RuntimeMetrics } from '../runtime/metrics.ts';
 import type { DecodeProbe } from './ingest-probe.ts';
 import type { LocalPlan } from './local-plan.ts';
-import { type CapacityPrediction, predictLatencyMsOf } from './prediction.ts';
+import {
+  type CapacityPrediction,
+  type PartCost,
+  type PartsProbe,
+  predictFromParts,
+  predictLatencyMsOf,
+} from './prediction.ts';
 import type { RunResults, VideoRow } from './run-results.ts';
 
 export type OutputFormat = 'table' | 'json';
@@ -15,6 +21,8 @@ export interface RunSummary {
   dead: number;
   elapsedMs: number;
   videosPerSecond: number;
+  /** CPU time of the whole process (every thread) per video during the run, ms. */
+  cpuMsPerVideo: number;
   /** Submission rate when paced (--rate), videos per second; absent when the source was flooded. */
   offeredVps?: number;
   latencyMs: { p50: number; p99: number };
@@ -47,6 +55,13 @@ export interface RunSummary {
     ingestCpuMs?: number;
     /** Decode plus 2ℓ(b) per stage on the longest path, ms. */
     latencyMs: number;
+    /** With --profile: the parts measured alone before the run (CPU ms and videos/s each). */
+    parts?: PartsProbe;
+    /** With --profile: CPU and main-thread ms per video of all parts, and what each allows. */
+    cpuMsPerVideo?: number;
+    mainMsPerVideo?: number;
+    cpuBoundVps?: number;
+    mainThreadBoundVps?: number;
   };
   peakRssMiB: number;
   /** process.memoryUsage() at the end of the run, MiB: where the resident memory sits. */
@@ -57,12 +72,39 @@ export interface RunSummary {
 export interface SummaryInput {
   results: RunResults;
   elapsedMs: number;
+  /** CPU time of the whole process during the run, ms. */
+  cpuMs: number;
   local: Pick<LocalPlan, 'plan' | 'plannedVps' | 'prediction' | 'config' | 'notes'> & {
     decode?: DecodeProbe;
   };
   metrics: Pick<RuntimeMetrics, 'batchSize' | 'decodeSeconds'>;
   peakRssMiB: number;
   offeredVps?: number;
+  /** Parts measured alone before the run; the prediction is then composed from them. */
+  parts?: PartsProbe;
+  /** Cores the parts share. */
+  cores?: number;
+}
+
+const roundPart = (p: PartCost): PartCost => ({ cpuMs: round(p.cpuMs, 3), mainMs: round(p.mainMs, 3) });
+
+/** The capacity prediction: from the parts measured alone when there are, else the local plan's. */
+function capacityOf(input: SummaryInput) {
+  if (!input.parts) return input.local.prediction;
+  const fromParts = predictFromParts(input.parts, input.cores ?? 1);
+  const { ingest, stages, plumbing } = input.parts;
+  return {
+    ...fromParts,
+    cpuMsPerVideo: round(fromParts.cpuMsPerVideo, 3),
+    mainMsPerVideo: round(fromParts.mainMsPerVideo, 3),
+    cpuBoundVps: round(fromParts.cpuBoundVps),
+    mainThreadBoundVps: round(fromParts.mainThreadBoundVps),
+    parts: {
+      ingest: roundPart(ingest),
+      stages: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, roundPart(v)])),
+      plumbing: roundPart(plumbing),
+    },
+  };
 }
 
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
@@ -107,12 +149,14 @@ export async function summarize(input: SummaryInput): Promise<RunSummary> {
   const decode = (await sumsOf(input.metrics.decodeSeconds)).get('');
   const { plan } = local;
   const decodeMs = local.decode?.decodeMs;
+  const capacity = capacityOf(input);
   return {
     videos,
     ok: results.ok,
     dead: results.dead,
     elapsedMs: Math.round(elapsedMs),
     videosPerSecond: round(videos / Math.max(elapsedMs / 1000, 1e-3)),
+    cpuMsPerVideo: round(input.cpuMs / Math.max(1, videos), 3),
     ...(input.offeredVps !== undefined ? { offeredVps: round(input.offeredVps) } : {}),
     latencyMs: {
       p50: Math.round(results.latencies.percentile(50)),
@@ -136,13 +180,13 @@ export async function summarize(input: SummaryInput): Promise<RunSummary> {
       })),
     },
     predicted: {
-      ...local.prediction,
-      capacityVps: round(local.prediction.capacityVps),
-      ...(local.prediction.ingestCapacityVps !== undefined
-        ? { ingestCapacityVps: round(local.prediction.ingestCapacityVps) }
+      ...capacity,
+      capacityVps: round(capacity.capacityVps),
+      ...(capacity.ingestCapacityVps !== undefined
+        ? { ingestCapacityVps: round(capacity.ingestCapacityVps) }
         : {}),
       stageCapacityVps: Object.fromEntries(
-        Object.entries(local.prediction.stageCapacityVps).map(([k, v]) => [k, round(v)]),
+        Object.entries(capacity.stageCapacityVps).map(([k, v]) => [k, round(v)]),
       ),
       ...(decodeMs !== undefined ? { decodeMs: Math.round(decodeMs) } : {}),
       ...(local.decode ? { ingestCpuMs: Math.round(local.decode.cpuMs * 10) / 10 } : {}),
@@ -206,6 +250,15 @@ export function formatRow(row: VideoRow, format: OutputFormat): string {
 }
 
 function predictedLine(p: RunSummary['predicted']): string {
+  if (p.parts) {
+    const named: [string, PartCost][] = [
+      ['ingest', p.parts.ingest],
+      ...Object.entries(p.parts.stages),
+      ['plumbing', p.parts.plumbing],
+    ];
+    const each = named.map(([n, c]) => `${n} ${c.cpuMs}/${c.mainMs}`);
+    return `predicted ${p.capacityVps} videos/s (bound by ${p.boundBy}; CPU/main-thread ms per video measured alone: ${each.join(', ')}; cores allow ${p.cpuBoundVps}, the main thread ${p.mainThreadBoundVps}), latency ${p.latencyMs} ms`;
+  }
   const bound = p.boundBy === 'ingest' ? 'ingest-bound' : `stage-bound: ${p.boundBy}`;
   const parts = [
     ...(p.ingestCapacityVps !== undefined
@@ -221,7 +274,7 @@ export function formatSummary(summary: RunSummary, format: OutputFormat): string
   const s = summary;
   const lines = [
     '',
-    `videos ${s.videos}: ${s.ok} ok, ${s.dead} dead in ${(s.elapsedMs / 1000).toFixed(2)} s = ${s.videosPerSecond} videos/s`,
+    `videos ${s.videos}: ${s.ok} ok, ${s.dead} dead in ${(s.elapsedMs / 1000).toFixed(2)} s = ${s.videosPerSecond} videos/s, ${s.cpuMsPerVideo} CPU ms per video`,
     `latency p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms; mean decode ${s.meanDecodeMs} ms; peak RSS ${s.peakRssMiB} MiB${s.offeredVps !== undefined ? `; offered ${s.offeredVps} videos/s` : ''}`,
     predictedLine(s.predicted),
     `plan: ${s.plan.devices} × ${s.plan.gpuProduct} for ${s.plan.plannedVps} videos/s (capacity ${s.plan.capacityVps} videos/s, p99 SLO ${s.plan.sloMs} ms)`,

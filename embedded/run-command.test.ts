@@ -108,3 +108,50 @@ test('vpo run rejects bad arguments with usage', async () => {
   assert.equal(badOutput.code, 1);
   assert.match(badOutput.stderr, /usage: vpo run/);
 });
+
+test('vpo run --profile predicts from every part measured alone; the probe videos are not the run`s', async () => {
+  const { code, stdout, stderr } = await vpoRun([
+    '-f',
+    sample,
+    '--videos',
+    videos,
+    '--profile',
+    '-o',
+    'json',
+  ]);
+  assert.equal(code, 0, stderr);
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row & { summary?: Record<string, unknown> });
+  const summary = lines.at(-1)?.summary as {
+    videos: number;
+    cpuMsPerVideo: number;
+    predicted: {
+      capacityVps: number;
+      boundBy: string;
+      cpuBoundVps: number;
+      mainThreadBoundVps: number;
+      parts: {
+        ingest: { cpuMs: number };
+        stages: Record<string, { cpuMs: number }>;
+        plumbing: { cpuMs: number };
+      };
+    };
+  };
+  const expected = (await import(path.join(videos, 'expected.json'), { with: { type: 'json' } }))
+    .default as ExpectedEntry[];
+  assert.equal(lines.length - 1, expected.length, 'one row per video given, none for the probe');
+  assert.equal(summary.videos, expected.length);
+  assert.ok(summary.cpuMsPerVideo > 0);
+  const { parts } = summary.predicted;
+  assert.deepEqual(Object.keys(parts.stages).sort(), ['fusion', 'motion', 'scene']);
+  for (const part of [parts.ingest, parts.plumbing, ...Object.values(parts.stages)])
+    assert.ok(part.cpuMs > 0);
+  const { capacityVps, cpuBoundVps, mainThreadBoundVps } = summary.predicted;
+  assert.ok(
+    Math.abs(capacityVps - Math.min(cpuBoundVps, mainThreadBoundVps)) < 0.01,
+    JSON.stringify(summary.predicted),
+  );
+  assert.ok(['cpu', 'main thread'].includes(summary.predicted.boundBy));
+});

@@ -258,7 +258,6 @@ export async function runCommand(
     io.err(`serving ${server.url} (/healthz, /readyz, /metrics)\n`);
   }
   const results = new RunResults((row) => io.out(formatRow(row, args.output)), clock.nowMs);
-  const startMs = clock.nowMs();
   try {
     const embedded = await startEmbeddedPipeline({
       config: readingLocalFiles(local.config, files),
@@ -269,8 +268,13 @@ export async function runCommand(
       metrics,
       onResults: results.onResults,
       onDeadLetters: results.onDeadLetters,
+      // --profile also measures the run's parts alone, and the prediction is composed from them.
+      ...(args.profile ? { probeUri: pathToFileURL(path.resolve(probeCandidates(files)[0]!)).href } : {}),
     });
     server?.ready();
+    // The run's clock starts once the pipeline is up (models loaded, parts measured).
+    const startMs = clock.nowMs();
+    const cpuAtStart = process.cpuUsage();
     try {
       if (args.output === 'table') io.out(tableHeader);
       const taken = new Set<string>();
@@ -287,13 +291,16 @@ export async function runCommand(
       await embedded.close();
     }
     const elapsedMs = clock.nowMs() - startMs;
+    const cpu = process.cpuUsage(cpuAtStart);
     await hooks.afterRun?.(server);
     const summary = await summarize({
       results,
       elapsedMs,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       local,
       metrics,
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+      ...(embedded.parts ? { parts: embedded.parts, cores: devices } : {}),
       ...(args.rateVps ? { offeredVps: args.rateVps } : {}),
     });
     io.out(formatSummary(summary, args.output));
