@@ -4,7 +4,10 @@
 // - uniform sampling: ingest CPU per video (fetch from disk, decode in the worker, sample, scale,
 //   store; the process's CPU time) ÷ ffmpeg's own decode of every frame of the same clip (target
 //   ≤ 1.0: never slower than decoding every frame once);
-// - keyframes sampling: ingest CPU per video ÷ ffmpeg decoding only the keyframes (≤ 1.2);
+// - keyframes sampling: ingest CPU per video ÷ ffmpeg decoding only the keyframes (≤ 1.2). The
+//   reference decodes each keyframe in full; the ingest skips the deblocking filter where its
+//   downscale hides it (runtime/ingest/sampling.ts skipsLoopFilter), and scales and stores the
+//   frames, which the reference does not;
 // - the keyframe speedup (uniform ÷ keyframes ingest CPU), and the corpus's 720p 30 s H.264 clip
 //   on its own (keyframes ≤ 0.2 CPU-s; uniform no more than ffmpeg's full decode).
 // "ffmpeg" is the CLI when one is on PATH (what the issue measured), else the same decodes run

@@ -4,8 +4,10 @@
 //   gives for the same frame (select by timestamp, autorotate, scale=…:flags=area, rgb24) within
 //   a small tolerance; without a CLI on PATH, those of FFmpeg's own filters driven by node-av's
 //   high-level API (every frame decoded, `select` by timestamp), so the comparison always runs;
-// - keyframes: every slot's frame is within one keyframe interval of its time, and the codec
-//   decodes no more pictures than there are slots.
+// - keyframes: every slot's frame is within one keyframe interval of its time, the codec
+//   decodes no more pictures than there are slots, and the pixels (decoded without the
+//   deblocking filter where the downscale allows) are those of a full decode within the same
+//   tolerance.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -104,6 +106,8 @@ test('uniform: the nearest frame to each time, with the pixels the ffmpeg CLI gi
 
 test('keyframes: each frame within one keyframe interval of its time, only keyframes decoded', async () => {
   const keyframes = ingestorFor('keyframes');
+  const cli = hasCli();
+  const frameBytes = sampling.width * sampling.height * 3;
   for (const clip of corpus) {
     const { meta, data } = await ingest(keyframes, clip);
     assert.equal(meta.samplingMode, 'keyframes');
@@ -118,5 +122,15 @@ test('keyframes: each frame within one keyframe interval of its time, only keyfr
       );
     });
     assert.equal(meta.rotationDegrees, clip.rotate ?? 0, clip.file);
+    // Decoded without the deblocking filter at this downscale (sampling.ts skipsLoopFilter), each
+    // slot still shows its keyframe as a full decode does, within the uniform test's tolerance.
+    const reference = await referenceFrames(clip.path, meta.frameTimesSeconds, sampling, cli);
+    for (let slot = 0; slot < sampling.frames; slot++) {
+      let sum = 0;
+      for (let i = slot * frameBytes; i < (slot + 1) * frameBytes; i++)
+        sum += Math.abs(data[i]! - reference[i]!);
+      const meanDiff = sum / frameBytes;
+      assert.ok(meanDiff <= 2, `${clip.file} keyframe slot ${slot}: mean |Δ| ${meanDiff.toFixed(2)}`);
+    }
   }
 });

@@ -9,6 +9,7 @@ import {
   repeatedSlots,
   sampleTimesSeconds,
   shouldSeek,
+  skipsLoopFilter,
 } from './sampling.ts';
 
 test('targets are the centres of equal parts of the clip', () => {
@@ -81,4 +82,20 @@ test('only frames within the window of some target are candidates; unknown times
   assert.equal(candidateWindowSeconds(30), 0.1);
   assert.equal(candidateWindowSeconds(10), 0.3);
   assert.equal(candidateWindowSeconds(Number.NaN), 0.5);
+});
+
+test('the deblocking filter is skipped only for keyframes, at a downscale of at least 2 on the shorter side', () => {
+  const hd = { width: 1280, height: 720 };
+  assert.equal(skipsLoopFilter('keyframes', hd, { width: 224, height: 224 }), true);
+  assert.equal(
+    skipsLoopFilter('uniform', hd, { width: 224, height: 224 }),
+    false,
+    'references would inherit it',
+  );
+  assert.equal(skipsLoopFilter('keyframes', hd, { width: 640, height: 360 }), false, '720 < 2 × 640');
+  assert.equal(skipsLoopFilter('keyframes', { width: 720, height: 1280 }, { width: 360, height: 200 }), true);
+  assert.equal(
+    skipsLoopFilter('keyframes', { width: 720, height: 1280 }, { width: 361, height: 200 }),
+    false,
+  );
 });

@@ -139,3 +139,22 @@ export function nearAnyTarget(
 export function candidateWindowSeconds(averageFps: number): number {
   return averageFps > 0 ? Math.max(0.1, 3 / averageFps) : 0.5;
 }
+
+/**
+ * Whether keyframes may be decoded without the in-loop deblocking filter (skip_loop_filter). Only
+ * in `keyframes` mode, where every decoded picture is a keyframe that no other decoded picture
+ * references (nothing inherits the difference), and only when the sampling size is at most half
+ * of the source's shorter side, so every block edge the filter would have smoothed lies inside
+ * the area one sampled pixel averages. Measured on the realistic corpus at 224×224: mean |Δ|
+ * 0.08-0.26 of 255 per channel against a deblocked decode, 25-40% less H.264 decode CPU (VP9
+ * and AV1 decoders ignore the option).
+ */
+export function skipsLoopFilter(
+  mode: SamplingMode,
+  source: { width: number; height: number },
+  target: { width: number; height: number },
+): boolean {
+  return (
+    mode === 'keyframes' && Math.min(source.width, source.height) >= 2 * Math.max(target.width, target.height)
+  );
+}

@@ -20,6 +20,7 @@ import {
   repeatedSlots,
   sampleTimesSeconds,
   shouldSeek,
+  skipsLoopFilter,
 } from '../sampling.ts';
 import { VideoDecoder } from './decoder.ts';
 import type { OpenedInput } from './input.ts';
@@ -333,7 +334,11 @@ export function decodeVideo(job: DecodeJob, nowMs: () => number = () => performa
   let sink: RgbSink | undefined;
   let session: Session | undefined;
   try {
-    decoder = new VideoDecoder(stream, { ...job, keyframesOnly: job.mode === 'keyframes' });
+    decoder = new VideoDecoder(stream, {
+      ...job,
+      keyframesOnly: job.mode === 'keyframes',
+      skipLoopFilter: skipsLoopFilter(job.mode, facts, job),
+    });
     sink = new RgbSink({
       ...job,
       rotationDegrees: facts.rotationDegrees,

@@ -23,6 +23,8 @@ export interface DecoderOptions {
   maxDecodedBytes: number;
   /** Decode only keyframes (the codec skips the others; callers also send only keyframes). */
   keyframesOnly: boolean;
+  /** Skip the in-loop deblocking filter (sampling.ts skipsLoopFilter says when that is safe). */
+  skipLoopFilter?: boolean;
 }
 
 function cudaDevice(): HardwareDeviceContext {
@@ -73,6 +75,7 @@ export class VideoDecoder {
       this.context.threadCount = options.threads;
       this.setOption('max_pixels', codecPixelLimit(options.maxPixelsPerFrame));
       if (options.keyframesOnly) this.setOption('skip_frame', 'nokey');
+      if (options.skipLoopFilter) this.setOption('skip_loop_filter', 'all');
       if (this.device) {
         this.context.hwDeviceCtx = this.device;
         this.context.setHardwarePixelFormat(AV_PIX_FMT_CUDA);
