@@ -6,13 +6,16 @@
 //   flight);
 // - each stage: its real stage worker (frame store read, preprocess, inference on the loaded
 //   model) on `items` items one after another, fed the ingested frames and its upstream stages'
-//   outputs. One at a time is batch 1, the dearest per item: batching only lowers it, so the
-//   prediction errs low where the run forms batches;
+//   outputs. One at a time is batch 1, the dearest per item: batching lowers it, so the
+//   prediction errs low where the run forms batches (letting the ingest chunk's four items
+//   batch instead predicted 1.5× the sample's measured rate: the parts then miss that, together,
+//   they contend for the cores);
 // - plumbing: the executor on the in-process transport with every worker answering at once
 //   (no decode, no model): what moving a video through the DAG costs by itself.
-// Each part runs once to warm up (JIT, worker threads, the models' first run), then once measured:
-// the process's CPU time (every thread), and the main thread's share of it (the event loop's
-// active time), which one core bounds whatever the others do. A few hundred ms at start-up.
+// Each part runs once to warm up (JIT, worker threads, the models' first run), then three times
+// measured, keeping the median: the process's CPU time (every thread), and the main thread's
+// share of it (the event loop's active time), which one core bounds whatever the others do. About
+// a second at start-up on the sample.
 import type { RuntimeConfig } from '../contract/runtime-config.ts';
 import { systemClock } from '../runtime/clock.ts';
 import { startExecutor } from '../runtime/executor/executor.ts';
@@ -150,8 +153,24 @@ async function probePlumbing(config: RuntimeConfig, sample: StageMessage, videos
   }
 }
 
-/** Measures every part (a warm-up round, then a measured one). */
+const measuredRounds = 3;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+function medianCost(costs: PartCost[]): PartCost {
+  return { cpuMs: median(costs.map((c) => c.cpuMs)), mainMs: median(costs.map((c) => c.mainMs)) };
+}
+
+/** Measures every part: a warm-up round, then the median of three measured ones per part. */
 export async function probeParts(input: PartsProbeInput): Promise<PartsProbe> {
   await probeOnce(input, 0);
-  return probeOnce(input, 1);
+  const rounds: PartsProbe[] = [];
+  for (let r = 1; r <= measuredRounds; r++) rounds.push(await probeOnce(input, r));
+  return {
+    ingest: medianCost(rounds.map((r) => r.ingest)),
+    stages: Object.fromEntries(
+      input.config.stages.map((s) => [s.name, medianCost(rounds.map((r) => r.stages[s.name]!))]),
+    ),
+    plumbing: medianCost(rounds.map((r) => r.plumbing)),
+  };
 }
