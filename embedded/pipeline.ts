@@ -83,8 +83,6 @@ export async function startEmbeddedPipeline(options: EmbeddedOptions): Promise<E
       metrics,
       ...(options.modelRoot ? { modelRoot: options.modelRoot } : {}),
       maxBackends: options.devices,
-      // Decoding, preprocessing and inference share this process's cores: no spinning threads.
-      intraOpSpinning: false,
     });
     cleanups.push(() => stageWorkers.close());
     let parts: PartsProbe | undefined;

@@ -42,8 +42,6 @@ export interface StageWorkersDeps {
   /** Backends at most per planned group (local devices). */
   maxBackends: number;
   intraOpThreads?: number;
-  /** Intra-op threads spin between runs (default true; false where the process shares its cores). */
-  intraOpSpinning?: boolean;
   /** Pad each batch to the planned device's profiled ℓ(b) (runtime/backend/device-emulation.ts). */
   emulateDeviceLatency?: boolean;
 }
@@ -166,7 +164,6 @@ export async function createStageWorkers(deps: StageWorkersDeps): Promise<StageW
             provider: stage.executionProvider,
             ...(stage.deviceId !== undefined ? { deviceId: stage.deviceId } : {}),
             ...(deps.intraOpThreads ? { intraOpThreads: deps.intraOpThreads } : {}),
-            ...(deps.intraOpSpinning === false ? { intraOpSpinning: false } : {}),
           });
           models.push(model);
           const decoder = await loadStageDecoder(stage, deps.modelRoot);

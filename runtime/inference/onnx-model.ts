@@ -28,13 +28,6 @@ export interface LoadModelOptions {
   sha256?: string;
   provider?: ExecutionProvider;
   intraOpThreads?: number;
-  /**
-   * Whether intra-op threads spin between runs (onnxruntime's default, true). Spinning buys a
-   * little throughput where inference has the cores to itself (batching-efficiency on a 2-core
-   * CPU: about 15%) and burns a core after every batch where it shares them: with decoding and
-   * preprocessing in the same process (`vpo run`), pass false.
-   */
-  intraOpSpinning?: boolean;
   /** The CUDA device among those this process sees (the pod's GPU is device 0). Default 0. */
   deviceId?: number;
 }
@@ -163,10 +156,13 @@ export async function loadModel(options: LoadModelOptions): Promise<InferenceMod
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: [executionProvider(provider, options.deviceId)],
       ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
-      // Sleeping instead: a small model's batch 1 cost 10.5 CPU-ms with spinning, 5.6 without.
-      ...(options.intraOpSpinning === false
-        ? { extra: { session: { intra_op: { allow_spinning: '0' } } } }
-        : {}),
+      // Intra-op threads sleep between runs instead of spinning (onnxruntime's default). Spinning
+      // burns a core after every batch: a small model's batch 1 cost 10.5 CPU-ms spinning, 5.6
+      // without. It buys ~15% only where inference has the cores to itself (batching-efficiency
+      // on a 2-core CPU) and costs more wherever they are shared: decoding and preprocessing in
+      // one process (`vpo run` on the sample: 150 → 210 videos/s), ingest, backend and broker on
+      // one machine (kafka-vs-embedded), or any pod's CPU quota.
+      extra: { session: { intra_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new ModelLoadError(`cannot load model ${options.path} on ${provider}: ${(err as Error).message}`, {
