@@ -2,13 +2,17 @@
 // broker, with ingest and backends as separate `vpo runtime` processes, divided by the same
 // pipeline embedded in one process (`vpo run`'s code path), side by side in one run; p99 latency
 // (submit → result) printed each way. Target ≥ 0.85. Uses KAFKA_BOOTSTRAP or starts a broker.
+// Both sides run the same runtime config (the local plan with the embedded mode's saturated batch
+// caps): a flooded Kafka side held to the planned batch of 1 measured batching, not transport.
 // Latency differs in kind: the embedded submit waits while its source queue is full, POST
 // /v1/videos returns at once (the source topic holds the backlog), so Kafka's p99 includes the
 // wait in the source topic.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { kafkaSettingsFromConfig } from '../contract/kafka-settings.ts';
+import type { RuntimeConfig } from '../contract/runtime-config.ts';
 import { startKafka } from '../e2e/env/kafka/broker.ts';
 import { startEmbeddedPipeline } from '../embedded/pipeline.ts';
 import { startTopicReader } from '../kafka/topic-reader.ts';
@@ -112,10 +116,36 @@ async function startEmbedded(): Promise<Side> {
   };
 }
 
+/** `runtime` with the batch caps and duty cycles of `like` (the same pipeline and plan). */
+function sameBatches(runtime: RuntimeConfig, like: RuntimeConfig): RuntimeConfig {
+  const stage = new Map(like.stages.map((s) => [s.name, s]));
+  const group = new Map(like.backends.map((g) => [g.name, g]));
+  return {
+    ...runtime,
+    stages: runtime.stages.map((s) => ({ ...s, batchSize: stage.get(s.name)?.batchSize ?? s.batchSize })),
+    backends: runtime.backends.map((g) => {
+      const same = group.get(g.name);
+      if (!same) return g;
+      const batch = new Map(same.sessions.map((h) => [h.stage, h.batchSize]));
+      return {
+        ...g,
+        dutyCycleMicros: same.dutyCycleMicros,
+        sessions: g.sessions.map((h) => ({ ...h, batchSize: batch.get(h.stage) ?? h.batchSize })),
+      };
+    }),
+  };
+}
+
 async function startKafkaSide(bootstrap: string): Promise<Side> {
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-bench-kafka-'));
   const namespace = `bench-${path.basename(workDir).slice(-6).toLowerCase()}`;
-  const { file, filePath } = await writeSampleRuntimeFile(bootstrap, workDir, namespace);
+  const written = await writeSampleRuntimeFile(bootstrap, workDir, namespace);
+  const { file, filePath } = written;
+  // The runtime the embedded side runs (the local plan's batch caps raised to the saturated batch,
+  // no duty cycles: both sides are flooded), so the two differ only by the transport.
+  file.runtime = sameBatches(file.runtime, written.local.config);
+  file.kafka.settings = kafkaSettingsFromConfig(file.runtime);
+  await writeFile(filePath, `${JSON.stringify(file, null, 2)}\n`);
   const roles = await startRoles(file, filePath, () => {});
   const finished = new Map<string, number>();
   const connection = { brokers: [bootstrap], clientId: 'vpo-bench' };
