@@ -49,6 +49,18 @@ interface Row {
   reason?: string;
 }
 
+/** `vpo run -o json` output: one row per video, then the summary line. */
+function jsonRun<Summary>(stdout: string): { rows: Row[]; summary: Summary } {
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Row & { summary?: Summary });
+  return { rows: lines.slice(0, -1), summary: lines.at(-1)?.summary as Summary };
+}
+
+const expectedVideos = async () =>
+  (await import(path.join(videos, 'expected.json'), { with: { type: 'json' } })).default as ExpectedEntry[];
+
 test('vpo run labels every sample video as expected and dead-letters a file that is not a video', async () => {
   const { code, stdout, stderr } = await vpoRun([
     '-f',
@@ -61,19 +73,13 @@ test('vpo run labels every sample video as expected and dead-letters a file that
     'json',
   ]);
   assert.equal(code, 0, stderr);
-  const lines = stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Row & { summary?: Record<string, unknown> });
-  const summary = lines.at(-1)?.summary as {
+  const { rows, summary } = jsonRun<{
     videos: number;
     ok: number;
     dead: number;
     deadLetters: Record<string, number>;
-  };
-  const rows = lines.slice(0, -1);
-  const expected = (await import(path.join(videos, 'expected.json'), { with: { type: 'json' } }))
-    .default as ExpectedEntry[];
+  }>(stdout);
+  const expected = await expectedVideos();
   assert.equal(rows.length, expected.length + 1);
   for (const entry of expected) {
     const row = rows.find((r) => path.basename(r.source) === entry.file);
@@ -120,11 +126,7 @@ test('vpo run --profile predicts from every part measured alone; the probe video
     'json',
   ]);
   assert.equal(code, 0, stderr);
-  const lines = stdout
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as Row & { summary?: Record<string, unknown> });
-  const summary = lines.at(-1)?.summary as {
+  const { rows, summary } = jsonRun<{
     videos: number;
     cpuMsPerVideo: number;
     predicted: {
@@ -138,10 +140,9 @@ test('vpo run --profile predicts from every part measured alone; the probe video
         plumbing: { cpuMs: number };
       };
     };
-  };
-  const expected = (await import(path.join(videos, 'expected.json'), { with: { type: 'json' } }))
-    .default as ExpectedEntry[];
-  assert.equal(lines.length - 1, expected.length, 'one row per video given, none for the probe');
+  }>(stdout);
+  const expected = await expectedVideos();
+  assert.equal(rows.length, expected.length, 'one row per video given, none for the probe');
   assert.equal(summary.videos, expected.length);
   assert.ok(summary.cpuMsPerVideo > 0);
   const { parts } = summary.predicted;
