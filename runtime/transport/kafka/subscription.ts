@@ -21,6 +21,10 @@ import { deliverWithRetries } from './deliver.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import { rateAssignor } from './rate-assignor.ts';
 
+/** First and longest wait before restarting a consumer kafkajs did not restart. */
+const RECOVERY_FIRST_MS = 1000;
+const RECOVERY_MAX_MS = 60_000;
+
 export interface SubscriptionEvents {
   rebalances: number;
   pauses: number;
@@ -139,12 +143,15 @@ export class KafkaSubscription implements Subscription {
           }
         : {}),
     });
-    // A crash kafkajs does not restart from leaves the consumer dead: the process is not ready.
+    // A crash kafkajs does not restart from (an error it deems not retriable) leaves the consumer
+    // stopped: the process is not ready until this subscription has restarted it (recover()).
     // Fetches (empty ones too, at least every maxWaitTimeInMs while idle) are progress.
     this.consumer.on(this.consumer.events.FETCH, () => this.progressed());
     this.consumer.on(this.consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.crashed = true;
       deps.logger.error(`${this.topic}: consumer crashed: ${event.payload.error.message}`);
+      if (event.payload.restart) return;
+      this.crashed = true;
+      this.scheduleRecovery();
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       // A new generation: whatever was not committed is delivered again from the committed
@@ -175,6 +182,32 @@ export class KafkaSubscription implements Subscription {
       partitionsConsumedConcurrently: this.deps.settings.consumer.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
+  }
+
+  private recoveryDelayMs = RECOVERY_FIRST_MS;
+
+  /** Restarts a consumer kafkajs gave up on, after a backoff (1 s, doubling to 60 s). */
+  private scheduleRecovery(): void {
+    if (!this.running) return;
+    const delayMs = this.recoveryDelayMs;
+    this.recoveryDelayMs = Math.min(RECOVERY_MAX_MS, 2 * delayMs);
+    setTimeout(() => void this.recover(), delayMs).unref();
+  }
+
+  private async recover(): Promise<void> {
+    if (!this.running || !this.crashed) return;
+    try {
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+      await this.run();
+      this.crashed = false;
+      this.recoveryDelayMs = RECOVERY_FIRST_MS;
+      this.progressed();
+      this.deps.logger.warn(`${this.topic}: consumer restarted after a crash`);
+    } catch (error) {
+      this.deps.logger.error(`${this.topic}: restarting the consumer failed: ${(error as Error).message}`);
+      this.scheduleRecovery();
+    }
   }
 
   /** A re-plan's chunk size (the stage's planned batch). */
