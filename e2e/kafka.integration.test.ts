@@ -52,8 +52,15 @@ test('kafkajs round trip: topics, partitions, produce, group consume, commit, of
       true,
     );
     await admin.createPartitions({ topicPartitions: [{ topic, count: 4 }] });
-    const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
-    assert.deepEqual(metadata.topics[0]?.partitions.map((p) => p.partitionId).sort(), [0, 1, 2, 3]);
+    // The new partitions reach the broker's metadata a moment after createPartitions returns.
+    let partitions: number[] = [];
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+      const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+      partitions = (metadata.topics[0]?.partitions ?? []).map((p) => p.partitionId).sort();
+      if (partitions.length === 4) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(partitions, [0, 1, 2, 3]);
 
     const sent = Array.from({ length: 20 }, (_, i) => ({ key: `video-${i % 7}`, value: `frame-ref-${i}` }));
     await producer.connect();
