@@ -6,10 +6,9 @@
 //   flight);
 // - each stage: its real stage worker (frame store read, preprocess, inference on the loaded
 //   model) on `items` items one after another, fed the ingested frames and its upstream stages'
-//   outputs. One at a time is batch 1, the dearest per item: batching lowers it, so the
-//   prediction errs low where the run forms batches (letting the ingest chunk's four items
-//   batch instead predicted 1.5× the sample's measured rate: the parts then miss that, together,
-//   they contend for the cores);
+//   outputs. One at a time is batch 1, the dearest per item, so the prediction errs low where
+//   the run forms batches. (Probing four at a time, an ingest chunk, predicted 1.5× the sample's
+//   measured rate: parts measured alone miss that together they contend for the cores.)
 // - plumbing: the executor on the in-process transport with every worker answering at once
 //   (no decode, no model): what moving a video through the DAG costs by itself.
 // Each part runs once to warm up (JIT, worker threads, the models' first run), then three times
@@ -68,7 +67,7 @@ async function probeOnce(input: PartsProbeInput, round: number): Promise<PartsPr
     input.ingests,
   );
   const ingested = ingest.value;
-  // Every item reads one of the ingested videos' frames; each read is a hold, released after.
+  // Every item reads one of the ingested videos' frames; the ingest's own holds go at the end.
   const messages: StageMessage[] = Array.from({ length: input.items }, (_, i) => {
     const { frameRef, meta } = ingested[i % ingested.length]!;
     return {

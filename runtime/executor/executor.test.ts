@@ -174,3 +174,32 @@ test('a message that is not a StageMessage is an InvalidMessage dead letter; the
   await executor.stop();
   await h.transport.close();
 });
+
+test('the ingest keeps two chunks of downloadConcurrency videos in flight, so one fetches while one decodes', async () => {
+  const config = diamondConfig();
+  const h = harness(config);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const started: string[] = [];
+  const gated = {
+    ingest: async (request: { videoId: string; uri: string }) => {
+      started.push(request.videoId);
+      await gate;
+      return h.ingestor.ingest(request);
+    },
+  };
+  await h.transport.subscribe(config.topics.output, 'results', h.settled.onResults, { maxBatch: 8 });
+  // The source holds two chunks' worth before the ingest starts consuming.
+  const n = config.source.downloadConcurrency;
+  const ids = Array.from({ length: 2 * n }, (_, i) => `v${i}`);
+  await h.submit(ids);
+  const ctx = { config, transport: h.transport, frames: h.frames, clock: h.clock, logger: quietLogger };
+  const executor = await startExecutor(ctx, { ingestor: gated, workers: h.workers });
+  for (let i = 0; i < 50; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(started.length, 2 * n, `${started.length} ingests started with ${n} per chunk`);
+  release();
+  await h.settled.waitFor(ids.length);
+  await executor.stop();
+});
