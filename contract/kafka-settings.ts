@@ -116,9 +116,11 @@ export function plannedPods(config: RuntimeConfig): { rates: number[]; capacitie
           .flatMap((s) =>
             Array.from({ length: group.replicas }, () => ({
               rate: s.rateVps,
+              // Half the headroom the plan left for random arrivals (a batch of b carries fewer
+              // than b per cycle on average): whole partitions may take no more of it.
               capacity:
                 group.dutyCycleMicros > 0
-                  ? (s.batchSize * 1e6) / group.dutyCycleMicros
+                  ? s.rateVps + ((s.batchSize * 1e6) / group.dutyCycleMicros - s.rateVps) / 2
                   : Number.POSITIVE_INFINITY,
             })),
           ),

@@ -9,7 +9,7 @@
 /** Relative error per pod the partition count aims for (rounding only; hashing adds noise). */
 export const TARGET_GRANULARITY_ERROR = 0.05;
 /** Most partitions a pipeline's topics get for granularity (Kafka pays per partition). */
-export const MAX_PARTITIONS_FOR_GRANULARITY = 256;
+export const MAX_PARTITIONS_FOR_GRANULARITY = 1024;
 
 /**
  * Splits `partitions` into whole counts proportional to `weights` (≥ 0), each the floor or the

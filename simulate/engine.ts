@@ -10,13 +10,16 @@
 // per item of its busiest input.
 
 import { profiledLatencyMs } from '../runtime/backend/device-emulation.ts';
-import { type BatchDecision, chooseBatch } from '../runtime/batching/choose-batch.ts';
+import {
+  type BatchDecision,
+  chooseBatch,
+  DEFAULT_MAX_QUEUE_DELAY_MS,
+} from '../runtime/batching/choose-batch.ts';
 import { type CycleState, initialCycle, nextTurn } from '../runtime/batching/duty-cycle.ts';
 import {
   fitLatency,
   type LatencyFit,
   type LatencySample,
-  predictLatencyMs,
   recordLatency,
 } from '../runtime/batching/latency-fit.ts';
 import { type ArrivalPattern, arrivalProcess } from './arrivals.ts';
@@ -199,13 +202,13 @@ export function simulate(model: SimModel, options: SimOptions): SimResult {
       }
     }
   };
-  const decide = (s: SessionState, dutyMs: number, nowMs: number): BatchDecision =>
+  const decide = (s: SessionState, nowMs: number): BatchDecision =>
     chooseBatch({
       queue: s.queue,
       nowMs,
       plannedBatch: s.spec.batchCap,
       latencyFit: s.fit,
-      maxQueueDelayMs: dutyMs > 0 ? dutyMs : predictLatencyMs(s.fit, s.spec.batchCap),
+      maxQueueDelayMs: DEFAULT_MAX_QUEUE_DELAY_MS,
       latePolicy: s.spec.latePolicy,
     });
 
@@ -217,7 +220,7 @@ export function simulate(model: SimModel, options: SimOptions): SimResult {
     for (;;) {
       for (let k = 0; k < views.length; k++) {
         const s = pod.sessions[k]!;
-        views[k] = { decision: decide(s, dutyMs, nowMs), queued: s.queue.length };
+        views[k] = { decision: decide(s, nowMs), queued: s.queue.length };
       }
       const chosen = nextTurn(pod.cycle, views, nowMs, dutyMs);
       pod.cycle = chosen.cycle;

@@ -2,7 +2,7 @@
 import { busyMicros, memoryMiB } from './backends.ts';
 import { DEFAULT_INGEST_CONCURRENCY, ingestBasis, ingestMillisPerVideo, planIngestFor } from './ingest.ts';
 import type { PipelineOnProduct, ProductPlan } from './plan-product.ts';
-import { saturatedBatch, throughputVps } from './profile.ts';
+import { saturatedBatch, usableThroughputVps } from './profile.ts';
 import type { PlannedGpu } from './saturate.ts';
 import type { SplitObjective } from './slo-split.ts';
 
@@ -50,11 +50,11 @@ export function pipelineSentences(p: PipelineOnProduct, gpus: PlannedGpu[]): str
     );
   }
   for (const task of p.tasks) {
-    const b = saturatedBatch(task.profile, task.budgetMs * 1000);
-    const tp = b > 0 ? throughputVps(task.profile, b) : 0;
+    const b = saturatedBatch(task.profile, task.budgetMs * 1000, task.burst);
+    const tp = b > 0 ? usableThroughputVps(task.profile, b, task.budgetMs * 1000, task.burst) : 0;
     const saturated = gpus.filter((g) => g.saturated && g.placements[0]!.task === task).length;
     parts.push(
-      `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
+      `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU${task.burst > 0 ? ' with headroom for random arrivals' : ''}) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
     );
   }
   return parts;

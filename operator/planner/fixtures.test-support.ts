@@ -48,6 +48,9 @@ export function pipeline(
     stages,
     nodeSelector: {},
     gpuProducts: [],
+    // The hand-checked arithmetic of these tests is Nexus's deterministic model; the headroom for
+    // random arrivals has its own tests (headroom.test.ts, plan.test.ts "Poisson").
+    arrivals: 'steady',
     ...overrides,
   };
 }

@@ -11,6 +11,7 @@ const built = buildProfile(linearSession('m', 'A100', 1, 1, 8), 'A100', 80_000);
 assert.ok(built.ok);
 const task = (pipeline: string, stage: string): StageTask => ({
   key: `ns/${pipeline}/${stage}`,
+  burst: 0,
   pipeline,
   stage,
   session: 'm',

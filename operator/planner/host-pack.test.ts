@@ -107,6 +107,7 @@ describe('traffic sample: a light sink on a saturated GPU', () => {
     const tasks = plan.stages.map(
       (s): StageTask => ({
         key: s.name,
+        burst: 0,
         pipeline: 'traffic',
         stage: s.name,
         session: s.session,

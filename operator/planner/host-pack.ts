@@ -9,6 +9,7 @@
 // one of the stage's saturated GPUs opened up this way, repacks all residuals, and keeps a change
 // only when the total GPU count falls; it repeats while that helps and the count is above the
 // fewest any plan can need.
+import { batchForItems, usableItems } from './headroom.ts';
 import type { PlannedGpu, StageTask } from './saturate.ts';
 import { alone, squishyPack } from './squishy-pack.ts';
 
@@ -44,7 +45,7 @@ function hostRate(host: PlannedGpu, light: Residual, gpuMemoryMiB: number): numb
   if (!lone) return undefined;
   const d = lone.dutyMicros;
   const lp = light.task.profile;
-  const lightBatch = Math.max(1, Math.ceil((d * light.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON));
+  const lightBatch = batchForItems((d * light.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON, light.task.burst);
   if (lightBatch > lp.maxBatch) return undefined;
   const room = d - lp.latencyMicros[lightBatch]!;
   const memoryRoom = gpuMemoryMiB - lp.memoryMiB[lightBatch]!;
@@ -52,7 +53,7 @@ function hostRate(host: PlannedGpu, light: Residual, gpuMemoryMiB: number): numb
   for (let b = hp.maxBatch; b >= 1; b--) {
     const l = hp.latencyMicros[b]!;
     if (l <= room && d + l <= heavy.budgetMs * 1000 && hp.memoryMiB[b]! <= memoryRoom) {
-      return (b * MICROS_PER_SECOND) / d;
+      return (usableItems(b, 1, heavy.burst) * MICROS_PER_SECOND) / d;
     }
   }
   return undefined;

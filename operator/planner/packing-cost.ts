@@ -5,8 +5,10 @@
 // the budget grows, so this cost pushes light stages toward budgets long enough to share a duty
 // cycle with heavier ones — where Σ R/TP* would hand them almost nothing (their fractional GPUs
 // are tiny at any budget) and strand them on a GPU of their own.
+
+import { usableItems } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
-import { saturatedBatch, throughputVps } from './profile.ts';
+import { saturatedBatch, usableThroughputVps } from './profile.ts';
 
 const MICROS_PER_SECOND = 1e6;
 /** Same noise thresholds as saturate.ts. */
@@ -18,10 +20,15 @@ const RESIDUAL_EPSILON = 1e-9;
  * batch with d = budget − ℓ(b)), but in O(log maxBatch): it assumes ℓ grows with b, as profiles
  * do. It only steers the split; the chosen split is packed by the real packer. Infinity if none.
  */
-export function aloneOccupancy(profile: BatchProfile, rateVps: number, budgetMicros: number): number {
+export function aloneOccupancy(
+  profile: BatchProfile,
+  rateVps: number,
+  budgetMicros: number,
+  burst: number,
+): number {
   const perMicro = rateVps / MICROS_PER_SECOND;
   const latency = profile.latencyMicros;
-  const fits = (b: number) => Math.floor(b / perMicro) + latency[b]! <= budgetMicros;
+  const fits = (b: number) => Math.floor(usableItems(b, 1, burst) / perMicro) + latency[b]! <= budgetMicros;
   let lo = 0;
   let hi = profile.maxBatch;
   while (lo < hi) {
@@ -30,25 +37,33 @@ export function aloneOccupancy(profile: BatchProfile, rateVps: number, budgetMic
     else hi = mid - 1;
   }
   for (let b = lo; b >= 1; b--) {
-    const fill = Math.floor(b / perMicro);
+    const fill = Math.floor(usableItems(b, 1, burst) / perMicro);
     if (latency[b]! <= fill) return latency[b]! / fill;
   }
   const b = profile.batchesByLatency[0]!;
   const l = latency[b]!;
-  const duty = Math.floor(Math.min(b / perMicro, budgetMicros - l));
+  const duty = Math.floor(Math.min(usableItems(b, 1, burst) / perMicro, budgetMicros - l));
   return duty > 0 && l <= duty ? l / duty : Number.POSITIVE_INFINITY;
 }
 
 /** Saturated GPUs ⌊R/TP(B)⌋ plus the residual's occupancy alone, at `budgetMs`. */
-export function packingCostGpus(profile: BatchProfile, rateVps: number, budgetMs: number): number {
+export function packingCostGpus(
+  profile: BatchProfile,
+  rateVps: number,
+  budgetMs: number,
+  burst: number,
+): number {
   if (rateVps <= 0) return 0;
-  const batch = saturatedBatch(profile, budgetMs * 1000);
+  const batch = saturatedBatch(profile, budgetMs * 1000, burst);
   if (batch === 0) return Number.POSITIVE_INFINITY;
-  const tp = throughputVps(profile, batch);
+  const tp = usableThroughputVps(profile, batch, budgetMs * 1000, burst);
   const count = Math.floor(rateVps / tp + RESIDUAL_EPSILON);
   const residual = rateVps - count * tp;
   if (residual <= rateVps * RESIDUAL_EPSILON) return count;
-  return count + aloneOccupancy(profile, residual, budgetMs * 1000);
+  // As saturate.ts: a residual the batch cannot carry with one cycle of waiting is a GPU more.
+  if (residual > usableThroughputVps(profile, batch, 2 * profile.latencyMicros[batch]!, burst))
+    return count + 1;
+  return count + aloneOccupancy(profile, residual, budgetMs * 1000, burst);
 }
 
 /**
@@ -60,6 +75,7 @@ export function packingCosts(
   rateVps: number,
   steps: number,
   msAt: (k: number) => number,
+  burst: number,
 ): Float64Array {
   const c = new Float64Array(steps + 1);
   let best = Number.POSITIVE_INFINITY;
@@ -68,7 +84,7 @@ export function packingCosts(
   for (let k = 0; k <= steps; k++) {
     const ms = msAt(k);
     if (ms !== lastMs) {
-      last = packingCostGpus(profile, rateVps, ms);
+      last = packingCostGpus(profile, rateVps, ms, burst);
       lastMs = ms;
     }
     best = Math.min(best, last);

@@ -106,6 +106,7 @@ function place(
       profile: profiles[v]!,
       rateVps: graph.rateVps[v]!,
       budgetMs: split.budgetMs[v]!,
+      burst: graph.burst[v]!,
     }),
   );
   const saturatedGpus: PlannedGpu[] = [];

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.test-support.ts';
+import { usableItems } from './headroom.ts';
 import { planPipeline } from './plan.ts';
 import type { PlannerSession } from './types.ts';
 
@@ -113,6 +114,39 @@ describe('planPipeline: one batched stage, by hand', () => {
       usedGpus: { T4: 3 },
     });
     assert.ok(!outcome.ok && outcome.reason === 'InsufficientGPUs');
+  });
+});
+
+describe('planPipeline: planned for Poisson arrivals', () => {
+  // The stage above (ℓ(b) = 10 + 5b ms, budget 200 ms, 1000/s), videos arriving at random: a
+  // batch of b carries n*(b) < b per cycle on average (headroom.ts), and a budget of k·ℓ(b) lets a
+  // request wait k − 1 cycles, so the best batch is the one of highest n*(b, k − 1)/ℓ(b).
+  const sessions = [linearSession('detect', 'T4', 10, 5, 16)];
+  const steady = pipeline('one', [stage('detect')], { videosPerSecond: 1000, sloMs: 200 });
+  const poisson = { ...steady, arrivals: 'poisson' as const };
+  const nodes = [gpuNode('n', 'T4', 16, 16_000)];
+  const plan = okPlan(planPipeline(request(poisson, sessions, nodes)));
+
+  it('runs each saturated GPU at the best rate any batch carries under random arrivals', () => {
+    const [saturated] = plan.backends;
+    const { batchSize, rateVps } = saturated!.sessions[0]!;
+    let best = 0;
+    for (let b = 1; b <= 16; b++) {
+      const l = 10 + 5 * b;
+      const rounds = Math.floor(200 / l) - 1;
+      if (rounds >= 1) best = Math.max(best, (usableItems(b, rounds, 1) * 1000) / l);
+    }
+    assert.ok(Math.abs(rateVps - best) < 1e-6, `${rateVps} vs ${best}`);
+    assert.ok(rateVps < (batchSize * 1000) / (10 + 5 * batchSize));
+    assert.equal(saturated!.replicas, Math.floor(1000 / best));
+  });
+
+  it('leaves every pod headroom, and costs more GPUs than the steady plan', () => {
+    for (const b of plan.backends)
+      for (const s of b.sessions) assert.ok(s.rateVps < (s.batchSize * 1e6) / b.dutyCycleMicros, b.name);
+    const steadyPlan = okPlan(planPipeline(request(steady, sessions, nodes)));
+    assert.ok(plan.gpus > steadyPlan.gpus, `${plan.gpus} vs ${steadyPlan.gpus}`);
+    assert.ok(plan.stages[0]!.capacityVps >= 1000 - 1e-6);
   });
 });
 

@@ -1,6 +1,7 @@
 // A session's cost on one GPU product, tabulated for every integer batch size the plan may use.
 // Latency between profiled batch sizes is interpolated linearly; beyond the largest profiled size
 // nothing is extrapolated (API.md), so the largest profiled size is the effective maximum.
+import { usableItems } from './headroom.ts';
 import type { PlannerSession, ProfilePoint } from './types.ts';
 
 export interface BatchProfile {
@@ -126,24 +127,40 @@ export function buildProfile(session: PlannerSession, product: string, gpuMemory
 }
 
 /**
- * The saturated batch for a budget: the highest-throughput b whose worst case 2ℓ(b) fits
- * (a request that just missed a batch waits one batch, then runs in the next — Nexus, SOSP'19,
- * §6.1 "divide by 2"). With throughput rising in b this is the largest such b. 0 if none fits.
+ * Throughput of batch b running back to back within a budget, videos per second: the items it
+ * carries per cycle under random arrivals (headroom.ts) over ℓ(b). A request that just missed a
+ * batch waits one batch, then runs in the next (Nexus, SOSP'19, §6.1 "divide by 2"): 2ℓ(b) must
+ * fit; each further ℓ(b) the budget holds is a cycle a request may wait behind a backlog.
  */
-export function saturatedBatch(profile: BatchProfile, budgetMicros: number): number {
-  const order = profile.batchesByLatency;
-  let lo = 0;
-  let hi = order.length; // first index whose 2ℓ exceeds the budget
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (2 * profile.latencyMicros[order[mid]!]! <= budgetMicros) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo === 0 ? 0 : profile.bestBatchUpTo[lo - 1]!;
+export function usableThroughputVps(
+  profile: BatchProfile,
+  batch: number,
+  budgetMicros: number,
+  burst: number,
+): number {
+  const l = profile.latencyMicros[batch]!;
+  const rounds = Math.floor(budgetMicros / l) - 1;
+  if (rounds < 1) return 0;
+  return (usableItems(batch, rounds, burst) * MICROS_PER_SECOND) / l;
 }
 
-/** TP*(t): best throughput (videos/s) whose worst case fits `budgetMicros`; 0 if none. */
-export function bestThroughputVps(profile: BatchProfile, budgetMicros: number): number {
-  const b = saturatedBatch(profile, budgetMicros);
-  return b === 0 ? 0 : throughputVps(profile, b);
+/** The saturated batch for a budget: the b of highest usable throughput (above); 0 if none fits. */
+export function saturatedBatch(profile: BatchProfile, budgetMicros: number, burst: number): number {
+  let best = 0;
+  let bestTp = 0;
+  for (let b = 1; b <= profile.maxBatch; b++) {
+    const tp = usableThroughputVps(profile, b, budgetMicros, burst);
+    // Ties go to the larger batch: same throughput, fewer batches to schedule.
+    if (tp > 0 && tp >= bestTp) {
+      bestTp = tp;
+      best = b;
+    }
+  }
+  return best;
+}
+
+/** TP*(t): best usable throughput (videos/s) within `budgetMicros`; 0 if none fits. */
+export function bestThroughputVps(profile: BatchProfile, budgetMicros: number, burst: number): number {
+  const b = saturatedBatch(profile, budgetMicros, burst);
+  return b === 0 ? 0 : usableThroughputVps(profile, b, budgetMicros, burst);
 }

@@ -15,6 +15,11 @@ export interface StageGraph {
   fromSource: boolean[];
   /** Planned input rate per stage, videos (items) per second, including peakFactor. */
   rateVps: number[];
+  /**
+   * Items each video brings the stage, at least 1 (Π fanOut upstream): they arrive together, and
+   * the planner leaves headroom for them (headroom.ts); 0 for steady arrivals (no headroom).
+   */
+  burst: number[];
   /** Stages on the longest source→sink path (what the hop allowance is paid for). */
   longestPathStages: number;
   /**
@@ -83,19 +88,25 @@ export function analyseGraph(pipeline: PlannerPipeline): GraphResult {
   }
   const sourceVps = nonNegative(pipeline.videosPerSecond, 0) * nonNegative(pipeline.peakFactor, 1);
   const rateVps = stages.map(() => 0);
+  const items = stages.map(() => 1);
   const depth = stages.map(() => 0);
   for (const i of order) {
     let rate = fromSource[i] ? sourceVps : 0;
+    let perVideo = fromSource[i] ? 1 : 0;
     let d = 0;
     for (const j of inputs[i]!) {
-      rate = Math.max(rate, rateVps[j]! * nonNegative(stages[j]!.fanOut, 1));
+      const fanOut = nonNegative(stages[j]!.fanOut, 1);
+      rate = Math.max(rate, rateVps[j]! * fanOut);
+      perVideo = Math.max(perVideo, items[j]! * fanOut);
       d = Math.max(d, depth[j]!);
     }
     rateVps[i] = rate;
+    items[i] = perVideo;
     depth[i] = d + 1;
   }
+  const burst = items.map((n) => (pipeline.arrivals === 'poisson' ? Math.max(1, n) : 0));
   const longestPathStages = depth.reduce((a, b) => Math.max(a, b), 0);
-  const graph = { order, inputs, outputs, fromSource, rateVps, longestPathStages };
+  const graph = { order, inputs, outputs, fromSource, rateVps, burst, longestPathStages };
   return { ok: true, graph: { ...graph, shape: seriesParallelShape(graph) } };
 }
 

@@ -2,7 +2,7 @@
 // its best batch B gets ⌊R / TP(B)⌋ GPUs running B back to back; what is left is a residual rate
 // for squishy packing.
 import type { BatchProfile } from './profile.ts';
-import { saturatedBatch, throughputVps } from './profile.ts';
+import { saturatedBatch, usableThroughputVps } from './profile.ts';
 
 /** One stage of one pipeline on one product, with its budget: the unit the planner places. */
 export interface StageTask {
@@ -15,6 +15,8 @@ export interface StageTask {
   profile: BatchProfile;
   rateVps: number;
   budgetMs: number;
+  /** Items per video at this stage (≥ 1): they arrive together (headroom.ts). */
+  burst: number;
 }
 
 export interface Placement {
@@ -34,12 +36,20 @@ const RESIDUAL_EPSILON = 1e-9;
 
 export function saturate(task: StageTask): { gpus: PlannedGpu[]; residualVps: number } | undefined {
   if (task.rateVps <= 0) return { gpus: [], residualVps: 0 };
-  const batch = saturatedBatch(task.profile, task.budgetMs * 1000);
+  const batch = saturatedBatch(task.profile, task.budgetMs * 1000, task.burst);
   if (batch === 0) return undefined;
-  const tp = throughputVps(task.profile, batch);
-  const count = Math.floor(task.rateVps / tp + RESIDUAL_EPSILON);
+  const tp = usableThroughputVps(task.profile, batch, task.budgetMs * 1000, task.burst);
+  let count = Math.floor(task.rateVps / tp + RESIDUAL_EPSILON);
   let residualVps = task.rateVps - count * tp;
   if (residualVps <= task.rateVps * RESIDUAL_EPSILON) residualVps = 0;
+  // A residual above what the batch carries with one cycle of waiting (the packer's worst case)
+  // is one more GPU of this kind, the rate spread evenly.
+  if (
+    residualVps > usableThroughputVps(task.profile, batch, 2 * task.profile.latencyMicros[batch]!, task.burst)
+  ) {
+    count++;
+    residualVps = 0;
+  }
   const perGpuVps = count > 0 ? (task.rateVps - residualVps) / count : 0;
   const gpu: PlannedGpu = {
     dutyCycleMicros: task.profile.latencyMicros[batch]!,

@@ -20,7 +20,7 @@ function setUp(stages: PlannerStage[], shapes: [number, number, number][], video
 }
 
 function cost(profiles: BatchProfile[], rates: number[], budgets: number[]): number {
-  return budgets.reduce((s, ms, v) => s + stageCostGpus(profiles[v]!, rates[v]!, ms), 0);
+  return budgets.reduce((s, ms, v) => s + stageCostGpus(profiles[v]!, rates[v]!, ms, 0), 0);
 }
 
 describe('splitSlo', () => {

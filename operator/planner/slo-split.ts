@@ -9,7 +9,7 @@
 import { MAX_ENUMERATED_STAGES, splitEnumerated, splitLayered } from './general-dag.ts';
 import { packingCosts } from './packing-cost.ts';
 import type { BatchProfile } from './profile.ts';
-import { bestThroughputVps, throughputVps } from './profile.ts';
+import { bestThroughputVps } from './profile.ts';
 import type { StageGraph } from './rates.ts';
 import { splitSeriesParallel } from './series-parallel.ts';
 
@@ -30,29 +30,38 @@ export interface SloSplit {
 }
 
 /** GPUs stage needs at `budgetMs` if every GPU ran saturated; Infinity when nothing fits. */
-export function stageCostGpus(profile: BatchProfile, rateVps: number, budgetMs: number): number {
-  const tp = bestThroughputVps(profile, budgetMs * 1000);
+export function stageCostGpus(
+  profile: BatchProfile,
+  rateVps: number,
+  budgetMs: number,
+  burst: number,
+): number {
+  const tp = bestThroughputVps(profile, budgetMs * 1000, burst);
   if (tp === 0) return Number.POSITIVE_INFINITY;
   return rateVps / tp;
 }
 
-/** stageCostGpus at every grid step, walking the batches by latency once (budgets only grow). */
+/** stageCostGpus at every grid step (computed once per distinct whole-millisecond budget). */
 function fractionalCosts(
   profile: BatchProfile,
   rateVps: number,
   steps: number,
   msAt: (k: number) => number,
+  burst: number,
 ): Float64Array {
   const c = new Float64Array(steps + 1);
-  const order = profile.batchesByLatency;
-  let fitting = 0;
+  let lastMs = -1;
+  let last = Number.POSITIVE_INFINITY;
+  let best = Number.POSITIVE_INFINITY;
   for (let k = 0; k <= steps; k++) {
-    const budgetMicros = msAt(k) * 1000;
-    while (fitting < order.length && 2 * profile.latencyMicros[order[fitting]!]! <= budgetMicros) fitting++;
-    c[k] =
-      fitting === 0
-        ? Number.POSITIVE_INFINITY
-        : rateVps / throughputVps(profile, profile.bestBatchUpTo[fitting - 1]!);
+    const ms = msAt(k);
+    if (ms !== lastMs) {
+      last = stageCostGpus(profile, rateVps, ms, burst);
+      lastMs = ms;
+    }
+    // Non-increasing: a stage given more budget can act as if it had less.
+    best = Math.min(best, last);
+    c[k] = best;
   }
   return c;
 }
@@ -127,15 +136,16 @@ export function splitFor(
   } else {
     const costs = profiles.map((p, v) => {
       const rate = graph.rateVps[v]!;
-      if (objective === 'packing') return packingCosts(p, rate, steps, msAt);
-      return fractionalCosts(p, rate, steps, msAt);
+      const burst = graph.burst[v]!;
+      if (objective === 'packing') return packingCosts(p, rate, steps, msAt, burst);
+      return fractionalCosts(p, rate, steps, msAt, burst);
     });
     ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));
   }
   fillSlack(graph, budgets, steps);
   const budgetMs = Array.from(budgets, (k) => msAt(k));
   const lowerBoundGpus = budgetMs.reduce(
-    (sum, ms, v) => sum + stageCostGpus(profiles[v]!, graph.rateVps[v]!, ms),
+    (sum, ms, v) => sum + stageCostGpus(profiles[v]!, graph.rateVps[v]!, ms, graph.burst[v]!),
     0,
   );
   return { budgetMs, lowerBoundGpus, method, objective };

@@ -2,6 +2,7 @@
 // that Nexus's released scheduler never made. A GPU runs each hosted session once per duty cycle
 // d, round robin; a session with rate r then needs batch ⌈d·r⌉, and a request waits at most d for
 // its turn and ℓ(b) to run: d + ℓ(b) must fit the stage budget.
+import { batchForItems, usableItems } from './headroom.ts';
 import type { Placement, PlannedGpu, StageTask } from './saturate.ts';
 
 interface Residual {
@@ -40,7 +41,7 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   for (let b = profile.maxBatch; b >= 1; b--) {
     const l = profile.latencyMicros[b]!;
     // Duty cycles are whole microseconds (floored: a shorter cycle only adds capacity).
-    const fill = Math.floor(b / perMicro);
+    const fill = Math.floor(usableItems(b, 1, task.burst) / perMicro);
     if (fill + l <= budgetMicros && l <= fill) {
       return { task, rateVps, dutyMicros: fill, occupancy: l / fill };
     }
@@ -48,7 +49,7 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   let best: Residual | undefined;
   for (let b = 1; b <= profile.maxBatch; b++) {
     const l = profile.latencyMicros[b]!;
-    const duty = Math.floor(Math.min(b / perMicro, budgetMicros - l));
+    const duty = Math.floor(Math.min(usableItems(b, 1, task.burst) / perMicro, budgetMicros - l));
     if (duty <= 0 || l > duty) continue;
     const occupancy = l / duty;
     if (!best || occupancy <= best.occupancy) best = { task, rateVps, dutyMicros: duty, occupancy };
@@ -61,7 +62,7 @@ const fastestMicros = (r: Residual): number =>
   r.task.profile.latencyMicros[r.task.profile.batchesByLatency[0]!]!;
 
 function batchFor(r: Residual, dutyMicros: number): number {
-  return Math.max(1, Math.ceil((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON));
+  return batchForItems((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON, r.task.burst);
 }
 
 /**

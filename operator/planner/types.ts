@@ -43,6 +43,12 @@ export interface PlannerPipeline {
   name: string;
   /** Source rate before peakFactor. */
   videosPerSecond: number;
+  /**
+   * How videos arrive, as the plan assumes: 'steady' (the default: evenly spaced, Nexus's
+   * deterministic model) or 'poisson' (at random: the planner leaves each batch headroom for the
+   * backlog random arrivals build, headroom.ts; more GPUs, and the SLO holds under Poisson load).
+   */
+  arrivals?: 'poisson' | 'steady';
   peakFactor: number;
   sloMs: number;
   /** Paid before the split: download + decode once per video. */

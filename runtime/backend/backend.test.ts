@@ -330,3 +330,15 @@ test('frame items go through the shared slab: slots are reused, no item sees ano
     got.map((_, i) => colours[i % 3]![1]),
   );
 });
+
+test('a free device runs what is queued at once, not after a duty cycle of waiting for a full batch', async () => {
+  const clock = fakeClock();
+  const { maxQueueDelayMs: _unset, ...config } = await lookupSession({ plannedBatch: 8 });
+  const backend = createBackend([config], { clock, preprocess, dutyCycleMs: 500 });
+  const done = backend
+    .submit('lookup', { id: 'alone', deadlineMs: 10_000, scores: [[1]] })
+    .then(() => clock.nowMs());
+  const [ran] = await drain(backend, [done]);
+  // Waiting for the batch to fill (the head's deadline allows it) would finish at 500 ms or later.
+  assert.deepEqual(ran, { status: 'fulfilled', value: 0 });
+});

@@ -3,9 +3,8 @@
 // session's planned batch) what it wants and the duty-cycle scheduler (nextTurn) whose turn it
 // is, and runs that batch. Preprocessing starts when an item is accepted (worker threads), so it
 // overlaps the batch that is running. A re-plan retunes batch caps and the duty cycle live.
-import { type BatchDecision, chooseBatch } from '../batching/choose-batch.ts';
+import { type BatchDecision, chooseBatch, DEFAULT_MAX_QUEUE_DELAY_MS } from '../batching/choose-batch.ts';
 import { type CycleState, initialCycle, nextTurn } from '../batching/duty-cycle.ts';
-import { predictLatencyMs } from '../batching/latency-fit.ts';
 import type { Clock } from '../clock.ts';
 import { StageError } from '../inference/errors.ts';
 import type { RuntimeMetrics } from '../metrics.ts';
@@ -188,10 +187,7 @@ export function createBackend(configs: readonly SessionConfig[], deps: BackendDe
       nowMs,
       plannedBatch: c.plannedBatch,
       latencyFit: fit,
-      // A packed session's head waits at most one duty cycle for its batch to fill (the plan's
-      // b = ⌈d·r⌉ arrive in d); without a cycle, one planned batch's latency.
-      maxQueueDelayMs:
-        c.maxQueueDelayMs ?? (dutyCycleMs > 0 ? dutyCycleMs : predictLatencyMs(fit, c.plannedBatch)),
+      maxQueueDelayMs: c.maxQueueDelayMs ?? DEFAULT_MAX_QUEUE_DELAY_MS,
       latePolicy: c.latePolicy ?? 'process',
     });
   }

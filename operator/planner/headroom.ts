@@ -1,0 +1,76 @@
+// Headroom for random arrivals (DESIGN.md "The planner"). A batch of cap b that runs once per
+// cycle carries on average fewer than b items when they arrive at random: a cycle with more
+// arrivals than b leaves a backlog, and a request behind it waits a cycle more than its worst
+// case. The planner sizes GPUs, batches and duty cycles by n*(b), the expected arrivals per cycle
+// a cap of b keeps up with so that a request waits more than `rounds` cycles with probability at
+// most ε; the runtime's cap stays b.
+// - Videos arrive as a Poisson process, and a stage behind a fan-out receives each video's items
+//   together (one burst of c = items per video, on the video's partition).
+// - b ≥ 2, or clumps: the backlog a cycle starts with exceeds x items with probability at most
+//   z0^(−x) (Kingman's bound), z0 > 1 the root of z^b = e^((n/c)(z^c − 1)) (the bulk-service
+//   queue M^X/D^b/1). With x = r·b that is at most ε exactly when
+//   n ≤ (c·L/r) / (e^(c·L/(r·b)) − 1), L = ln(1/ε): about b − c·L/2 for large b.
+// - b = 1 without clumps is the M/D/1 queue; the bound is loose there, so the exact waiting-time
+//   distribution (Erlang's formula) gives the utilisation at which P(wait > r·ℓ) = ε.
+// Pure.
+
+/** Chance that a request waits cycles beyond its stage's budget, per stage. */
+export const LATE_PROBABILITY = 0.003;
+const L = Math.log(1 / LATE_PROBABILITY);
+/** Rounds past which more budget buys a batch-1 stage nothing measurable. */
+const MAX_EXACT_ROUNDS = 12;
+
+/** P(W ≤ r·D) in an M/D/1 queue at utilisation ρ (Erlang, 1909). */
+function mdOneWithin(rho: number, rounds: number): number {
+  let sum = 0;
+  for (let k = 0; k <= rounds; k++) {
+    const x = rho * (k - rounds);
+    let term = Math.exp(-x);
+    for (let i = 1; i <= k; i++) term *= x / i;
+    sum += term;
+  }
+  return (1 - rho) * sum;
+}
+
+const mdOneMemo = new Map<number, number>();
+
+/** Largest ρ with P(W > r·D) ≤ ε in M/D/1 (bisection; memoised per r). */
+function mdOneUtilisation(rounds: number): number {
+  const r = Math.min(rounds, MAX_EXACT_ROUNDS);
+  const known = mdOneMemo.get(r);
+  if (known !== undefined) return known;
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 40; i++) {
+    const mid = (lo + hi) / 2;
+    if (1 - mdOneWithin(mid, r) <= LATE_PROBABILITY) lo = mid;
+    else hi = mid;
+  }
+  mdOneMemo.set(r, lo);
+  return lo;
+}
+
+/**
+ * Expected items per cycle a batch cap of `batch` keeps up with when a request may wait `rounds`
+ * whole cycles behind others (1: the planner's worst case, d + ℓ(b)), items arriving in clumps of
+ * `burst` (a stage's items per video, at least 1).
+ */
+export function usableItems(batch: number, rounds = 1, burst = 1): number {
+  if (batch <= 0) return 0;
+  if (burst <= 0) return batch;
+  const r = Math.max(1, rounds);
+  const c = Math.max(1, burst);
+  if (batch === 1 && c === 1) return mdOneUtilisation(r);
+  return (c * L) / r / Math.expm1((c * L) / (r * batch));
+}
+
+/** Smallest batch cap whose usable items per cycle (one round) reach `items`. */
+export function batchForItems(items: number, burst = 1): number {
+  if (items <= 0) return 1;
+  if (burst <= 0) return Math.max(1, Math.ceil(items));
+  // n*(b) ≈ b − c·L/2: start below that and step up to the exact answer.
+  let b = Math.max(1, Math.floor(items + (Math.max(1, burst) * L) / 2) - 2);
+  while (b > 1 && usableItems(b - 1, 1, burst) >= items) b--;
+  while (usableItems(b, 1, burst) < items) b++;
+  return b;
+}
