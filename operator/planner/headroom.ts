@@ -64,6 +64,39 @@ export function usableItems(batch: number, rounds = 1, burst = 1): number {
   return (c * L) / r / Math.expm1((c * L) / (r * batch));
 }
 
+/**
+ * Whole duty cycles a request of a packed session may wait behind a backlog and still finish
+ * within `budgetMicros`: its turn comes every d, then its batch takes ℓ (≥ 1 when d + ℓ fits).
+ */
+export function roundsWithin(budgetMicros: number, latencyMicros: number, dutyMicros: number): number {
+  return Math.floor((budgetMicros - latencyMicros) / dutyMicros);
+}
+
+/**
+ * The duty cycle, µs (whole: floored, a shorter cycle only adds capacity), at which a batch of b
+ * alone serves `perMicro` items per µs: the cycle fills with n*(b, rounds), and the rounds the
+ * budget then allows are at least those assumed. 0 when even one round does not fit.
+ */
+export function fillMicros(
+  batch: number,
+  latencyMicros: number,
+  perMicro: number,
+  budgetMicros: number,
+  burst: number,
+): number {
+  let fill = Math.floor(usableItems(batch, 1, burst) / perMicro);
+  if (roundsWithin(budgetMicros, latencyMicros, fill) < 1) return 0;
+  // More rounds carry more per cycle, which lengthens the cycle and may cost a round: keep the
+  // longer cycle only while the rounds it assumed still fit.
+  for (let i = 0; i < 4; i++) {
+    const rounds = roundsWithin(budgetMicros, latencyMicros, fill);
+    const longer = Math.floor(usableItems(batch, rounds, burst) / perMicro);
+    if (longer <= fill || roundsWithin(budgetMicros, latencyMicros, longer) < rounds) break;
+    fill = longer;
+  }
+  return fill;
+}
+
 /** Smallest batch cap whose usable items per cycle (one round) reach `items`. */
 export function batchForItems(items: number, burst = 1): number {
   if (items <= 0) return 1;

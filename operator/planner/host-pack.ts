@@ -9,9 +9,9 @@
 // one of the stage's saturated GPUs opened up this way, repacks all residuals, and keeps a change
 // only when the total GPU count falls; it repeats while that helps and the count is above the
 // fewest any plan can need.
-import { batchForItems, usableItems } from './headroom.ts';
+import { roundsWithin, usableItems } from './headroom.ts';
 import type { PlannedGpu, StageTask } from './saturate.ts';
-import { alone, squishyPack } from './squishy-pack.ts';
+import { alone, batchFor, squishyPack } from './squishy-pack.ts';
 
 const MICROS_PER_SECOND = 1e6;
 const BATCH_EPSILON = 1e-9;
@@ -45,7 +45,7 @@ function hostRate(host: PlannedGpu, light: Residual, gpuMemoryMiB: number): numb
   if (!lone) return undefined;
   const d = lone.dutyMicros;
   const lp = light.task.profile;
-  const lightBatch = batchForItems((d * light.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON, light.task.burst);
+  const lightBatch = batchFor(light.task, light.rateVps, d);
   if (lightBatch > lp.maxBatch) return undefined;
   const room = d - lp.latencyMicros[lightBatch]!;
   const memoryRoom = gpuMemoryMiB - lp.memoryMiB[lightBatch]!;
@@ -53,7 +53,8 @@ function hostRate(host: PlannedGpu, light: Residual, gpuMemoryMiB: number): numb
   for (let b = hp.maxBatch; b >= 1; b--) {
     const l = hp.latencyMicros[b]!;
     if (l <= room && d + l <= heavy.budgetMs * 1000 && hp.memoryMiB[b]! <= memoryRoom) {
-      return (usableItems(b, 1, heavy.burst) * MICROS_PER_SECOND) / d;
+      const rounds = roundsWithin(heavy.budgetMs * 1000, l, d);
+      return (usableItems(b, rounds, heavy.burst) * MICROS_PER_SECOND) / d;
     }
   }
   return undefined;

@@ -6,7 +6,7 @@
 // cycle with heavier ones — where Σ R/TP* would hand them almost nothing (their fractional GPUs
 // are tiny at any budget) and strand them on a GPU of their own.
 
-import { usableItems } from './headroom.ts';
+import { fillMicros, usableItems } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
 import { saturatedBatch, usableThroughputVps } from './profile.ts';
 
@@ -28,7 +28,8 @@ export function aloneOccupancy(
 ): number {
   const perMicro = rateVps / MICROS_PER_SECOND;
   const latency = profile.latencyMicros;
-  const fits = (b: number) => Math.floor(usableItems(b, 1, burst) / perMicro) + latency[b]! <= budgetMicros;
+  const fill = (b: number) => fillMicros(b, latency[b]!, perMicro, budgetMicros, burst);
+  const fits = (b: number) => fill(b) > 0;
   let lo = 0;
   let hi = profile.maxBatch;
   while (lo < hi) {
@@ -37,8 +38,8 @@ export function aloneOccupancy(
     else hi = mid - 1;
   }
   for (let b = lo; b >= 1; b--) {
-    const fill = Math.floor(usableItems(b, 1, burst) / perMicro);
-    if (latency[b]! <= fill) return latency[b]! / fill;
+    const d = fill(b);
+    if (d > 0 && latency[b]! <= d) return latency[b]! / d;
   }
   const b = profile.batchesByLatency[0]!;
   const l = latency[b]!;
@@ -60,10 +61,9 @@ export function packingCostGpus(
   const count = Math.floor(rateVps / tp + RESIDUAL_EPSILON);
   const residual = rateVps - count * tp;
   if (residual <= rateVps * RESIDUAL_EPSILON) return count;
-  // As saturate.ts: a residual the batch cannot carry with one cycle of waiting is a GPU more.
-  if (residual > usableThroughputVps(profile, batch, 2 * profile.latencyMicros[batch]!, burst))
-    return count + 1;
-  return count + aloneOccupancy(profile, residual, budgetMs * 1000, burst);
+  // As saturate.ts: a residual no batch can serve alone is one GPU more.
+  const occupancy = aloneOccupancy(profile, residual, budgetMs * 1000, burst);
+  return count + (Number.isFinite(occupancy) ? occupancy : 1);
 }
 
 /**

@@ -3,6 +3,7 @@
 // for squishy packing.
 import type { BatchProfile } from './profile.ts';
 import { saturatedBatch, usableThroughputVps } from './profile.ts';
+import { alone } from './squishy-pack.ts';
 
 /** One stage of one pipeline on one product, with its budget: the unit the planner places. */
 export interface StageTask {
@@ -42,11 +43,10 @@ export function saturate(task: StageTask): { gpus: PlannedGpu[]; residualVps: nu
   let count = Math.floor(task.rateVps / tp + RESIDUAL_EPSILON);
   let residualVps = task.rateVps - count * tp;
   if (residualVps <= task.rateVps * RESIDUAL_EPSILON) residualVps = 0;
-  // A residual above what the batch carries with one cycle of waiting (the packer's worst case)
-  // is one more GPU of this kind, the rate spread evenly.
-  if (
-    residualVps > usableThroughputVps(task.profile, batch, 2 * task.profile.latencyMicros[batch]!, task.burst)
-  ) {
+  // A residual no batch can serve alone (random arrivals: a packed cycle may carry less than the
+  // back-to-back batch with the budget's rounds of waiting) is one more GPU of this kind, the
+  // rate spread evenly.
+  if (residualVps > 0 && !alone(task, residualVps)) {
     count++;
     residualVps = 0;
   }

@@ -2,7 +2,7 @@
 // that Nexus's released scheduler never made. A GPU runs each hosted session once per duty cycle
 // d, round robin; a session with rate r then needs batch ⌈d·r⌉, and a request waits at most d for
 // its turn and ℓ(b) to run: d + ℓ(b) must fit the stage budget.
-import { batchForItems, usableItems } from './headroom.ts';
+import { batchForItems, fillMicros, roundsWithin, usableItems } from './headroom.ts';
 import type { Placement, PlannedGpu, StageTask } from './saturate.ts';
 
 interface Residual {
@@ -41,8 +41,8 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   for (let b = profile.maxBatch; b >= 1; b--) {
     const l = profile.latencyMicros[b]!;
     // Duty cycles are whole microseconds (floored: a shorter cycle only adds capacity).
-    const fill = Math.floor(usableItems(b, 1, task.burst) / perMicro);
-    if (fill + l <= budgetMicros && l <= fill) {
+    const fill = fillMicros(b, l, perMicro, budgetMicros, task.burst);
+    if (fill > 0 && l <= fill) {
       return { task, rateVps, dutyMicros: fill, occupancy: l / fill };
     }
   }
@@ -61,8 +61,20 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
 const fastestMicros = (r: Residual): number =>
   r.task.profile.latencyMicros[r.task.profile.batchesByLatency[0]!]!;
 
-function batchFor(r: Residual, dutyMicros: number): number {
-  return batchForItems((dutyMicros * r.rateVps) / MICROS_PER_SECOND - BATCH_EPSILON, r.task.burst);
+/**
+ * The smallest batch that carries the residual's arrivals per cycle at `dutyMicros`, with the
+ * rounds of waiting its budget allows at that batch's latency (maxBatch + 1 when none does).
+ */
+export function batchFor(task: StageTask, rateVps: number, dutyMicros: number): number {
+  const items = (dutyMicros * rateVps) / MICROS_PER_SECOND - BATCH_EPSILON;
+  const { profile, burst } = task;
+  const budgetMicros = task.budgetMs * 1000;
+  for (let b = Math.min(batchForItems(items, 0), profile.maxBatch); b <= profile.maxBatch; b++) {
+    const rounds = roundsWithin(budgetMicros, profile.latencyMicros[b]!, dutyMicros);
+    if (rounds < 1) break;
+    if (usableItems(b, rounds, burst) >= items) return b;
+  }
+  return profile.maxBatch + 1;
 }
 
 /**
@@ -79,7 +91,7 @@ function merge(members: Residual[], gpuMemoryMiB: number): OpenGpu | undefined {
   const batches: number[] = [];
   for (const m of members) {
     const { profile } = m.task;
-    const b = batchFor(m, dutyMicros);
+    const b = batchFor(m.task, m.rateVps, dutyMicros);
     if (b > profile.maxBatch) return undefined;
     const l = profile.latencyMicros[b]!;
     if (dutyMicros + l > m.task.budgetMs * 1000) return undefined;
@@ -157,7 +169,7 @@ function occupancyWith(
     if (gpu.busyMicros + profile.latencyMicros[profile.batchesByLatency[0]!]! > gpu.dutyMicros)
       return undefined;
     const d = gpu.dutyMicros;
-    const b = batchFor(item, d);
+    const b = batchFor(item.task, item.rateVps, d);
     if (b > profile.maxBatch) return undefined;
     const l = profile.latencyMicros[b]!;
     if (d + l > item.task.budgetMs * 1000) return undefined;
@@ -173,7 +185,7 @@ function occupancyWith(
   let memory = 0;
   for (const m of [...gpu.members, item]) {
     const p = m.task.profile;
-    const b = batchFor(m, d);
+    const b = batchFor(m.task, m.rateVps, d);
     if (b > p.maxBatch) return undefined;
     const l = p.latencyMicros[b]!;
     busy += l;
