@@ -7,7 +7,7 @@
 // keeps it small.
 
 /** Relative error per pod the partition count aims for (rounding only; hashing adds noise). */
-export const TARGET_GRANULARITY_ERROR = 0.05;
+export const TARGET_GRANULARITY_ERROR = 0.02;
 /** Most partitions a pipeline's topics get for granularity (Kafka pays per partition). */
 export const MAX_PARTITIONS_FOR_GRANULARITY = 1024;
 

@@ -50,11 +50,11 @@ export function pipelineSentences(p: PipelineOnProduct, gpus: PlannedGpu[]): str
     );
   }
   for (const task of p.tasks) {
-    const b = saturatedBatch(task.profile, task.budgetMs * 1000, task.burst);
-    const tp = b > 0 ? usableThroughputVps(task.profile, b, task.budgetMs * 1000, task.burst) : 0;
+    const b = saturatedBatch(task.profile, task.budgetMs * 1000, task.arrivals);
+    const tp = b > 0 ? usableThroughputVps(task.profile, b, task.budgetMs * 1000, task.arrivals) : 0;
     const saturated = gpus.filter((g) => g.saturated && g.placements[0]!.task === task).length;
     parts.push(
-      `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU${task.burst > 0 ? ' with headroom for random arrivals' : ''}) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
+      `Stage ${task.stage} (${task.session}): budget ${task.budgetMs} ms, rate ${f2(task.rateVps)}/s, saturated batch ${b} (ℓ = ${f1(task.profile.latencyMicros[b]! / 1000)} ms, 2ℓ fits the budget, ${f2(tp)}/s per GPU${task.arrivals.burst > 0 ? ' with headroom for random arrivals' : ''}) → ${saturated} dedicated GPU(s), residual ${f2(Math.max(0, task.rateVps - saturated * tp))}/s packed.`,
     );
   }
   return parts;

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import type { GpuGroup } from './backends.ts';
 import { linearSession } from './fixtures.test-support.ts';
 import { GroupNamer } from './group-names.ts';
+import { STEADY } from './headroom.ts';
 import { buildProfile } from './profile.ts';
 import type { PlannedGpu, StageTask } from './saturate.ts';
 import type { PreviousGroup } from './types.ts';
@@ -11,7 +12,7 @@ const built = buildProfile(linearSession('m', 'A100', 1, 1, 8), 'A100', 80_000);
 assert.ok(built.ok);
 const task = (pipeline: string, stage: string): StageTask => ({
   key: `ns/${pipeline}/${stage}`,
-  burst: 0,
+  arrivals: STEADY,
   pipeline,
   stage,
   session: 'm',

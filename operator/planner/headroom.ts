@@ -1,22 +1,40 @@
-// Headroom for random arrivals (DESIGN.md "The planner"). A batch of cap b that runs once per
-// cycle carries on average fewer than b items when they arrive at random: a cycle with more
-// arrivals than b leaves a backlog, and a request behind it waits a cycle more than its worst
-// case. The planner sizes GPUs, batches and duty cycles by n*(b), the expected arrivals per cycle
-// a cap of b keeps up with so that a request waits more than `rounds` cycles with probability at
-// most ε; the runtime's cap stays b.
+// Headroom for random arrivals (DESIGN.md "The planner"; docs/sizing.md "Random arrivals need
+// headroom"). A batch of cap b that runs once per cycle carries on average fewer than b items when
+// they arrive at random: a cycle with more arrivals than b leaves a backlog, and a request behind
+// it waits a cycle more than its worst case. The planner sizes GPUs, batches and duty cycles by
+// n*(b, r), the expected arrivals per cycle a cap of b keeps up with so that a request waits more
+// than the r cycles its budget allows with probability at most ε; the runtime's cap stays b.
 // - Videos arrive as a Poisson process, and a stage behind a fan-out receives each video's items
-//   together (one burst of c = items per video, on the video's partition).
-// - b ≥ 2, or clumps: the backlog a cycle starts with exceeds x items with probability at most
+//   together (a burst of c = items per video, on the video's partition).
+// - ε is the pipeline's chance that a video misses the SLO, split evenly over the stages a video
+//   passes (a union bound: a video is late only if some stage made it wait).
+// - b ≥ 2, or bursts: the backlog a cycle starts with exceeds x items with probability at most
 //   z0^(−x) (Kingman's bound), z0 > 1 the root of z^b = e^((n/c)(z^c − 1)) (the bulk-service
 //   queue M^X/D^b/1). With x = r·b that is at most ε exactly when
 //   n ≤ (c·L/r) / (e^(c·L/(r·b)) − 1), L = ln(1/ε): about b − c·L/2 for large b.
-// - b = 1 without clumps is the M/D/1 queue; the bound is loose there, so the exact waiting-time
+// - b = 1 without bursts is the M/D/1 queue; the bound is loose there, so the exact waiting-time
 //   distribution (Erlang's formula) gives the utilisation at which P(wait > r·ℓ) = ε.
 // Pure.
 
-/** Chance that a request waits cycles beyond its stage's budget, per stage. */
-export const LATE_PROBABILITY = 0.003;
-const L = Math.log(1 / LATE_PROBABILITY);
+/** How a stage's requests arrive, as the plan assumes. */
+export interface Arrivals {
+  /** Items arriving together per video (≥ 1); 0: steady arrivals, a batch carries its cap. */
+  burst: number;
+  /** Chance a request may wait longer than its stage's budget. */
+  lateProbability: number;
+}
+
+/** Evenly spaced arrivals: Nexus's deterministic model, no headroom. */
+export const STEADY: Arrivals = { burst: 0, lateProbability: 0 };
+
+/** Chance a video misses its SLO that a plan for Poisson arrivals allows. */
+export const LATE_VIDEO_PROBABILITY = 0.003;
+
+/** Poisson arrivals at a stage of a pipeline of `stages` stages, `itemsPerVideo` arriving together. */
+export function poissonArrivals(itemsPerVideo: number, stages: number): Arrivals {
+  return { burst: Math.max(1, itemsPerVideo), lateProbability: LATE_VIDEO_PROBABILITY / Math.max(1, stages) };
+}
+
 /** Rounds past which more budget buys a batch-1 stage nothing measurable. */
 const MAX_EXACT_ROUNDS = 12;
 
@@ -32,35 +50,36 @@ function mdOneWithin(rho: number, rounds: number): number {
   return (1 - rho) * sum;
 }
 
-const mdOneMemo = new Map<number, number>();
+const mdOneMemo = new Map<string, number>();
 
-/** Largest ρ with P(W > r·D) ≤ ε in M/D/1 (bisection; memoised per r). */
-function mdOneUtilisation(rounds: number): number {
+/** Largest ρ with P(W > r·D) ≤ ε in M/D/1 (bisection; memoised per r and ε). */
+function mdOneUtilisation(rounds: number, late: number): number {
   const r = Math.min(rounds, MAX_EXACT_ROUNDS);
-  const known = mdOneMemo.get(r);
+  const key = `${r}:${late}`;
+  const known = mdOneMemo.get(key);
   if (known !== undefined) return known;
   let lo = 0;
   let hi = 1;
   for (let i = 0; i < 40; i++) {
     const mid = (lo + hi) / 2;
-    if (1 - mdOneWithin(mid, r) <= LATE_PROBABILITY) lo = mid;
+    if (1 - mdOneWithin(mid, r) <= late) lo = mid;
     else hi = mid;
   }
-  mdOneMemo.set(r, lo);
+  mdOneMemo.set(key, lo);
   return lo;
 }
 
 /**
  * Expected items per cycle a batch cap of `batch` keeps up with when a request may wait `rounds`
- * whole cycles behind others (1: the planner's worst case, d + ℓ(b)), items arriving in clumps of
- * `burst` (a stage's items per video, at least 1).
+ * whole cycles behind others (1: the planner's worst case, d + ℓ(b)).
  */
-export function usableItems(batch: number, rounds = 1, burst = 1): number {
+export function usableItems(batch: number, rounds: number, arrivals: Arrivals): number {
   if (batch <= 0) return 0;
-  if (burst <= 0) return batch;
+  if (arrivals.burst <= 0) return batch;
   const r = Math.max(1, rounds);
-  const c = Math.max(1, burst);
-  if (batch === 1 && c === 1) return mdOneUtilisation(r);
+  const c = Math.max(1, arrivals.burst);
+  if (batch === 1 && c === 1) return mdOneUtilisation(r, arrivals.lateProbability);
+  const L = Math.log(1 / arrivals.lateProbability);
   return (c * L) / r / Math.expm1((c * L) / (r * batch));
 }
 
@@ -82,15 +101,15 @@ export function fillMicros(
   latencyMicros: number,
   perMicro: number,
   budgetMicros: number,
-  burst: number,
+  arrivals: Arrivals,
 ): number {
-  let fill = Math.floor(usableItems(batch, 1, burst) / perMicro);
+  let fill = Math.floor(usableItems(batch, 1, arrivals) / perMicro);
   if (roundsWithin(budgetMicros, latencyMicros, fill) < 1) return 0;
   // More rounds carry more per cycle, which lengthens the cycle and may cost a round: keep the
   // longer cycle only while the rounds it assumed still fit.
   for (let i = 0; i < 4; i++) {
     const rounds = roundsWithin(budgetMicros, latencyMicros, fill);
-    const longer = Math.floor(usableItems(batch, rounds, burst) / perMicro);
+    const longer = Math.floor(usableItems(batch, rounds, arrivals) / perMicro);
     if (longer <= fill || roundsWithin(budgetMicros, latencyMicros, longer) < rounds) break;
     fill = longer;
   }
@@ -98,12 +117,13 @@ export function fillMicros(
 }
 
 /** Smallest batch cap whose usable items per cycle (one round) reach `items`. */
-export function batchForItems(items: number, burst = 1): number {
+export function batchForItems(items: number, arrivals: Arrivals): number {
   if (items <= 0) return 1;
-  if (burst <= 0) return Math.max(1, Math.ceil(items));
+  if (arrivals.burst <= 0) return Math.max(1, Math.ceil(items));
   // n*(b) ≈ b − c·L/2: start below that and step up to the exact answer.
-  let b = Math.max(1, Math.floor(items + (Math.max(1, burst) * L) / 2) - 2);
-  while (b > 1 && usableItems(b - 1, 1, burst) >= items) b--;
-  while (usableItems(b, 1, burst) < items) b++;
+  const half = (Math.max(1, arrivals.burst) * Math.log(1 / arrivals.lateProbability)) / 2;
+  let b = Math.max(1, Math.floor(items + half) - 2);
+  while (b > 1 && usableItems(b - 1, 1, arrivals) >= items) b--;
+  while (usableItems(b, 1, arrivals) < items) b++;
   return b;
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.test-support.ts';
+import { STEADY } from './headroom.ts';
 import { packWithHosts } from './host-pack.ts';
 import { planPipeline } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';
@@ -107,7 +108,7 @@ describe('traffic sample: a light sink on a saturated GPU', () => {
     const tasks = plan.stages.map(
       (s): StageTask => ({
         key: s.name,
-        burst: 0,
+        arrivals: STEADY,
         pipeline: 'traffic',
         stage: s.name,
         session: s.session,

@@ -54,7 +54,7 @@ function hostRate(host: PlannedGpu, light: Residual, gpuMemoryMiB: number): numb
     const l = hp.latencyMicros[b]!;
     if (l <= room && d + l <= heavy.budgetMs * 1000 && hp.memoryMiB[b]! <= memoryRoom) {
       const rounds = roundsWithin(heavy.budgetMs * 1000, l, d);
-      return (usableItems(b, rounds, heavy.burst) * MICROS_PER_SECOND) / d;
+      return (usableItems(b, rounds, heavy.arrivals) * MICROS_PER_SECOND) / d;
     }
   }
   return undefined;

@@ -6,7 +6,7 @@
 // cycle with heavier ones — where Σ R/TP* would hand them almost nothing (their fractional GPUs
 // are tiny at any budget) and strand them on a GPU of their own.
 
-import { fillMicros, usableItems } from './headroom.ts';
+import { type Arrivals, fillMicros, usableItems } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
 import { saturatedBatch, usableThroughputVps } from './profile.ts';
 
@@ -24,11 +24,11 @@ export function aloneOccupancy(
   profile: BatchProfile,
   rateVps: number,
   budgetMicros: number,
-  burst: number,
+  arrivals: Arrivals,
 ): number {
   const perMicro = rateVps / MICROS_PER_SECOND;
   const latency = profile.latencyMicros;
-  const fill = (b: number) => fillMicros(b, latency[b]!, perMicro, budgetMicros, burst);
+  const fill = (b: number) => fillMicros(b, latency[b]!, perMicro, budgetMicros, arrivals);
   const fits = (b: number) => fill(b) > 0;
   let lo = 0;
   let hi = profile.maxBatch;
@@ -43,7 +43,7 @@ export function aloneOccupancy(
   }
   const b = profile.batchesByLatency[0]!;
   const l = latency[b]!;
-  const duty = Math.floor(Math.min(usableItems(b, 1, burst) / perMicro, budgetMicros - l));
+  const duty = Math.floor(Math.min(usableItems(b, 1, arrivals) / perMicro, budgetMicros - l));
   return duty > 0 && l <= duty ? l / duty : Number.POSITIVE_INFINITY;
 }
 
@@ -52,17 +52,17 @@ export function packingCostGpus(
   profile: BatchProfile,
   rateVps: number,
   budgetMs: number,
-  burst: number,
+  arrivals: Arrivals,
 ): number {
   if (rateVps <= 0) return 0;
-  const batch = saturatedBatch(profile, budgetMs * 1000, burst);
+  const batch = saturatedBatch(profile, budgetMs * 1000, arrivals);
   if (batch === 0) return Number.POSITIVE_INFINITY;
-  const tp = usableThroughputVps(profile, batch, budgetMs * 1000, burst);
+  const tp = usableThroughputVps(profile, batch, budgetMs * 1000, arrivals);
   const count = Math.floor(rateVps / tp + RESIDUAL_EPSILON);
   const residual = rateVps - count * tp;
   if (residual <= rateVps * RESIDUAL_EPSILON) return count;
   // As saturate.ts: a residual no batch can serve alone is one GPU more.
-  const occupancy = aloneOccupancy(profile, residual, budgetMs * 1000, burst);
+  const occupancy = aloneOccupancy(profile, residual, budgetMs * 1000, arrivals);
   return count + (Number.isFinite(occupancy) ? occupancy : 1);
 }
 
@@ -75,7 +75,7 @@ export function packingCosts(
   rateVps: number,
   steps: number,
   msAt: (k: number) => number,
-  burst: number,
+  arrivals: Arrivals,
 ): Float64Array {
   const c = new Float64Array(steps + 1);
   let best = Number.POSITIVE_INFINITY;
@@ -84,7 +84,7 @@ export function packingCosts(
   for (let k = 0; k <= steps; k++) {
     const ms = msAt(k);
     if (ms !== lastMs) {
-      last = packingCostGpus(profile, rateVps, ms, burst);
+      last = packingCostGpus(profile, rateVps, ms, arrivals);
       lastMs = ms;
     }
     best = Math.min(best, last);

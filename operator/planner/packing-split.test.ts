@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { A100, A100_MIB, a100Session, gpuNode, pipeline, stage } from './fixtures.test-support.ts';
+import { STEADY } from './headroom.ts';
 import { aloneOccupancy, packingCostGpus } from './packing-cost.ts';
 import { planPipeline, planPipelines } from './plan.ts';
 import { buildProfile, throughputVps } from './profile.ts';
@@ -92,16 +93,16 @@ describe('packingCostGpus', () => {
   const fusion = profileOf(sessions[2]!);
   it('charges a light stage its occupancy alone, which falls as its budget grows', () => {
     // 35 ms: batch 1 (86 ms to fill) cannot wait for a full batch: d = 35 − 2 = 33 ms, ℓ/d = 0.061.
-    assert.ok(Math.abs(packingCostGpus(fusion, rateVps, 35, 0) - 2 / 33) < 1e-9);
+    assert.ok(Math.abs(packingCostGpus(fusion, rateVps, 35, STEADY) - 2 / 33) < 1e-9);
     // 3 s: b = 34 fills in 2.94 s, ℓ(34) ≈ 6.1 ms: about 0.002 of a GPU.
-    assert.ok(packingCostGpus(fusion, rateVps, 3000, 0) < 0.0025);
-    assert.equal(aloneOccupancy(fusion, rateVps, 1, 0), Number.POSITIVE_INFINITY);
+    assert.ok(packingCostGpus(fusion, rateVps, 3000, STEADY) < 0.0025);
+    assert.equal(aloneOccupancy(fusion, rateVps, 1, STEADY), Number.POSITIVE_INFINITY);
   });
 
   it('counts whole saturated GPUs, then the residual', () => {
     const motion = profileOf(sessions[1]!);
     // Budget 5.9 s: saturated b = 8 (10/s) → 1 GPU; residual 1.57/s alone at b = 8 fills in 5.08 s: ℓ/d = 0.8 / (8 / r).
-    const cost = packingCostGpus(motion, rateVps, 5900, 0);
+    const cost = packingCostGpus(motion, rateVps, 5900, STEADY);
     assert.ok(Math.abs(cost - (1 + (rateVps - 10) * 0.1)) < 0.01, `cost ${cost}`);
   });
 });

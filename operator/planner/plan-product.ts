@@ -106,7 +106,7 @@ function place(
       profile: profiles[v]!,
       rateVps: graph.rateVps[v]!,
       budgetMs: split.budgetMs[v]!,
-      burst: graph.burst[v]!,
+      arrivals: graph.arrivals[v]!,
     }),
   );
   const saturatedGpus: PlannedGpu[] = [];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { gpuNode, linearSession, pipeline, request, stage } from './fixtures.test-support.ts';
-import { usableItems } from './headroom.ts';
+import { poissonArrivals, usableItems } from './headroom.ts';
 import { planPipeline } from './plan.ts';
 import type { PlannerSession } from './types.ts';
 
@@ -134,7 +134,7 @@ describe('planPipeline: planned for Poisson arrivals', () => {
     for (let b = 1; b <= 16; b++) {
       const l = 10 + 5 * b;
       const rounds = Math.floor(200 / l) - 1;
-      if (rounds >= 1) best = Math.max(best, (usableItems(b, rounds, 1) * 1000) / l);
+      if (rounds >= 1) best = Math.max(best, (usableItems(b, rounds, poissonArrivals(1, 1)) * 1000) / l);
     }
     assert.ok(Math.abs(rateVps - best) < 1e-6, `${rateVps} vs ${best}`);
     assert.ok(rateVps < (batchSize * 1000) / (10 + 5 * batchSize));

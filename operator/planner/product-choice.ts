@@ -140,7 +140,7 @@ function aloneBound(
     const built = buildProfile(sessions.get(stage.session)!, product, memory);
     if (!built.ok) return { gpus: Number.POSITIVE_INFINITY, fractional: Number.POSITIVE_INFINITY };
     profiles.push(built.profile);
-    const tp = bestThroughputVps(built.profile, usableMicros, graph.burst[v]!);
+    const tp = bestThroughputVps(built.profile, usableMicros, graph.arrivals[v]!);
     gpus += tp === 0 ? Number.POSITIVE_INFINITY : graph.rateVps[v]! / tp;
   }
   // The profiles are passed on to preparing the product: built once.

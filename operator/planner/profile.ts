@@ -1,7 +1,7 @@
 // A session's cost on one GPU product, tabulated for every integer batch size the plan may use.
 // Latency between profiled batch sizes is interpolated linearly; beyond the largest profiled size
 // nothing is extrapolated (API.md), so the largest profiled size is the effective maximum.
-import { usableItems } from './headroom.ts';
+import { type Arrivals, usableItems } from './headroom.ts';
 import type { PlannerSession, ProfilePoint } from './types.ts';
 
 export interface BatchProfile {
@@ -136,20 +136,20 @@ export function usableThroughputVps(
   profile: BatchProfile,
   batch: number,
   budgetMicros: number,
-  burst: number,
+  arrivals: Arrivals,
 ): number {
   const l = profile.latencyMicros[batch]!;
   const rounds = Math.floor(budgetMicros / l) - 1;
   if (rounds < 1) return 0;
-  return (usableItems(batch, rounds, burst) * MICROS_PER_SECOND) / l;
+  return (usableItems(batch, rounds, arrivals) * MICROS_PER_SECOND) / l;
 }
 
 /** The saturated batch for a budget: the b of highest usable throughput (above); 0 if none fits. */
-export function saturatedBatch(profile: BatchProfile, budgetMicros: number, burst: number): number {
+export function saturatedBatch(profile: BatchProfile, budgetMicros: number, arrivals: Arrivals): number {
   let best = 0;
   let bestTp = 0;
   for (let b = 1; b <= profile.maxBatch; b++) {
-    const tp = usableThroughputVps(profile, b, budgetMicros, burst);
+    const tp = usableThroughputVps(profile, b, budgetMicros, arrivals);
     // Ties go to the larger batch: same throughput, fewer batches to schedule.
     if (tp > 0 && tp >= bestTp) {
       bestTp = tp;
@@ -160,7 +160,7 @@ export function saturatedBatch(profile: BatchProfile, budgetMicros: number, burs
 }
 
 /** TP*(t): best usable throughput (videos/s) within `budgetMicros`; 0 if none fits. */
-export function bestThroughputVps(profile: BatchProfile, budgetMicros: number, burst: number): number {
-  const b = saturatedBatch(profile, budgetMicros, burst);
-  return b === 0 ? 0 : usableThroughputVps(profile, b, budgetMicros, burst);
+export function bestThroughputVps(profile: BatchProfile, budgetMicros: number, arrivals: Arrivals): number {
+  const b = saturatedBatch(profile, budgetMicros, arrivals);
+  return b === 0 ? 0 : usableThroughputVps(profile, b, budgetMicros, arrivals);
 }

@@ -1,4 +1,5 @@
 // The pipeline's DAG: validation, topological order, per-stage rates and path lengths.
+import { type Arrivals, poissonArrivals, STEADY } from './headroom.ts';
 import { type SpShape, seriesParallelShape } from './series-parallel.ts';
 import type { PlannerPipeline } from './types.ts';
 
@@ -16,10 +17,10 @@ export interface StageGraph {
   /** Planned input rate per stage, videos (items) per second, including peakFactor. */
   rateVps: number[];
   /**
-   * Items each video brings the stage, at least 1 (Π fanOut upstream): they arrive together, and
-   * the planner leaves headroom for them (headroom.ts); 0 for steady arrivals (no headroom).
+   * How requests arrive at each stage as the plan assumes (headroom.ts): steady, or Poisson with
+   * each video's items (Π fanOut upstream) arriving together.
    */
-  burst: number[];
+  arrivals: Arrivals[];
   /** Stages on the longest source→sink path (what the hop allowance is paid for). */
   longestPathStages: number;
   /**
@@ -104,9 +105,11 @@ export function analyseGraph(pipeline: PlannerPipeline): GraphResult {
     items[i] = perVideo;
     depth[i] = d + 1;
   }
-  const burst = items.map((n) => (pipeline.arrivals === 'poisson' ? Math.max(1, n) : 0));
+  const arrivals = items.map((n) =>
+    pipeline.arrivals === 'poisson' ? poissonArrivals(n, stages.length) : STEADY,
+  );
   const longestPathStages = depth.reduce((a, b) => Math.max(a, b), 0);
-  const graph = { order, inputs, outputs, fromSource, rateVps, burst, longestPathStages };
+  const graph = { order, inputs, outputs, fromSource, rateVps, arrivals, longestPathStages };
   return { ok: true, graph: { ...graph, shape: seriesParallelShape(graph) } };
 }
 

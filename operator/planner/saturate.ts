@@ -1,6 +1,7 @@
 // Saturated GPUs (DESIGN.md step 4, Nexus SOSP'19 §6.1): a stage whose rate fills whole GPUs at
 // its best batch B gets ⌊R / TP(B)⌋ GPUs running B back to back; what is left is a residual rate
 // for squishy packing.
+import type { Arrivals } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
 import { saturatedBatch, usableThroughputVps } from './profile.ts';
 import { alone } from './squishy-pack.ts';
@@ -17,7 +18,7 @@ export interface StageTask {
   rateVps: number;
   budgetMs: number;
   /** Items per video at this stage (≥ 1): they arrive together (headroom.ts). */
-  burst: number;
+  arrivals: Arrivals;
 }
 
 export interface Placement {
@@ -37,9 +38,9 @@ const RESIDUAL_EPSILON = 1e-9;
 
 export function saturate(task: StageTask): { gpus: PlannedGpu[]; residualVps: number } | undefined {
   if (task.rateVps <= 0) return { gpus: [], residualVps: 0 };
-  const batch = saturatedBatch(task.profile, task.budgetMs * 1000, task.burst);
+  const batch = saturatedBatch(task.profile, task.budgetMs * 1000, task.arrivals);
   if (batch === 0) return undefined;
-  const tp = usableThroughputVps(task.profile, batch, task.budgetMs * 1000, task.burst);
+  const tp = usableThroughputVps(task.profile, batch, task.budgetMs * 1000, task.arrivals);
   let count = Math.floor(task.rateVps / tp + RESIDUAL_EPSILON);
   let residualVps = task.rateVps - count * tp;
   if (residualVps <= task.rateVps * RESIDUAL_EPSILON) residualVps = 0;

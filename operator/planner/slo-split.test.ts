@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { linearSession, pipeline, stage } from './fixtures.test-support.ts';
+import { STEADY } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
 import { buildProfile } from './profile.ts';
 import { analyseGraph, longestPathBudget } from './rates.ts';
@@ -20,7 +21,7 @@ function setUp(stages: PlannerStage[], shapes: [number, number, number][], video
 }
 
 function cost(profiles: BatchProfile[], rates: number[], budgets: number[]): number {
-  return budgets.reduce((s, ms, v) => s + stageCostGpus(profiles[v]!, rates[v]!, ms, 0), 0);
+  return budgets.reduce((s, ms, v) => s + stageCostGpus(profiles[v]!, rates[v]!, ms, STEADY), 0);
 }
 
 describe('splitSlo', () => {

@@ -7,6 +7,7 @@
 // to whole milliseconds before costing, so the costs are exact for the integer-millisecond
 // budgets the plan reports.
 import { MAX_ENUMERATED_STAGES, splitEnumerated, splitLayered } from './general-dag.ts';
+import type { Arrivals } from './headroom.ts';
 import { packingCosts } from './packing-cost.ts';
 import type { BatchProfile } from './profile.ts';
 import { bestThroughputVps } from './profile.ts';
@@ -34,9 +35,9 @@ export function stageCostGpus(
   profile: BatchProfile,
   rateVps: number,
   budgetMs: number,
-  burst: number,
+  arrivals: Arrivals,
 ): number {
-  const tp = bestThroughputVps(profile, budgetMs * 1000, burst);
+  const tp = bestThroughputVps(profile, budgetMs * 1000, arrivals);
   if (tp === 0) return Number.POSITIVE_INFINITY;
   return rateVps / tp;
 }
@@ -47,7 +48,7 @@ function fractionalCosts(
   rateVps: number,
   steps: number,
   msAt: (k: number) => number,
-  burst: number,
+  arrivals: Arrivals,
 ): Float64Array {
   const c = new Float64Array(steps + 1);
   let lastMs = -1;
@@ -56,7 +57,7 @@ function fractionalCosts(
   for (let k = 0; k <= steps; k++) {
     const ms = msAt(k);
     if (ms !== lastMs) {
-      last = stageCostGpus(profile, rateVps, ms, burst);
+      last = stageCostGpus(profile, rateVps, ms, arrivals);
       lastMs = ms;
     }
     // Non-increasing: a stage given more budget can act as if it had less.
@@ -136,16 +137,16 @@ export function splitFor(
   } else {
     const costs = profiles.map((p, v) => {
       const rate = graph.rateVps[v]!;
-      const burst = graph.burst[v]!;
-      if (objective === 'packing') return packingCosts(p, rate, steps, msAt, burst);
-      return fractionalCosts(p, rate, steps, msAt, burst);
+      const arrivals = graph.arrivals[v]!;
+      if (objective === 'packing') return packingCosts(p, rate, steps, msAt, arrivals);
+      return fractionalCosts(p, rate, steps, msAt, arrivals);
     });
     ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));
   }
   fillSlack(graph, budgets, steps);
   const budgetMs = Array.from(budgets, (k) => msAt(k));
   const lowerBoundGpus = budgetMs.reduce(
-    (sum, ms, v) => sum + stageCostGpus(profiles[v]!, graph.rateVps[v]!, ms, graph.burst[v]!),
+    (sum, ms, v) => sum + stageCostGpus(profiles[v]!, graph.rateVps[v]!, ms, graph.arrivals[v]!),
     0,
   );
   return { budgetMs, lowerBoundGpus, method, objective };

@@ -2,7 +2,7 @@
 // that Nexus's released scheduler never made. A GPU runs each hosted session once per duty cycle
 // d, round robin; a session with rate r then needs batch ⌈d·r⌉, and a request waits at most d for
 // its turn and ℓ(b) to run: d + ℓ(b) must fit the stage budget.
-import { batchForItems, fillMicros, roundsWithin, usableItems } from './headroom.ts';
+import { batchForItems, fillMicros, roundsWithin, STEADY, usableItems } from './headroom.ts';
 import type { Placement, PlannedGpu, StageTask } from './saturate.ts';
 
 interface Residual {
@@ -41,7 +41,7 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   for (let b = profile.maxBatch; b >= 1; b--) {
     const l = profile.latencyMicros[b]!;
     // Duty cycles are whole microseconds (floored: a shorter cycle only adds capacity).
-    const fill = fillMicros(b, l, perMicro, budgetMicros, task.burst);
+    const fill = fillMicros(b, l, perMicro, budgetMicros, task.arrivals);
     if (fill > 0 && l <= fill) {
       return { task, rateVps, dutyMicros: fill, occupancy: l / fill };
     }
@@ -49,7 +49,7 @@ export function alone(task: StageTask, rateVps: number): Residual | undefined {
   let best: Residual | undefined;
   for (let b = 1; b <= profile.maxBatch; b++) {
     const l = profile.latencyMicros[b]!;
-    const duty = Math.floor(Math.min(usableItems(b, 1, task.burst) / perMicro, budgetMicros - l));
+    const duty = Math.floor(Math.min(usableItems(b, 1, task.arrivals) / perMicro, budgetMicros - l));
     if (duty <= 0 || l > duty) continue;
     const occupancy = l / duty;
     if (!best || occupancy <= best.occupancy) best = { task, rateVps, dutyMicros: duty, occupancy };
@@ -67,12 +67,12 @@ const fastestMicros = (r: Residual): number =>
  */
 export function batchFor(task: StageTask, rateVps: number, dutyMicros: number): number {
   const items = (dutyMicros * rateVps) / MICROS_PER_SECOND - BATCH_EPSILON;
-  const { profile, burst } = task;
+  const { profile, arrivals } = task;
   const budgetMicros = task.budgetMs * 1000;
-  for (let b = Math.min(batchForItems(items, 0), profile.maxBatch); b <= profile.maxBatch; b++) {
+  for (let b = Math.min(batchForItems(items, STEADY), profile.maxBatch); b <= profile.maxBatch; b++) {
     const rounds = roundsWithin(budgetMicros, profile.latencyMicros[b]!, dutyMicros);
     if (rounds < 1) break;
-    if (usableItems(b, rounds, burst) >= items) return b;
+    if (usableItems(b, rounds, arrivals) >= items) return b;
   }
   return profile.maxBatch + 1;
 }
