@@ -1,7 +1,12 @@
 // Plans manifests exactly as `vpo plan` does (planAll: the same entry point, so joint planning
 // reaches the simulator with it) and runs the feasible plans together in one simulated cluster.
 import type { Manifests } from '../operator/api/manifests.ts';
-import { type PlannedPipeline as PlanOutput, type PlanReport, planAll } from '../operator/cli/plan-all.ts';
+import {
+  type PlanFor,
+  type PlannedPipeline as PlanOutput,
+  type PlanReport,
+  planAll,
+} from '../operator/cli/plan-all.ts';
 import type { BackendGroupPlan, GpuNode, PlanOutcome } from '../operator/planner/types.ts';
 
 type PlanOk = Extract<PlanOutcome, { ok: true }>;
@@ -43,8 +48,9 @@ export function simulateAll(
   nodes: GpuNode[],
   nowIso: string,
   options: SimOptions,
+  planFor: PlanFor = 'steady',
 ): SimulatedPipeline[] {
-  const { reports, namespaces } = planAll(manifests, nodes, nowIso);
+  const { reports, namespaces } = planAll(manifests, nodes, nowIso, planFor);
   const units: PlannedUnit[] = [];
   /** Report index → the simulated pipeline's index (units' pipelines in order). */
   const index = new Map<number, number>();

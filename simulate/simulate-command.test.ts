@@ -119,3 +119,31 @@ test('an infeasible pipeline is listed, not simulated', async () => {
   assert.equal(p!.simulation, null);
   assert.equal(p!.status.conditions.find((c) => c.type === 'Planned')?.status, 'False');
 });
+
+test('--plan-for poisson: the game streams keep their SLO under Poisson arrivals, on more GPUs than a steady plan', async () => {
+  const games = join(root, 'samples/game-streams');
+  const attained = async (planFor: string) => {
+    const args = ['-f', games, '--duration-s', '120', '--plan-for', planFor, '-o', 'json'];
+    const { code, stdout, stderr } = await run(...args);
+    assert.equal(code, 0, stderr);
+    const out = JSON.parse(stdout) as {
+      status: { plan: { namespace: { gpus: number } } };
+      simulation: { videos: number; sloAttainment: number };
+    }[];
+    const videos = out.reduce((n, p) => n + p.simulation.videos, 0);
+    const met = out.reduce((n, p) => n + p.simulation.sloAttainment * p.simulation.videos, 0);
+    return { attainment: met / videos, gpus: out[0]!.status.plan.namespace.gpus };
+  };
+  const steady = await attained('steady');
+  const poisson = await attained('poisson');
+  assert.ok(poisson.attainment >= 0.99, JSON.stringify(poisson));
+  assert.ok(steady.attainment < 0.95, JSON.stringify(steady));
+  assert.ok(poisson.gpus > steady.gpus, `${poisson.gpus} vs ${steady.gpus}`);
+});
+
+test('--plan-for takes steady or poisson only', async () => {
+  const { code, stdout, stderr } = await run('-f', sample, '--plan-for', 'bursty');
+  assert.equal(code, 1);
+  assert.equal(stdout, '');
+  assert.match(stderr, /^vpo simulate: --plan-for must be steady or poisson, got "bursty"\n$/);
+});

@@ -1,18 +1,19 @@
 // `vpo simulate -f PATH [-f PATH…] [--nodes NODES.yaml] [--duration-s 600]
-// [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [-o table|json]`: plans the
-// manifests as `vpo plan` does, then runs the plan in a discrete-event simulation offered X times
+// [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for steady|poisson]
+// [-o table|json]`: plans the manifests as `vpo plan` does (for the same --plan-for), then runs the plan in a discrete-event simulation offered X times
 // each pipeline's load (spec.load, the TARGET the plan serves; X = peakFactor is the planned
 // peak) (docs/API.md). Exit 0 when every input parsed (an infeasible plan is reported,
 // not simulated), 1 on bad input or arguments, with one line naming what is wrong.
 import { parseArgs } from 'node:util';
 import { clusterNodes, loadManifests, ManifestError } from '../operator/api/manifests.ts';
 import { inventoryFromNodes } from '../operator/api/to-planner.ts';
+import { PLAN_FOR, type PlanFor } from '../operator/cli/plan-all.ts';
 import { ARRIVAL_PATTERNS, type ArrivalPattern } from './arrivals.ts';
 import { simulateAll } from './simulate-all.ts';
 import { renderSimulationTable } from './simulate-table.ts';
 
 const usage =
-  'usage: vpo simulate -f PATH [-f PATH...] [--nodes NODES.yaml] [--duration-s 600] [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [-o table|json]';
+  'usage: vpo simulate -f PATH [-f PATH...] [--nodes NODES.yaml] [--duration-s 600] [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for steady|poisson] [-o table|json]';
 
 export interface SimulateCommandIo {
   stdout: (s: string) => void;
@@ -49,6 +50,7 @@ function parse(argv: string[]) {
         arrivals: { type: 'string', default: 'poisson' },
         'load-factor': { type: 'string', default: '1' },
         seed: { type: 'string', default: '1' },
+        'plan-for': { type: 'string', default: 'steady' },
         output: { type: 'string', short: 'o', default: 'table' },
       },
       strict: true,
@@ -71,8 +73,12 @@ function parse(argv: string[]) {
   const seed = Number(seedText);
   if (!Number.isInteger(seed) || seed < 0)
     throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(seedText)}`);
+  const planFor = values['plan-for'] as PlanFor;
+  if (!PLAN_FOR.includes(planFor))
+    throw new UsageError(`--plan-for must be steady or poisson, got ${JSON.stringify(planFor)}`);
   return {
     files,
+    planFor,
     nodes: values.nodes as string | undefined,
     durationS: positive('--duration-s', values['duration-s'] as string, false),
     arrivals: arrivals as ArrivalPattern,
@@ -101,7 +107,7 @@ export async function simulateCommand(argv: string[], io: SimulateCommandIo = de
       loadFactor: args.loadFactor,
       seed: args.seed,
     };
-    const results = simulateAll(manifests, inventoryFromNodes(nodeObjects), nowIso, run);
+    const results = simulateAll(manifests, inventoryFromNodes(nodeObjects), nowIso, run, args.planFor);
     if (args.output === 'json')
       io.stdout(
         `${JSON.stringify(

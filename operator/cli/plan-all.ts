@@ -43,7 +43,16 @@ export interface PlanAll {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-export function planAll(manifests: Manifests, nodes: GpuNode[], nowIso: string): PlanAll {
+/** What arrivals plans are made for: steady (Nexus's model) or Poisson (with headroom). */
+export type PlanFor = 'steady' | 'poisson';
+export const PLAN_FOR: readonly PlanFor[] = ['steady', 'poisson'];
+
+export function planAll(
+  manifests: Manifests,
+  nodes: GpuNode[],
+  nowIso: string,
+  planFor: PlanFor = 'steady',
+): PlanAll {
   const namespaces = [...new Set(manifests.pipelines.map(namespaceOf))].sort(byName);
   const usedGpus: Record<string, number> = {};
   const reports: PlanReport[] = [];
@@ -54,7 +63,10 @@ export function planAll(manifests: Manifests, nodes: GpuNode[], nowIso: string):
       .sort((a, b) => byName(a.metadata.name, b.metadata.name));
     const sessions = manifests.sessions.filter((s) => namespaceOf(s) === namespace);
     const requests = new Map(
-      pipelines.map((p) => [p.metadata.name, toPlanRequest(p, sessions, nodes, usedGpus)]),
+      pipelines.map((p) => {
+        const request = toPlanRequest(p, sessions, nodes, usedGpus);
+        return [p.metadata.name, { ...request, pipeline: { ...request.pipeline, arrivals: planFor } }];
+      }),
     );
     const problems = new Map(pipelines.map((p) => [p.metadata.name, crossObjectProblem(p, sessions)]));
     const planned = planNamespace({

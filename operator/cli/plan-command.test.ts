@@ -36,6 +36,11 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 const badCases: [string, () => string[], RegExp][] = [
+  [
+    'an unknown --plan-for',
+    () => ['-f', sampleDir, '--plan-for', 'bursty'],
+    /--plan-for must be steady or poisson/,
+  ],
   ['a missing file', () => ['-f', join(dir, 'nope.yaml')], /nope\.yaml: no such file or directory$/],
   [
     'unparseable YAML, with the line',

@@ -1,15 +1,17 @@
-// `vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [-o table|yaml|json]`: prints for every
-// VideoPipeline the status the operator would write. Exit 0 when every input parsed (even if a
+// `vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for steady|poisson] [-o table|yaml|json]`:
+// prints for every VideoPipeline the status the operator would write (--plan-for poisson: with the
+// headroom random arrivals need, operator/planner/headroom.ts; the operator plans for steady ones). Exit 0 when every input parsed (even if a
 // plan is infeasible), 1 with one line naming file, object and field on bad input.
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { printable } from '../../contract/printable.ts';
 import { clusterNodes, loadManifests, ManifestError } from '../api/manifests.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
-import { planAll } from './plan-all.ts';
+import { PLAN_FOR, type PlanFor, planAll } from './plan-all.ts';
 import { renderTable } from './plan-table.ts';
 
-const usage = 'usage: vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [-o table|yaml|json]';
+const usage =
+  'usage: vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for steady|poisson] [-o table|yaml|json]';
 
 export interface PlanCommandIo {
   stdout: (s: string) => void;
@@ -25,14 +27,20 @@ const defaultIo: PlanCommandIo = {
 
 class UsageError extends Error {}
 
-function parse(argv: string[]): { files: string[]; nodes?: string; output: 'table' | 'yaml' | 'json' } {
-  let values: { filename?: string[]; nodes?: string; output?: string; help?: boolean };
+function parse(argv: string[]): {
+  files: string[];
+  nodes?: string;
+  planFor: PlanFor;
+  output: 'table' | 'yaml' | 'json';
+} {
+  let values: { filename?: string[]; nodes?: string; 'plan-for'?: string; output?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         nodes: { type: 'string' },
+        'plan-for': { type: 'string', default: 'steady' },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -48,7 +56,10 @@ function parse(argv: string[]): { files: string[]; nodes?: string; output: 'tabl
   if (output !== 'table' && output !== 'yaml' && output !== 'json') {
     throw new UsageError(`-o must be table, yaml or json, got ${JSON.stringify(output)}`);
   }
-  return { files: values.filename, ...(values.nodes ? { nodes: values.nodes } : {}), output };
+  const planFor = values['plan-for'] as PlanFor;
+  if (!PLAN_FOR.includes(planFor))
+    throw new UsageError(`--plan-for must be steady or poisson, got ${JSON.stringify(values['plan-for'])}`);
+  return { files: values.filename, ...(values.nodes ? { nodes: values.nodes } : {}), planFor, output };
 }
 
 export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo): Promise<number> {
@@ -64,7 +75,7 @@ export async function planCommand(argv: string[], io: PlanCommandIo = defaultIo)
       .now()
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
-    const planned = planAll(manifests, inventoryFromNodes(nodeObjects), nowIso);
+    const planned = planAll(manifests, inventoryFromNodes(nodeObjects), nowIso, args.planFor);
     const outputs = planned.reports.map((r) => r.output);
     if (args.output === 'json') io.stdout(`${JSON.stringify(outputs, null, 2)}\n`);
     else if (args.output === 'yaml') io.stdout(yaml.dump(outputs, { noRefs: true, lineWidth: -1 }));
