@@ -65,30 +65,3 @@ export function packingCostGpus(
   const occupancy = aloneOccupancy(profile, residual, budgetMs * 1000, arrivals);
   return count + (Number.isFinite(occupancy) ? occupancy : 1);
 }
-
-/**
- * The packing cost on the split's grid, made non-increasing (a stage given more budget can act as
- * if it had less), which the min-plus DP's step-start shortcut relies on.
- */
-export function packingCosts(
-  profile: BatchProfile,
-  rateVps: number,
-  steps: number,
-  msAt: (k: number) => number,
-  arrivals: Arrivals,
-): Float64Array {
-  const c = new Float64Array(steps + 1);
-  let best = Number.POSITIVE_INFINITY;
-  let lastMs = -1;
-  let last = Number.POSITIVE_INFINITY;
-  for (let k = 0; k <= steps; k++) {
-    const ms = msAt(k);
-    if (ms !== lastMs) {
-      last = packingCostGpus(profile, rateVps, ms, arrivals);
-      lastMs = ms;
-    }
-    best = Math.min(best, last);
-    c[k] = best;
-  }
-  return c;
-}

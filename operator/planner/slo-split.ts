@@ -7,8 +7,9 @@
 // to whole milliseconds before costing, so the costs are exact for the integer-millisecond
 // budgets the plan reports.
 import { MAX_ENUMERATED_STAGES, splitEnumerated, splitLayered } from './general-dag.ts';
+import { gridCosts } from './grid-costs.ts';
 import type { Arrivals } from './headroom.ts';
-import { packingCosts } from './packing-cost.ts';
+import { packingCostGpus } from './packing-cost.ts';
 import type { BatchProfile } from './profile.ts';
 import { bestThroughputVps } from './profile.ts';
 import type { StageGraph } from './rates.ts';
@@ -40,31 +41,6 @@ export function stageCostGpus(
   const tp = bestThroughputVps(profile, budgetMs * 1000, arrivals);
   if (tp === 0) return Number.POSITIVE_INFINITY;
   return rateVps / tp;
-}
-
-/** stageCostGpus at every grid step (computed once per distinct whole-millisecond budget). */
-function fractionalCosts(
-  profile: BatchProfile,
-  rateVps: number,
-  steps: number,
-  msAt: (k: number) => number,
-  arrivals: Arrivals,
-): Float64Array {
-  const c = new Float64Array(steps + 1);
-  let lastMs = -1;
-  let last = Number.POSITIVE_INFINITY;
-  let best = Number.POSITIVE_INFINITY;
-  for (let k = 0; k <= steps; k++) {
-    const ms = msAt(k);
-    if (ms !== lastMs) {
-      last = stageCostGpus(profile, rateVps, ms, arrivals);
-      lastMs = ms;
-    }
-    // Non-increasing: a stage given more budget can act as if it had less.
-    best = Math.min(best, last);
-    c[k] = best;
-  }
-  return c;
 }
 
 /**
@@ -138,8 +114,9 @@ export function splitFor(
     const costs = profiles.map((p, v) => {
       const rate = graph.rateVps[v]!;
       const arrivals = graph.arrivals[v]!;
-      if (objective === 'packing') return packingCosts(p, rate, steps, msAt, arrivals);
-      return fractionalCosts(p, rate, steps, msAt, arrivals);
+      if (objective === 'packing')
+        return gridCosts(steps, msAt, (ms) => packingCostGpus(p, rate, ms, arrivals));
+      return gridCosts(steps, msAt, (ms) => stageCostGpus(p, rate, ms, arrivals));
     });
     ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));
   }
