@@ -10,7 +10,8 @@
 // window; over the offered rate beside it, which also carries the Poisson stream's own noise), and
 // each backend pod's received rate per stage against the rate the plan gave it (scaled to the
 // offered load). LOAD_FACTOR 1 offers the pipeline's load; its peakFactor offers the planned peak.
-// `npm run bench -- plan-fidelity [--seconds 180] [--load-factor 1] [--warmup 30]`.
+// `npm run bench -- plan-fidelity [--seconds 180] [--load-factor 1] [--warmup 30]
+// [--plan-for steady|poisson]` (poisson: the plan keeps the headroom random arrivals need).
 // Uses KAFKA_BOOTSTRAP or starts a broker.
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -35,7 +36,7 @@ interface Pod {
 }
 
 /** The sample pipeline on the sample nodes, with topics of this run's own. */
-function samplePlan(namespace: string) {
+function samplePlan(namespace: string, planFor: 'steady' | 'poisson') {
   const manifests = loadManifests([sampleDir]);
   const found = manifests.pipelines[0]!;
   const { kafkaTopic: _s, ...source } = found.spec.source ?? {};
@@ -50,7 +51,8 @@ function samplePlan(namespace: string) {
     },
   } as typeof found;
   const sessions = manifests.sessions.map((s) => ({ ...s, metadata: { ...s.metadata, namespace } }));
-  const request = toPlanRequest(pipeline, sessions, inventoryFromNodes(manifests.nodes));
+  const planned = toPlanRequest(pipeline, sessions, inventoryFromNodes(manifests.nodes));
+  const request = { ...planned, pipeline: { ...planned.pipeline, arrivals: planFor } };
   const outcome = planPipeline(request);
   if (!outcome.ok) throw new Error(`the sample does not plan: ${outcome.message}`);
   const peakFactor = request.pipeline.peakFactor;
@@ -109,8 +111,10 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
       seconds: { type: 'string', default: '180' },
       warmup: { type: 'string', default: '30' },
       'load-factor': { type: 'string', default: '1' },
+      'plan-for': { type: 'string', default: 'steady' },
     },
   });
+  const planFor = values['plan-for'] === 'poisson' ? 'poisson' : 'steady';
   const seconds = Number(values.seconds);
   const warmupS = Number(values.warmup);
   const loadFactor = Number(values['load-factor']);
@@ -118,7 +122,7 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
   const bootstrap = process.env.KAFKA_BOOTSTRAP ?? broker!.bootstrap;
   const workDir = await mkdtemp(path.join(os.tmpdir(), 'vpo-plan-fidelity-'));
   const namespace = `fidelity-${path.basename(workDir).slice(-6).toLowerCase()}`;
-  const { pipeline, sessions, plan, loadVps, peakFactor } = samplePlan(namespace);
+  const { pipeline, sessions, plan, loadVps, peakFactor } = samplePlan(namespace, planFor);
   const file: RuntimeFile = renderRuntimeFile({
     pipeline,
     sessions,
@@ -163,6 +167,7 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
       loadVps,
       peakFactor,
       loadFactor,
+      planFor,
       seconds,
       warmupS,
       bootstrap,
@@ -183,6 +188,7 @@ interface Run {
   loadVps: number;
   peakFactor: number;
   loadFactor: number;
+  planFor: 'steady' | 'poisson';
   seconds: number;
   warmupS: number;
   bootstrap: string;
@@ -324,6 +330,7 @@ async function measure(r: Run): Promise<BenchFigure[]> {
         gpus: r.plan.gpus,
         offeredVps: Number(offeredVps.toFixed(3)),
         loadFactor: r.loadFactor,
+        planFor: r.planFor,
         videos: measured.length,
         windowSeconds: Math.round(windowS),
         p50Ms: p(0.5),
