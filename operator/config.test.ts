@@ -16,6 +16,11 @@ test('defaults, flags and the two environment fallbacks', () => {
   assert.equal(c.image, 'ghcr.io/vpo-dev/vpo:1.0.0');
   assert.equal(c.cudaImage, undefined, 'rendering derives <image>-cuda');
   assert.equal(c.loadEpochMs, 10_000);
+  assert.equal(c.planFor, 'steady');
+  assert.equal(
+    parseOperatorArgs(['--plan-for', 'poisson'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1').planFor,
+    'poisson',
+  );
   const cuda = parseOperatorArgs(['--cuda-image', 'r/vpo@sha256:d'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1.0.0');
   assert.equal(cuda.cudaImage, 'r/vpo@sha256:d');
 });
@@ -27,6 +32,10 @@ test('bad input is a ConfigError naming the option', () => {
   assert.throws(() => parseOperatorArgs([], {}, '1'), /--kafka-bootstrap/);
   assert.throws(() => parseOperatorArgs(['--load-epoch-ms', '5000'], env, '1'), />= 10000/);
   assert.throws(() => parseOperatorArgs(['--image'], env, '1'), /needs a value/);
+  assert.throws(
+    () => parseOperatorArgs(['--plan-for', 'bursty'], env, '1'),
+    /--plan-for must be steady or poisson/,
+  );
 });
 
 test('object store: the namespaces’ default, the frame-store bucket and the operator’s own keys', () => {

@@ -9,6 +9,7 @@ import {
   type OperatorObjectStore,
   parseObjectStore,
 } from './object-store-config.ts';
+import { PLAN_FOR, type PlanFor } from './planner/types.ts';
 import type { Toleration } from './render/options.ts';
 import { parseToleration } from './tolerations.ts';
 
@@ -52,6 +53,8 @@ export interface OperatorConfig {
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
   loadEpochMs: number;
+  /** What arrivals plans are made for (`--plan-for steady|poisson`, default steady; docs/sizing.md). */
+  planFor: PlanFor;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +70,7 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--s3-force-path-style] [--s3-credentials-secret SECRET]
                     [--model-check-max-bytes N] [--model-check-timeout-ms N]
                     [--monitoring-namespace NS] [--ingest-from NS]... [--network-policies true|false]
+                    [--plan-for steady|poisson]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -120,6 +124,7 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     '--model-claim',
     '--monitoring-namespace',
     '--network-policies',
+    '--plan-for',
     ...KAFKA_SECRET_FLAGS,
     ...OBJECT_STORE_FLAGS,
     ...OBJECT_STORE_SWITCHES,
@@ -151,6 +156,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   const networkPolicies = values.get('--network-policies') ?? 'true';
   if (networkPolicies !== 'true' && networkPolicies !== 'false')
     throw new ConfigError(`--network-policies must be true or false, got ${networkPolicies}`);
+  const planFor = (values.get('--plan-for') ?? 'steady') as PlanFor;
+  if (!PLAN_FOR.includes(planFor))
+    throw new ConfigError(`--plan-for must be steady or poisson, got ${planFor}`);
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
     throw new ConfigError('--load-epoch-ms must be 0 (off) or >= 10000');
@@ -182,5 +190,6 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
     workers: int('--workers', 4, 1),
     resyncMs: int('--resync-ms', 300_000, 1000),
     loadEpochMs,
+    planFor,
   };
 }

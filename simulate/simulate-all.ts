@@ -1,13 +1,8 @@
 // Plans manifests exactly as `vpo plan` does (planAll: the same entry point, so joint planning
 // reaches the simulator with it) and runs the feasible plans together in one simulated cluster.
 import type { Manifests } from '../operator/api/manifests.ts';
-import {
-  type PlanFor,
-  type PlannedPipeline as PlanOutput,
-  type PlanReport,
-  planAll,
-} from '../operator/cli/plan-all.ts';
-import type { BackendGroupPlan, GpuNode, PlanOutcome } from '../operator/planner/types.ts';
+import { type PlannedPipeline as PlanOutput, type PlanReport, planAll } from '../operator/cli/plan-all.ts';
+import type { BackendGroupPlan, GpuNode, PlanFor, PlanOutcome } from '../operator/planner/types.ts';
 
 type PlanOk = Extract<PlanOutcome, { ok: true }>;
 

@@ -7,7 +7,7 @@
 import { parseArgs } from 'node:util';
 import { clusterNodes, loadManifests, ManifestError } from '../operator/api/manifests.ts';
 import { inventoryFromNodes } from '../operator/api/to-planner.ts';
-import { PLAN_FOR, type PlanFor } from '../operator/cli/plan-all.ts';
+import { PLAN_FOR, type PlanFor } from '../operator/planner/types.ts';
 import { ARRIVAL_PATTERNS, type ArrivalPattern } from './arrivals.ts';
 import { simulateAll } from './simulate-all.ts';
 import { renderSimulationTable } from './simulate-table.ts';

@@ -95,6 +95,7 @@ export async function runOperator(config: OperatorConfig, stopSignal: Promise<st
         load: config.loadEpochMs > 0 ? createLoadObserver(admin, clock) : undefined,
         members: (groups) => admin.groupMembers(groups),
         loadPolicy: { ...DEFAULT_LOAD_POLICY, epochMs: config.loadEpochMs || DEFAULT_LOAD_POLICY.epochMs },
+        planFor: config.planFor,
         namespacePlans: new Map(),
         loadStates: new Map(),
         render: {

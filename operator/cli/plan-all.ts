@@ -18,7 +18,7 @@ import {
   toPlanRequest,
 } from '../api/to-planner.ts';
 import { planNamespace } from '../planner/namespace.ts';
-import type { GpuNode, NamespacePlan, PlanOutcome, PlanRequest } from '../planner/types.ts';
+import type { GpuNode, NamespacePlan, PlanFor, PlanOutcome, PlanRequest } from '../planner/types.ts';
 
 export interface PlannedPipeline {
   kind: 'VideoPipeline';
@@ -42,10 +42,6 @@ export interface PlanAll {
 }
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
-/** What arrivals plans are made for: steady (Nexus's model) or Poisson (with headroom). */
-export type PlanFor = 'steady' | 'poisson';
-export const PLAN_FOR: readonly PlanFor[] = ['steady', 'poisson'];
 
 export function planAll(
   manifests: Manifests,

@@ -7,7 +7,8 @@ import * as yaml from 'js-yaml';
 import { printable } from '../../contract/printable.ts';
 import { clusterNodes, loadManifests, ManifestError } from '../api/manifests.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
-import { PLAN_FOR, type PlanFor, planAll } from './plan-all.ts';
+import { PLAN_FOR, type PlanFor } from '../planner/types.ts';
+import { planAll } from './plan-all.ts';
 import { renderTable } from './plan-table.ts';
 
 const usage =

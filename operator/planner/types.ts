@@ -5,6 +5,10 @@
 import type { PlanFailureReason } from '../../contract/condition-reasons.ts';
 import type { BackendGroupPlan, NamespaceTotals, Plan } from '../../contract/plan.ts';
 
+/** What arrivals a plan is made for (PlannerPipeline.arrivals; `--plan-for` of vpo plan and the operator). */
+export type PlanFor = 'steady' | 'poisson';
+export const PLAN_FOR: readonly PlanFor[] = ['steady', 'poisson'];
+
 /** Latency of ONE batch of `batchSize` on an otherwise idle device. */
 export interface ProfilePoint {
   batchSize: number;
@@ -48,7 +52,7 @@ export interface PlannerPipeline {
    * deterministic model) or 'poisson' (at random: the planner leaves each batch headroom for the
    * backlog random arrivals build, headroom.ts; more GPUs, and the SLO holds under Poisson load).
    */
-  arrivals?: 'poisson' | 'steady';
+  arrivals?: PlanFor;
   peakFactor: number;
   sloMs: number;
   /** Paid before the split: download + decode once per video. */

@@ -11,7 +11,7 @@ import type { LoadObserver } from '../load/observer.ts';
 import type { LoadPolicy, LoadState } from '../load/policy.ts';
 import type { Logger } from '../logger.ts';
 import type { ModelChecker } from '../models/model-check.ts';
-import type { NamespacePlan, Plan, PreviousGroup } from '../planner/types.ts';
+import type { NamespacePlan, Plan, PlanFor, PreviousGroup } from '../planner/types.ts';
 import type { RenderOptions } from '../render/options.ts';
 import type { EventRecorder } from './events.ts';
 
@@ -59,6 +59,8 @@ export interface ReconcileContext {
    */
   members?: (groupIds: string[]) => Promise<GroupMember[]>;
   loadPolicy: LoadPolicy;
+  /** What arrivals plans are made for (`--plan-for`; absent = steady). */
+  planFor?: PlanFor;
   caches: Caches;
   /** The plan of each namespace, by namespace. */
   namespacePlans: Map<string, NamespaceState>;

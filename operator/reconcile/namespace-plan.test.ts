@@ -103,3 +103,31 @@ test('a pipeline on another object store (or frames volume) never shares a group
   assert.deepEqual(sharedWith(r, 'vc-3'), new Set(['vc-3']));
   assert.deepEqual(sharedWith(r, 'vc-0'), new Set(['vc-0', 'vc-2']));
 });
+
+test('--plan-for poisson: the same namespace planned with the headroom random arrivals need', () => {
+  const poisson = planNamespaceRound({
+    namespace: 'media',
+    caches: caches(),
+    rateOf: () => 2,
+    previous: undefined,
+    usedGpus: {},
+    storage: render,
+    planFor: 'poisson',
+  });
+  const steady = planNamespaceRound({
+    namespace: 'media',
+    caches: caches(),
+    rateOf: () => 2,
+    previous: undefined,
+    usedGpus: {},
+    storage: render,
+  });
+  assert.ok(poisson.plan.backends.length > 0);
+  // Every pod of the Poisson plan is planned below what its batches carry at occupancy 1.
+  for (const b of poisson.plan.backends)
+    for (const s of b.sessions) assert.ok(s.rateVps < (s.batchSize * 1e6) / b.dutyCycleMicros, b.name);
+  assert.ok(
+    poisson.plan.totals.gpus > steady.plan.totals.gpus,
+    `${poisson.plan.totals.gpus} vs ${steady.plan.totals.gpus}`,
+  );
+});

@@ -19,7 +19,7 @@ import {
 } from '../api/to-planner.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { planNamespace } from '../planner/namespace.ts';
-import type { NamespacePlan, PlannerPipeline, PreviousGroup } from '../planner/types.ts';
+import type { NamespacePlan, PlanFor, PlannerPipeline, PreviousGroup } from '../planner/types.ts';
 import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
 import { pipelineStorage, type StorageDefaults, storageShareKey } from '../render/storage.ts';
 import type { Caches, NamespaceState, Planned } from './context.ts';
@@ -37,6 +37,8 @@ export interface NamespaceInputs {
   usedGpus: Record<string, number>;
   /** The operator's default frame store and object store (render options). */
   storage: StorageDefaults;
+  /** What arrivals plans are made for (absent = steady). */
+  planFor?: PlanFor;
 }
 
 export interface NamespaceRound {
@@ -105,6 +107,7 @@ export function planNamespaceRound(inputs: NamespaceInputs): NamespaceRound {
           ...toPlanRequest(pipeline, sessions, nodes).pipeline,
           videosPerSecond: rateVps,
           shareKey: storageShareKey(storage.storage),
+          arrivals: inputs.planFor ?? 'steady',
         });
     } catch (err) {
       failed.set(name, { ok: false, reason: 'InvalidSpec', message: (err as Error).message });

@@ -34,6 +34,7 @@ export async function reconcileNamespace(ctx: ReconcileContext, namespace: strin
     previous: before,
     usedGpus: otherNamespacesGpus(ctx.caches, ctx.namespacePlans, namespace),
     storage: ctx.render,
+    ...(ctx.planFor ? { planFor: ctx.planFor } : {}),
   });
   if (round.pipelines.length === 0) {
     ctx.namespacePlans.delete(namespace);
