@@ -15,18 +15,14 @@ import {
   chooseBatch,
   DEFAULT_MAX_QUEUE_DELAY_MS,
 } from '../runtime/batching/choose-batch.ts';
-import { type CycleState, initialCycle, nextTurn } from '../runtime/batching/duty-cycle.ts';
-import {
-  fitLatency,
-  type LatencyFit,
-  type LatencySample,
-  recordLatency,
-} from '../runtime/batching/latency-fit.ts';
+import { initialCycle, nextTurn } from '../runtime/batching/duty-cycle.ts';
+import { fitLatency, recordLatency } from '../runtime/batching/latency-fit.ts';
 import { type ArrivalPattern, arrivalProcess } from './arrivals.ts';
 import { EventHeap } from './event-heap.ts';
-import type { SimModel, SimSession } from './model.ts';
+import type { SimModel } from './model.ts';
 import { countAround, mulberry32, type Random } from './random.ts';
 import { collectResults, type SimResult } from './results.ts';
+import { type Item, type PodState, type SessionState, VideoState, Videos } from './sim-state.ts';
 
 export interface SimOptions {
   durationS: number;
@@ -42,39 +38,6 @@ export interface SimOptions {
 /** Measured batch latencies a session's fit keeps (the runtime's window, hosted-session.ts). */
 const MAX_LATENCY_SAMPLES = 64;
 
-interface Item {
-  video: number;
-  deadlineMs: number;
-  enqueuedAtMs: number;
-}
-
-export interface SessionState {
-  spec: SimSession;
-  queue: Item[];
-  backlog: Item[];
-  backlogHead: number;
-  samples: LatencySample[];
-  fit: LatencyFit;
-  /** Items delivered during the measured window. */
-  arrivals: number;
-  batches: number;
-  items: number;
-  capacity: number;
-  deadlineMisses: number;
-}
-
-export interface PodState {
-  busy: boolean;
-  busyMs: number;
-  cycle: CycleState;
-  wakeToken: number;
-  /** When the pending wake fires (Infinity: none); a later one is not scheduled on top. */
-  wakeAtMs: number;
-  /** What each session's batcher wants, rebuilt at every decision (reused, not reallocated). */
-  views: { decision: BatchDecision; queued: number }[];
-  sessions: SessionState[];
-}
-
 type Event =
   | { kind: 'arrive'; atMs: number; pipeline: number }
   /** `counts`, for a join: how many items the emitting stage (`from`) produced for each video. */
@@ -89,44 +52,6 @@ type Event =
     }
   | { kind: 'done'; atMs: number; pod: number; session: SessionState; items: Item[] }
   | { kind: 'wake'; atMs: number; pod: number; token: number };
-
-/** Video states in Videos.state. */
-export const VideoState = { Active: 0, Done: 1, Failed: 2 } as const;
-
-/** Per-video bookkeeping in flat arrays (a 10-minute run at cluster scale has millions). */
-export class Videos {
-  count = 0;
-  pipeline = new Int32Array(1024);
-  ingestedAtMs = new Float64Array(1024);
-  doneAtMs = new Float64Array(1024);
-  open = new Int32Array(1024);
-  partition = new Int32Array(1024);
-  state = new Uint8Array(1024);
-
-  add(pipeline: number, atMs: number, partition: number): number {
-    if (this.count === this.pipeline.length) this.#grow();
-    const v = this.count++;
-    this.pipeline[v] = pipeline;
-    this.ingestedAtMs[v] = atMs;
-    this.partition[v] = partition;
-    return v;
-  }
-
-  #grow(): void {
-    const n = this.pipeline.length * 2;
-    const grow = <T extends Int32Array | Float64Array | Uint8Array>(a: T, make: (n: number) => T): T => {
-      const b = make(n);
-      b.set(a);
-      return b;
-    };
-    this.pipeline = grow(this.pipeline, (k) => new Int32Array(k));
-    this.ingestedAtMs = grow(this.ingestedAtMs, (k) => new Float64Array(k));
-    this.doneAtMs = grow(this.doneAtMs, (k) => new Float64Array(k));
-    this.open = grow(this.open, (k) => new Int32Array(k));
-    this.partition = grow(this.partition, (k) => new Int32Array(k));
-    this.state = grow(this.state, (k) => new Uint8Array(k));
-  }
-}
 
 function insertByDeadline(queue: Item[], item: Item): void {
   let i = queue.length;

@@ -4,8 +4,9 @@
 // percentiles, throughput against the offered rate, deadline misses, and per backend group its
 // device utilisation, batch fill (items / planned cap) and how far each pod's received rate was
 // from the rate the plan gave it.
-import type { PodState, SessionState, Videos } from './engine.ts';
+
 import type { SimModel } from './model.ts';
+import type { PodState, SessionState, Videos } from './sim-state.ts';
 
 export interface BackendSimulation {
   name: string;
