@@ -326,7 +326,7 @@ async function measure(r: Run): Promise<BenchFigure[]> {
         value: Number(attainment.toFixed(4)),
         unit: 'SLO attainment',
         target: '>= 0.99',
-        pipeline: 'samples/video-classifier on the sample A100s (1 saturated + 1 packed 3-session backend)',
+        pipeline: `samples/video-classifier on the sample A100s, planned for ${r.planFor} arrivals: ${r.plan.backends.map((g) => `${g.saturated ? 'saturated' : 'packed'} ${g.sessions.map((x) => x.stage).join('+')}`).join(', ')}`,
         gpus: r.plan.gpus,
         offeredVps: Number(offeredVps.toFixed(3)),
         loadFactor: r.loadFactor,
