@@ -105,6 +105,7 @@ export function fillMicros(
 ): number {
   let fill = Math.floor(usableItems(batch, 1, arrivals) / perMicro);
   if (roundsWithin(budgetMicros, latencyMicros, fill) < 1) return 0;
+  if (arrivals.burst <= 0) return fill;
   // More rounds carry more per cycle, which lengthens the cycle and may cost a round: keep the
   // longer cycle only while the rounds it assumed still fit.
   for (let i = 0; i < 4; i++) {

@@ -144,14 +144,30 @@ export function usableThroughputVps(
   return (usableItems(batch, rounds, arrivals) * MICROS_PER_SECOND) / l;
 }
 
-/** The saturated batch for a budget: the b of highest usable throughput (above); 0 if none fits. */
+/**
+ * The saturated batch for a budget: the b of highest usable throughput (above); 0 if none fits.
+ * Steady arrivals: the highest-throughput b whose 2ℓ(b) fits, by binary search over the batches
+ * in latency order (the planner's SLO split asks this for every budget on its grid); random
+ * arrivals scan the batches that fit, since headroom makes the best one depend on the budget.
+ */
 export function saturatedBatch(profile: BatchProfile, budgetMicros: number, arrivals: Arrivals): number {
+  const order = profile.batchesByLatency;
+  let lo = 0;
+  let hi = order.length; // first index whose 2ℓ exceeds the budget
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (2 * profile.latencyMicros[order[mid]!]! <= budgetMicros) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === 0) return 0;
+  if (arrivals.burst <= 0) return profile.bestBatchUpTo[lo - 1]!;
   let best = 0;
   let bestTp = 0;
-  for (let b = 1; b <= profile.maxBatch; b++) {
+  for (let i = 0; i < lo; i++) {
+    const b = order[i]!;
     const tp = usableThroughputVps(profile, b, budgetMicros, arrivals);
     // Ties go to the larger batch: same throughput, fewer batches to schedule.
-    if (tp > 0 && tp >= bestTp) {
+    if (tp > bestTp || (tp === bestTp && b > best)) {
       bestTp = tp;
       best = b;
     }

@@ -11,7 +11,7 @@ import { gridCosts } from './grid-costs.ts';
 import type { Arrivals } from './headroom.ts';
 import { packingCostGpus } from './packing-cost.ts';
 import type { BatchProfile } from './profile.ts';
-import { bestThroughputVps } from './profile.ts';
+import { bestThroughputVps, throughputVps } from './profile.ts';
 import type { StageGraph } from './rates.ts';
 import { splitSeriesParallel } from './series-parallel.ts';
 
@@ -41,6 +41,30 @@ export function stageCostGpus(
   const tp = bestThroughputVps(profile, budgetMs * 1000, arrivals);
   if (tp === 0) return Number.POSITIVE_INFINITY;
   return rateVps / tp;
+}
+
+/**
+ * stageCostGpus at every grid step for steady arrivals, walking the batches by latency once
+ * (budgets only grow): the split's hot loop, where random arrivals go through gridCosts.
+ */
+function steadyCosts(
+  profile: BatchProfile,
+  rateVps: number,
+  steps: number,
+  msAt: (k: number) => number,
+): Float64Array {
+  const c = new Float64Array(steps + 1);
+  const order = profile.batchesByLatency;
+  let fitting = 0;
+  for (let k = 0; k <= steps; k++) {
+    const budgetMicros = msAt(k) * 1000;
+    while (fitting < order.length && 2 * profile.latencyMicros[order[fitting]!]! <= budgetMicros) fitting++;
+    c[k] =
+      fitting === 0
+        ? Number.POSITIVE_INFINITY
+        : rateVps / throughputVps(profile, profile.bestBatchUpTo[fitting - 1]!);
+  }
+  return c;
 }
 
 /**
@@ -116,6 +140,7 @@ export function splitFor(
       const arrivals = graph.arrivals[v]!;
       if (objective === 'packing')
         return gridCosts(steps, msAt, (ms) => packingCostGpus(p, rate, ms, arrivals));
+      if (arrivals.burst <= 0) return steadyCosts(p, rate, steps, msAt);
       return gridCosts(steps, msAt, (ms) => stageCostGpus(p, rate, ms, arrivals));
     });
     ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));

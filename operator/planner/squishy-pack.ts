@@ -68,8 +68,11 @@ const fastestMicros = (r: Residual): number =>
 export function batchFor(task: StageTask, rateVps: number, dutyMicros: number): number {
   const items = (dutyMicros * rateVps) / MICROS_PER_SECOND - BATCH_EPSILON;
   const { profile, arrivals } = task;
+  const steady = batchForItems(items, STEADY);
+  // Steady arrivals: ⌈d·r⌉; the caller checks that it fits the budget.
+  if (arrivals.burst <= 0) return steady;
   const budgetMicros = task.budgetMs * 1000;
-  for (let b = Math.min(batchForItems(items, STEADY), profile.maxBatch); b <= profile.maxBatch; b++) {
+  for (let b = Math.min(steady, profile.maxBatch); b <= profile.maxBatch; b++) {
     const rounds = roundsWithin(budgetMicros, profile.latencyMicros[b]!, dutyMicros);
     if (rounds < 1) break;
     if (usableItems(b, rounds, arrivals) >= items) return b;
