@@ -105,23 +105,18 @@ test('a pipeline on another object store (or frames volume) never shares a group
 });
 
 test('--plan-for poisson: the same namespace planned with the headroom random arrivals need', () => {
-  const poisson = planNamespaceRound({
-    namespace: 'media',
-    caches: caches(),
-    rateOf: () => 2,
-    previous: undefined,
-    usedGpus: {},
-    storage: render,
-    planFor: 'poisson',
-  });
-  const steady = planNamespaceRound({
-    namespace: 'media',
-    caches: caches(),
-    rateOf: () => 2,
-    previous: undefined,
-    usedGpus: {},
-    storage: render,
-  });
+  const planFor = (planFor: 'steady' | 'poisson') =>
+    planNamespaceRound({
+      namespace: 'media',
+      caches: caches(),
+      rateOf: () => 2,
+      previous: undefined,
+      usedGpus: {},
+      storage: render,
+      planFor,
+    });
+  const poisson = planFor('poisson');
+  const steady = planFor('steady');
   assert.ok(poisson.plan.backends.length > 0);
   // Every pod of the Poisson plan is planned below what its batches carry at occupancy 1.
   for (const b of poisson.plan.backends)
