@@ -29,6 +29,7 @@ import { renderRuntimeFile } from '../operator/render/runtime-file.ts';
 import { type RoleProcess, repoRoot, sampleDir, startRole, submitVideo } from '../scripts/kafka-pipeline.ts';
 import { mulberry32 } from '../simulate/random.ts';
 import type { BenchFigure } from './run.ts';
+import { processedByStage, whereTimeGoes } from './support/role-metrics.ts';
 
 interface Pod {
   group: string;
@@ -57,51 +58,6 @@ function samplePlan(namespace: string, planFor: 'steady' | 'poisson') {
   if (!outcome.ok) throw new Error(`the sample does not plan: ${outcome.message}`);
   const peakFactor = request.pipeline.peakFactor;
   return { pipeline, sessions, plan: outcome.plan, loadVps: targetVideosPerSecond(pipeline), peakFactor };
-}
-
-/** Mean decode time (ingest), and per stage mean batch, queue delay and batch time (backends). */
-async function whereTimeGoes(roles: RoleProcess[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const role of roles) {
-    const text = await (await fetch(`${role.url}/metrics`)).text();
-    const value = (name: string, stage?: string) => {
-      const line = text
-        .split('\n')
-        .find(
-          (l) => l.startsWith(name) && (stage ? l.includes(`stage="${stage}"`) : true) && !l.startsWith('#'),
-        );
-      const m = line ? / ([\d.e+-]+)$/.exec(line) : null;
-      return m ? Number(m[1]) : 0;
-    };
-    const mean = (name: string, stage?: string) => {
-      const count = value(`${name}_count`, stage);
-      return count > 0 ? value(`${name}_sum`, stage) / count : 0;
-    };
-    const decodes = value('vpo_decode_seconds_count');
-    if (decodes > 0)
-      out.push(
-        `${role.url} ingest: ${decodes} videos, decode ${(1000 * mean('vpo_decode_seconds')).toFixed(0)} ms`,
-      );
-    const stages = new Set(
-      [...text.matchAll(/vpo_batch_size_count\{[^}]*stage="([^"]+)"/g)].map((m) => m[1]!),
-    );
-    for (const stage of stages)
-      out.push(
-        `${role.url} ${stage}: batch ${mean('vpo_batch_size', stage).toFixed(1)}, queue ${(1000 * mean('vpo_queue_delay_seconds', stage)).toFixed(0)} ms, batch time ${(1000 * mean('vpo_inference_seconds', stage)).toFixed(0)} ms`,
-      );
-  }
-  return out;
-}
-
-async function counters(url: string): Promise<Map<string, number>> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const out = new Map<string, number>();
-  // Labelled by pipeline and stage (one pipeline here): summed per stage.
-  for (const m of text.matchAll(/^vpo_processed_total\{([^}]*)\} ([\d.e+]+)$/gm)) {
-    const stage = /(?:^|,)stage="([^"]+)"/.exec(m[1]!)?.[1];
-    if (stage) out.set(stage, (out.get(stage) ?? 0) + Number(m[2]));
-  }
-  return out;
 }
 
 export async function run(args: string[]): Promise<BenchFigure[]> {
@@ -233,7 +189,9 @@ async function measure(r: Run): Promise<BenchFigure[]> {
       if (!windowStart && Date.now() >= startMs + r.warmupS * 1000) {
         windowStartMs = Date.now();
         windowStart = new Map(
-          await Promise.all(r.pods.map(async (p) => [p.process.url, await counters(p.process.url)] as const)),
+          await Promise.all(
+            r.pods.map(async (p) => [p.process.url, await processedByStage(p.process.url)] as const),
+          ),
         );
       }
       const id = `v${n}-${files[n % files.length]}`;
@@ -248,7 +206,9 @@ async function measure(r: Run): Promise<BenchFigure[]> {
       next += (-Math.log(1 - random()) * 1000) / offeredVps;
     }
     const windowEnd = new Map(
-      await Promise.all(r.pods.map(async (p) => [p.process.url, await counters(p.process.url)] as const)),
+      await Promise.all(
+        r.pods.map(async (p) => [p.process.url, await processedByStage(p.process.url)] as const),
+      ),
     );
     const windowEndMs = Date.now();
     await Promise.all(inflight);
