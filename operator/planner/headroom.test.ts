@@ -1,6 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { batchForItems, LATE_VIDEO_PROBABILITY, poissonArrivals, STEADY, usableItems } from './headroom.ts';
+import { linearSession } from './fixtures.test-support.ts';
+import {
+  batchForItems,
+  LATE_VIDEO_PROBABILITY,
+  mdOneWithin,
+  poissonArrivals,
+  STEADY,
+  usableItems,
+} from './headroom.ts';
+import { buildProfile, usableThroughputVps } from './profile.ts';
 
 const one = poissonArrivals(1, 1);
 
@@ -16,6 +25,43 @@ describe('usableItems', () => {
     assert.ok(Math.abs(1 - (1 - rho) * Math.exp(rho) - LATE_VIDEO_PROBABILITY) < 1e-6, String(rho));
     // A budget of more services lets it run busier.
     assert.ok(usableItems(1, 3, one) > 2 * rho);
+  });
+
+  test('M/D/1 waits need not be whole services: Erlang matches a simulated queue at fractional r', () => {
+    // Lindley's recursion W' = max(0, W + D − A) with D = 1 and exponential gaps A of mean 1/ρ.
+    let seed = 7;
+    const uniform = () => {
+      // mulberry32
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
+    };
+    const rho = 0.6;
+    let wait = 0;
+    let within = 0;
+    const n = 1_000_000;
+    for (let i = 0; i < n; i++) {
+      wait = Math.max(0, wait + 1 + Math.log(uniform()) / rho);
+      if (wait <= 1.5) within++;
+    }
+    assert.ok(
+      Math.abs(within / n - mdOneWithin(rho, 1.5)) < 0.01,
+      `${within / n} vs ${mdOneWithin(rho, 1.5)}`,
+    );
+    assert.ok(Math.abs(mdOneWithin(rho, 0) - (1 - rho)) < 1e-12);
+    assert.ok(mdOneWithin(rho, 1) < mdOneWithin(rho, 1.5) && mdOneWithin(rho, 1.5) < mdOneWithin(rho, 2));
+  });
+
+  test('a GPU running batch 1 back to back counts the whole budget, not whole services of it', () => {
+    const built = buildProfile(linearSession('m', 'A100', 0, 1000, 1), 'A100', 80_000);
+    assert.ok(built.ok);
+    const profile = built.profile;
+    // 2.6 s of budget for a 1 s model: it may wait 1.6 s, busier than one that may wait 1 s.
+    assert.ok(
+      usableThroughputVps(profile, 1, 2_600_000, one) > usableThroughputVps(profile, 1, 2_000_000, one),
+    );
+    assert.equal(usableThroughputVps(profile, 1, 2_600_000, STEADY), 1);
   });
 
   test('large batches keep about b − L/2 items per cycle; bursts of items cost more headroom', () => {

@@ -130,7 +130,8 @@ export function buildProfile(session: PlannerSession, product: string, gpuMemory
  * Throughput of batch b running back to back within a budget, videos per second: the items it
  * carries per cycle under random arrivals (headroom.ts) over ℓ(b). A request that just missed a
  * batch waits one batch, then runs in the next (Nexus, SOSP'19, §6.1 "divide by 2"): 2ℓ(b) must
- * fit; each further ℓ(b) the budget holds is a cycle a request may wait behind a backlog.
+ * fit; each further ℓ(b) the budget holds is a cycle a request may wait behind a backlog. Batch 1
+ * is served continuously (M/D/1): it may wait budget − ℓ, a fraction of a cycle included.
  */
 export function usableThroughputVps(
   profile: BatchProfile,
@@ -139,9 +140,9 @@ export function usableThroughputVps(
   arrivals: Arrivals,
 ): number {
   const l = profile.latencyMicros[batch]!;
-  const rounds = Math.floor(budgetMicros / l) - 1;
+  const rounds = budgetMicros / l - 1;
   if (rounds < 1) return 0;
-  return (usableItems(batch, rounds, arrivals) * MICROS_PER_SECOND) / l;
+  return (usableItems(batch, batch === 1 ? rounds : Math.floor(rounds), arrivals) * MICROS_PER_SECOND) / l;
 }
 
 /**
