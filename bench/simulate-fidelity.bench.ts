@@ -1,8 +1,9 @@
 // Does a plan hold when the runtime runs it? For generated workloads (the planner benchmark's
 // families: game mixes of 20 pipelines planned together, video DAGs with fan-out and a join,
 // memory-bound mixes, two products; plus a cluster of 10 namespaces × 10 video pipelines, ~500
-// GPUs), each planned by the planner for Poisson arrivals (arrivals: poisson, headroom.ts) and,
-// beside it, for steady ones (no headroom, the planner's default today), `vpo simulate`'s engine runs the plan with Poisson arrivals
+// GPUs), each planned by the planner for Poisson arrivals (arrivals: poisson, headroom.ts: the
+// default) and, beside it, for steady ones (no headroom: `--plan-for steady`), `vpo simulate`'s
+// engine runs the plan with Poisson arrivals
 // and reports the SLO attainment (videos within latencySLO.p99Ms over all that arrived) at the
 // planned GPU count, following the plan (rate-weighted partitions, planned batch caps and duty
 // cycles) and, beside it, the runtime before it followed the plan (Kafka's even split, every

@@ -187,7 +187,7 @@ describe('charts/vpo rendered', () => {
       `--frame-store-claim=${FULLNAME}-frames`,
       '--image=ghcr.io/vpo-dev/vpo:0.1.0',
       '--cuda-image=ghcr.io/vpo-dev/vpo:0.1.0-cuda',
-      '--plan-for=steady',
+      '--plan-for=poisson',
     ]) {
       assert.ok(container.args.includes(flag), `args lack ${flag}: ${container.args.join(' ')}`);
     }
@@ -204,7 +204,7 @@ describe('charts/vpo rendered', () => {
     assert.equal(config.cudaImage, 'ghcr.io/vpo-dev/vpo:0.1.0-cuda', 'cuda backends: the -cuda variant');
     assert.equal(config.frameStoreClaim, `${FULLNAME}-frames`);
     assert.equal(config.kafkaBootstrap, 'kafka-0.kafka:9092,kafka-1.kafka:9092');
-    assert.equal(config.planFor, 'steady', 'operator.planFor: plans for steady arrivals by default');
+    assert.equal(config.planFor, 'poisson', 'operator.planFor: plans for Poisson arrivals by default');
     const env = new Map<string, K8sObject>(container.env.map((e: K8sObject) => [e.name, e]));
     for (const [name, secret] of [
       ['VPO_KAFKA_TLS_CA', 'kafka-ca'],

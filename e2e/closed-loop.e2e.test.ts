@@ -43,7 +43,13 @@ before(async () => {
     kubeconfig: env.kubeconfig,
     kafkaBootstrap: env.kafkaBootstrap,
     name: 'closedloop',
-    operatorArgs: ['--load-epoch-ms=10000', `--ingest-file-root=${join(ROOT, 'samples', 'videos')}`],
+    // The producer below paces its videos evenly (each 1/rate after the one before): plans for
+    // steady arrivals are what such a source needs.
+    operatorArgs: [
+      '--load-epoch-ms=10000',
+      '--plan-for=steady',
+      `--ingest-file-root=${join(ROOT, 'samples', 'videos')}`,
+    ],
     emulateDevice: true,
   });
 });

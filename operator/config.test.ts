@@ -16,10 +16,10 @@ test('defaults, flags and the two environment fallbacks', () => {
   assert.equal(c.image, 'ghcr.io/vpo-dev/vpo:1.0.0');
   assert.equal(c.cudaImage, undefined, 'rendering derives <image>-cuda');
   assert.equal(c.loadEpochMs, 10_000);
-  assert.equal(c.planFor, 'steady');
+  assert.equal(c.planFor, 'poisson');
   assert.equal(
-    parseOperatorArgs(['--plan-for', 'poisson'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1').planFor,
-    'poisson',
+    parseOperatorArgs(['--plan-for', 'steady'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1').planFor,
+    'steady',
   );
   const cuda = parseOperatorArgs(['--cuda-image', 'r/vpo@sha256:d'], { KAFKA_BOOTSTRAP: 'k:9092' }, '1.0.0');
   assert.equal(cuda.cudaImage, 'r/vpo@sha256:d');
@@ -34,7 +34,7 @@ test('bad input is a ConfigError naming the option', () => {
   assert.throws(() => parseOperatorArgs(['--image'], env, '1'), /needs a value/);
   assert.throws(
     () => parseOperatorArgs(['--plan-for', 'bursty'], env, '1'),
-    /--plan-for must be steady or poisson/,
+    /--plan-for must be poisson or steady/,
   );
 });
 

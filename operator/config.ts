@@ -9,7 +9,7 @@ import {
   type OperatorObjectStore,
   parseObjectStore,
 } from './object-store-config.ts';
-import { PLAN_FOR, type PlanFor } from './planner/types.ts';
+import { DEFAULT_PLAN_FOR, PLAN_FOR, type PlanFor } from './planner/types.ts';
 import type { Toleration } from './render/options.ts';
 import { parseToleration } from './tolerations.ts';
 
@@ -53,7 +53,7 @@ export interface OperatorConfig {
   resyncMs: number;
   /** Load epochs, at least 10 s (DESIGN.md); 0 turns load observation off. */
   loadEpochMs: number;
-  /** What arrivals plans are made for (`--plan-for steady|poisson`, default steady; docs/sizing.md). */
+  /** What arrivals plans are made for (`--plan-for poisson|steady`, default poisson; docs/sizing.md). */
   planFor: PlanFor;
 }
 
@@ -70,7 +70,7 @@ export const OPERATOR_USAGE = `usage: vpo operator [--kubeconfig PATH] [--kafka-
                     [--s3-force-path-style] [--s3-credentials-secret SECRET]
                     [--model-check-max-bytes N] [--model-check-timeout-ms N]
                     [--monitoring-namespace NS] [--ingest-from NS]... [--network-policies true|false]
-                    [--plan-for steady|poisson]
+                    [--plan-for poisson|steady]
                     [--toleration key=value:Effect | key:Effect]... (backend pods)
                     [--kafka-tls-ca-secret S/K] [--kafka-tls-cert-secret S/K]
                     [--kafka-tls-key-secret S/K] [--kafka-sasl-password-secret S/K]
@@ -156,9 +156,9 @@ export function parseOperatorArgs(argv: string[], env: NodeJS.ProcessEnv, versio
   const networkPolicies = values.get('--network-policies') ?? 'true';
   if (networkPolicies !== 'true' && networkPolicies !== 'false')
     throw new ConfigError(`--network-policies must be true or false, got ${networkPolicies}`);
-  const planFor = (values.get('--plan-for') ?? 'steady') as PlanFor;
+  const planFor = (values.get('--plan-for') ?? DEFAULT_PLAN_FOR) as PlanFor;
   if (!PLAN_FOR.includes(planFor))
-    throw new ConfigError(`--plan-for must be steady or poisson, got ${planFor}`);
+    throw new ConfigError(`--plan-for must be poisson or steady, got ${planFor}`);
   const loadEpochMs = int('--load-epoch-ms', 10_000, 0);
   if (loadEpochMs !== 0 && loadEpochMs < 10_000)
     throw new ConfigError('--load-epoch-ms must be 0 (off) or >= 10000');

@@ -2,7 +2,13 @@
 // reaches the simulator with it) and runs the feasible plans together in one simulated cluster.
 import type { Manifests } from '../operator/api/manifests.ts';
 import { type PlannedPipeline as PlanOutput, type PlanReport, planAll } from '../operator/cli/plan-all.ts';
-import type { BackendGroupPlan, GpuNode, PlanFor, PlanOutcome } from '../operator/planner/types.ts';
+import {
+  type BackendGroupPlan,
+  DEFAULT_PLAN_FOR,
+  type GpuNode,
+  type PlanFor,
+  type PlanOutcome,
+} from '../operator/planner/types.ts';
 
 type PlanOk = Extract<PlanOutcome, { ok: true }>;
 
@@ -43,7 +49,7 @@ export function simulateAll(
   nodes: GpuNode[],
   nowIso: string,
   options: SimOptions,
-  planFor: PlanFor = 'steady',
+  planFor: PlanFor = DEFAULT_PLAN_FOR,
 ): SimulatedPipeline[] {
   const { reports, namespaces } = planAll(manifests, nodes, nowIso, planFor);
   const units: PlannedUnit[] = [];

@@ -1,5 +1,5 @@
 // `vpo simulate -f PATH [-f PATH…] [--nodes NODES.yaml] [--duration-s 600]
-// [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for steady|poisson]
+// [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for poisson|steady]
 // [-o table|json]`: plans the manifests as `vpo plan` does (for the same --plan-for), then runs the plan in a discrete-event simulation offered X times
 // each pipeline's load (spec.load, the TARGET the plan serves; X = peakFactor is the planned
 // peak) (docs/API.md). Exit 0 when every input parsed (an infeasible plan is reported,
@@ -7,13 +7,13 @@
 import { parseArgs } from 'node:util';
 import { clusterNodes, loadManifests, ManifestError } from '../operator/api/manifests.ts';
 import { inventoryFromNodes } from '../operator/api/to-planner.ts';
-import { PLAN_FOR, type PlanFor } from '../operator/planner/types.ts';
+import { DEFAULT_PLAN_FOR, PLAN_FOR, type PlanFor } from '../operator/planner/types.ts';
 import { ARRIVAL_PATTERNS, type ArrivalPattern } from './arrivals.ts';
 import { simulateAll } from './simulate-all.ts';
 import { renderSimulationTable } from './simulate-table.ts';
 
 const usage =
-  'usage: vpo simulate -f PATH [-f PATH...] [--nodes NODES.yaml] [--duration-s 600] [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for steady|poisson] [-o table|json]';
+  'usage: vpo simulate -f PATH [-f PATH...] [--nodes NODES.yaml] [--duration-s 600] [--arrivals poisson|uniform|bursty] [--load-factor X] [--seed N] [--plan-for poisson|steady] [-o table|json]';
 
 export interface SimulateCommandIo {
   stdout: (s: string) => void;
@@ -50,7 +50,7 @@ function parse(argv: string[]) {
         arrivals: { type: 'string', default: 'poisson' },
         'load-factor': { type: 'string', default: '1' },
         seed: { type: 'string', default: '1' },
-        'plan-for': { type: 'string', default: 'steady' },
+        'plan-for': { type: 'string', default: DEFAULT_PLAN_FOR },
         output: { type: 'string', short: 'o', default: 'table' },
       },
       strict: true,
@@ -75,7 +75,7 @@ function parse(argv: string[]) {
     throw new UsageError(`--seed must be a whole number, got ${JSON.stringify(seedText)}`);
   const planFor = values['plan-for'] as PlanFor;
   if (!PLAN_FOR.includes(planFor))
-    throw new UsageError(`--plan-for must be steady or poisson, got ${JSON.stringify(planFor)}`);
+    throw new UsageError(`--plan-for must be poisson or steady, got ${JSON.stringify(planFor)}`);
   return {
     files,
     planFor,

@@ -18,7 +18,14 @@ import {
   toPlanRequest,
 } from '../api/to-planner.ts';
 import { planNamespace } from '../planner/namespace.ts';
-import type { GpuNode, NamespacePlan, PlanFor, PlanOutcome, PlanRequest } from '../planner/types.ts';
+import {
+  DEFAULT_PLAN_FOR,
+  type GpuNode,
+  type NamespacePlan,
+  type PlanFor,
+  type PlanOutcome,
+  type PlanRequest,
+} from '../planner/types.ts';
 
 export interface PlannedPipeline {
   kind: 'VideoPipeline';
@@ -47,7 +54,7 @@ export function planAll(
   manifests: Manifests,
   nodes: GpuNode[],
   nowIso: string,
-  planFor: PlanFor = 'steady',
+  planFor: PlanFor = DEFAULT_PLAN_FOR,
 ): PlanAll {
   const namespaces = [...new Set(manifests.pipelines.map(namespaceOf))].sort(byName);
   const usedGpus: Record<string, number> = {};

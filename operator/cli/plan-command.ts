@@ -1,18 +1,19 @@
-// `vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for steady|poisson] [-o table|yaml|json]`:
-// prints for every VideoPipeline the status the operator would write (--plan-for poisson: with the
-// headroom random arrivals need, operator/planner/headroom.ts; the operator plans for steady ones). Exit 0 when every input parsed (even if a
-// plan is infeasible), 1 with one line naming file, object and field on bad input.
+// `vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for poisson|steady] [-o table|yaml|json]`:
+// prints for every VideoPipeline the status the operator would write (by default with the headroom
+// random arrivals need, operator/planner/headroom.ts; --plan-for steady: occupancy 1, for paced
+// sources). Exit 0 when every input parsed (even if a plan is infeasible), 1 with one line naming
+// file, object and field on bad input.
 import { parseArgs } from 'node:util';
 import * as yaml from 'js-yaml';
 import { printable } from '../../contract/printable.ts';
 import { clusterNodes, loadManifests, ManifestError } from '../api/manifests.ts';
 import { inventoryFromNodes } from '../api/to-planner.ts';
-import { PLAN_FOR, type PlanFor } from '../planner/types.ts';
+import { DEFAULT_PLAN_FOR, PLAN_FOR, type PlanFor } from '../planner/types.ts';
 import { planAll } from './plan-all.ts';
 import { renderTable } from './plan-table.ts';
 
 const usage =
-  'usage: vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for steady|poisson] [-o table|yaml|json]';
+  'usage: vpo plan -f PATH [-f PATH...] [--nodes NODES.yaml] [--plan-for poisson|steady] [-o table|yaml|json]';
 
 export interface PlanCommandIo {
   stdout: (s: string) => void;
@@ -41,7 +42,7 @@ function parse(argv: string[]): {
       options: {
         filename: { type: 'string', short: 'f', multiple: true },
         nodes: { type: 'string' },
-        'plan-for': { type: 'string', default: 'steady' },
+        'plan-for': { type: 'string', default: DEFAULT_PLAN_FOR },
         output: { type: 'string', short: 'o' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -59,7 +60,7 @@ function parse(argv: string[]): {
   }
   const planFor = values['plan-for'] as PlanFor;
   if (!PLAN_FOR.includes(planFor))
-    throw new UsageError(`--plan-for must be steady or poisson, got ${JSON.stringify(values['plan-for'])}`);
+    throw new UsageError(`--plan-for must be poisson or steady, got ${JSON.stringify(values['plan-for'])}`);
   return { files: values.filename, ...(values.nodes ? { nodes: values.nodes } : {}), planFor, output };
 }
 

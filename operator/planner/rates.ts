@@ -1,7 +1,7 @@
 // The pipeline's DAG: validation, topological order, per-stage rates and path lengths.
 import { type Arrivals, poissonArrivals, STEADY } from './headroom.ts';
 import { type SpShape, seriesParallelShape } from './series-parallel.ts';
-import type { PlannerPipeline } from './types.ts';
+import { DEFAULT_PLAN_FOR, type PlannerPipeline } from './types.ts';
 
 export const SOURCE = 'source';
 
@@ -106,7 +106,7 @@ export function analyseGraph(pipeline: PlannerPipeline): GraphResult {
     depth[i] = d + 1;
   }
   const arrivals = items.map((n) =>
-    pipeline.arrivals === 'poisson' ? poissonArrivals(n, stages.length) : STEADY,
+    (pipeline.arrivals ?? DEFAULT_PLAN_FOR) === 'poisson' ? poissonArrivals(n, stages.length) : STEADY,
   );
   const longestPathStages = depth.reduce((a, b) => Math.max(a, b), 0);
   const graph = { order, inputs, outputs, fromSource, rateVps, arrivals, longestPathStages };

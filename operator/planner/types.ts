@@ -8,6 +8,11 @@ import type { BackendGroupPlan, NamespaceTotals, Plan } from '../../contract/pla
 /** What arrivals a plan is made for (PlannerPipeline.arrivals; `--plan-for` of vpo plan and the operator). */
 export type PlanFor = 'steady' | 'poisson';
 export const PLAN_FOR: readonly PlanFor[] = ['steady', 'poisson'];
+/**
+ * Plans hold under random arrivals unless told the arrivals are paced: steady plans run GPUs at
+ * occupancy 1, and Poisson arrivals at that load keep 53% of videos within the SLO (simulate-fidelity).
+ */
+export const DEFAULT_PLAN_FOR: PlanFor = 'poisson';
 
 /** Latency of ONE batch of `batchSize` on an otherwise idle device. */
 export interface ProfilePoint {
@@ -48,9 +53,9 @@ export interface PlannerPipeline {
   /** Source rate before peakFactor. */
   videosPerSecond: number;
   /**
-   * How videos arrive, as the plan assumes: 'steady' (the default: evenly spaced, Nexus's
-   * deterministic model) or 'poisson' (at random: the planner leaves each batch headroom for the
-   * backlog random arrivals build, headroom.ts; more GPUs, and the SLO holds under Poisson load).
+   * How videos arrive, as the plan assumes: 'poisson' (the default, DEFAULT_PLAN_FOR: at random;
+   * the planner leaves each batch headroom for the backlog random arrivals build, headroom.ts) or
+   * 'steady' (evenly spaced, Nexus's deterministic model: fewer GPUs, for paced sources only).
    */
   arrivals?: PlanFor;
   peakFactor: number;

@@ -19,7 +19,13 @@ import {
 } from '../api/to-planner.ts';
 import type { KubeObject } from '../kube/types.ts';
 import { planNamespace } from '../planner/namespace.ts';
-import type { NamespacePlan, PlanFor, PlannerPipeline, PreviousGroup } from '../planner/types.ts';
+import {
+  DEFAULT_PLAN_FOR,
+  type NamespacePlan,
+  type PlanFor,
+  type PlannerPipeline,
+  type PreviousGroup,
+} from '../planner/types.ts';
 import { runtimeConfigFromPlan } from '../render/runtime-config.ts';
 import { pipelineStorage, type StorageDefaults, storageShareKey } from '../render/storage.ts';
 import type { Caches, NamespaceState, Planned } from './context.ts';
@@ -107,7 +113,7 @@ export function planNamespaceRound(inputs: NamespaceInputs): NamespaceRound {
           ...toPlanRequest(pipeline, sessions, nodes).pipeline,
           videosPerSecond: rateVps,
           shareKey: storageShareKey(storage.storage),
-          arrivals: inputs.planFor ?? 'steady',
+          arrivals: inputs.planFor ?? DEFAULT_PLAN_FOR,
         });
     } catch (err) {
       failed.set(name, { ok: false, reason: 'InvalidSpec', message: (err as Error).message });
