@@ -11,7 +11,8 @@
 // each backend pod's received rate per stage against the rate the plan gave it (scaled to the
 // offered load). LOAD_FACTOR 1 offers the pipeline's load; its peakFactor offers the planned peak.
 // `npm run bench -- plan-fidelity [--seconds 180] [--load-factor 1] [--warmup 30]
-// [--plan-for steady|poisson]` (poisson: the plan keeps the headroom random arrivals need).
+// [--plan-for poisson|steady]` (poisson, the default: the plan keeps the headroom random arrivals
+// need; steady: Nexus's occupancy-1 plan).
 // Uses KAFKA_BOOTSTRAP or starts a broker.
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,7 +25,7 @@ import { startTopicReader } from '../kafka/topic-reader.ts';
 import { loadManifests } from '../operator/api/manifests.ts';
 import { inventoryFromNodes, targetVideosPerSecond, toPlanRequest } from '../operator/api/to-planner.ts';
 import { planPipeline } from '../operator/planner/plan.ts';
-import type { Plan } from '../operator/planner/types.ts';
+import { DEFAULT_PLAN_FOR, type Plan } from '../operator/planner/types.ts';
 import { renderRuntimeFile } from '../operator/render/runtime-file.ts';
 import { type RoleProcess, repoRoot, sampleDir, startRole, submitVideo } from '../scripts/kafka-pipeline.ts';
 import { mulberry32 } from '../simulate/random.ts';
@@ -67,10 +68,10 @@ export async function run(args: string[]): Promise<BenchFigure[]> {
       seconds: { type: 'string', default: '180' },
       warmup: { type: 'string', default: '30' },
       'load-factor': { type: 'string', default: '1' },
-      'plan-for': { type: 'string', default: 'steady' },
+      'plan-for': { type: 'string', default: DEFAULT_PLAN_FOR },
     },
   });
-  const planFor = values['plan-for'] === 'poisson' ? 'poisson' : 'steady';
+  const planFor = values['plan-for'] === 'steady' ? 'steady' : 'poisson';
   const seconds = Number(values.seconds);
   const warmupS = Number(values.warmup);
   const loadFactor = Number(values['load-factor']);

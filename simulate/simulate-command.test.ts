@@ -60,7 +60,10 @@ test('the table names the run and the figures a capacity planner reads', async (
     '7',
   );
   assert.equal(code, 0);
-  assert.match(stdout, /^simulated 30 s, bursty arrivals at 1× each pipeline's load, seed 7/);
+  assert.match(
+    stdout,
+    /^simulated 30 s, bursty arrivals at 1× each pipeline's load, seed 7; plans made for poisson arrivals\n/,
+  );
   assert.match(stdout, /SLO attainment \d+\.\d\d%\s+p50 [\d.]+ ms\s+p99 [\d.]+ ms/);
   assert.match(stdout, /BACKEND\s+REPLICAS\s+PLANNED_OCCUPANCY\s+UTILISATION\s+BATCH_FILL/);
 });

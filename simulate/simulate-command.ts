@@ -116,7 +116,7 @@ export async function simulateCommand(argv: string[], io: SimulateCommandIo = de
           2,
         )}\n`,
       );
-    else io.stdout(renderSimulationTable(results, run));
+    else io.stdout(renderSimulationTable(results, { ...run, planFor: args.planFor }));
     return 0;
   } catch (err) {
     if (err instanceof ManifestError || err instanceof UsageError) {

@@ -10,10 +10,10 @@ const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 
 export function renderSimulationTable(
   results: readonly SimulatedPipeline[],
-  run: { durationS: number; arrivals: string; loadFactor: number; seed: number },
+  run: { durationS: number; arrivals: string; loadFactor: number; seed: number; planFor: string },
 ): string {
   const lines: string[] = [
-    `simulated ${run.durationS} s, ${run.arrivals} arrivals at ${formatDecimal(run.loadFactor)}× each pipeline's load, seed ${run.seed}`,
+    `simulated ${run.durationS} s, ${run.arrivals} arrivals at ${formatDecimal(run.loadFactor)}× each pipeline's load, seed ${run.seed}; plans made for ${run.planFor} arrivals`,
     '',
   ];
   for (const r of results) {
