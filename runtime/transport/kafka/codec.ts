@@ -125,3 +125,30 @@ export function decodeMessage(
 export function stageOfGroup(group: string): string {
   return group.slice(group.lastIndexOf('.') + 1) || group;
 }
+
+/**
+ * A fetched chunk of `topic` for `stage`, decoded: its stage messages with their offsets, and a
+ * dead letter for each record that is not one. A record's timestamp stands for its receipt time
+ * (`nowMs` where it has none).
+ */
+export function decodeRecords(
+  records: readonly { value: Buffer | null; offset: string; timestamp: string }[],
+  topic: string,
+  stage: string,
+  nowMs: () => number,
+): { chunk: { message: StageMessage; offset: number }[]; letters: DeadLetter[] } {
+  const chunk: { message: StageMessage; offset: number }[] = [];
+  const letters: DeadLetter[] = [];
+  for (const record of records) {
+    const stamp = Number(record.timestamp);
+    const decoded = decodeMessage(
+      record.value,
+      topic,
+      stage,
+      Number.isFinite(stamp) && stamp > 0 ? stamp : nowMs(),
+    );
+    if (decoded.ok) chunk.push({ message: decoded.message, offset: Number(record.offset) });
+    else letters.push(decoded.letter);
+  }
+  return { chunk, letters };
+}

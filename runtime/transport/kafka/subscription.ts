@@ -16,14 +16,12 @@ import { foreverRetry, METADATA_MAX_AGE_MS } from '../../../kafka/connection.ts'
 import type { Clock } from '../../clock.ts';
 import type { Logger } from '../../logger.ts';
 import type { AfterCommit, DeadLetter, Handler, StageMessage, Subscription } from '../transport.ts';
-import { decodeMessage, stageOfGroup } from './codec.ts';
+import { decodeRecords, stageOfGroup } from './codec.ts';
+import { CrashRecovery } from './crash-recovery.ts';
 import { deliverWithRetries } from './deliver.ts';
+import { OffsetCommits } from './offset-commits.ts';
 import { PartitionOffsets } from './partition-offsets.ts';
 import { rateAssignor } from './rate-assignor.ts';
-
-/** First and longest wait before restarting a consumer kafkajs did not restart. */
-const RECOVERY_FIRST_MS = 1000;
-const RECOVERY_MAX_MS = 60_000;
 
 export interface SubscriptionEvents {
   rebalances: number;
@@ -86,9 +84,8 @@ export class KafkaSubscription implements Subscription {
   private inFlight = 0;
   private readonly paused = new Set<number>();
   private userPaused = false;
-  private commitChain: Promise<void> = Promise.resolve();
-  /** What handlers left for after the commit of their chunks (frame holds to drop). */
-  private afterCommit: AfterCommit[] = [];
+  private readonly commits: OffsetCommits;
+  private readonly recovery: CrashRecovery;
   private running = false;
   private crashed = false;
   /** Last time the consumer fetched or finished a chunk, on the deps clock. */
@@ -116,6 +113,29 @@ export class KafkaSubscription implements Subscription {
     this.handler = handler;
     this.maxBatch = Math.max(1, maxBatch);
     this.deps = deps;
+    this.commits = new OffsetCommits({
+      topic,
+      logger: deps.logger,
+      partitions: () => this.partitions,
+      commitOffsets: (offsets) => this.consumer.commitOffsets(offsets),
+      onCommitted: () => {
+        this.events.commits++;
+      },
+    });
+    this.recovery = new CrashRecovery({
+      topic,
+      logger: deps.logger,
+      wanted: () => this.running && this.crashed,
+      restart: async () => {
+        await this.consumer.connect();
+        await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
+        await this.run();
+      },
+      recovered: () => {
+        this.crashed = false;
+        this.progressed();
+      },
+    });
     const c = deps.settings.consumer;
     this.consumer = deps.kafka.consumer({
       groupId: group,
@@ -144,14 +164,14 @@ export class KafkaSubscription implements Subscription {
         : {}),
     });
     // A crash kafkajs does not restart from (an error it deems not retriable) leaves the consumer
-    // stopped: the process is not ready until this subscription has restarted it (recover()).
+    // stopped: the process is not ready until this subscription has restarted it (crash-recovery.ts).
     // Fetches (empty ones too, at least every maxWaitTimeInMs while idle) are progress.
     this.consumer.on(this.consumer.events.FETCH, () => this.progressed());
     this.consumer.on(this.consumer.events.CRASH, (event) => {
       deps.logger.error(`${this.topic}: consumer crashed: ${event.payload.error.message}`);
       if (event.payload.restart) return;
       this.crashed = true;
-      this.scheduleRecovery();
+      this.recovery.schedule();
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
       // A new generation: whatever was not committed is delivered again from the committed
@@ -162,7 +182,7 @@ export class KafkaSubscription implements Subscription {
       this.heldAt = new Map();
       // Chunks of the last generation were not committed and will be delivered again: their
       // holds stay for the redelivery (dropped then, or by the frame store's TTL).
-      this.afterCommit = [];
+      this.commits.forget();
       this.paused.clear();
     });
   }
@@ -184,32 +204,6 @@ export class KafkaSubscription implements Subscription {
     });
   }
 
-  private recoveryDelayMs = RECOVERY_FIRST_MS;
-
-  /** Restarts a consumer kafkajs gave up on, after a backoff (1 s, doubling to 60 s). */
-  private scheduleRecovery(): void {
-    if (!this.running) return;
-    const delayMs = this.recoveryDelayMs;
-    this.recoveryDelayMs = Math.min(RECOVERY_MAX_MS, 2 * delayMs);
-    setTimeout(() => void this.recover(), delayMs).unref();
-  }
-
-  private async recover(): Promise<void> {
-    if (!this.running || !this.crashed) return;
-    try {
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topic: this.topic, fromBeginning: true });
-      await this.run();
-      this.crashed = false;
-      this.recoveryDelayMs = RECOVERY_FIRST_MS;
-      this.progressed();
-      this.deps.logger.warn(`${this.topic}: consumer restarted after a crash`);
-    } catch (error) {
-      this.deps.logger.error(`${this.topic}: restarting the consumer failed: ${(error as Error).message}`);
-      this.scheduleRecovery();
-    }
-  }
-
   /** A re-plan's chunk size (the stage's planned batch). */
   setMaxBatch(maxBatch: number): void {
     this.maxBatch = Math.max(1, maxBatch);
@@ -224,7 +218,7 @@ export class KafkaSubscription implements Subscription {
     const now = this.deps.declare?.();
     if (!this.running || !now || JSON.stringify(now) === this.declared) return false;
     await this.consumer.stop();
-    await this.commitChain;
+    await this.commits.settled();
     if (!this.running) return false;
     await this.run();
     return true;
@@ -238,7 +232,7 @@ export class KafkaSubscription implements Subscription {
     if (partition === undefined) return;
     this.heldAt.delete(videoId);
     if (this.partitions.get(partition)?.release(videoId)) {
-      this.scheduleCommit();
+      this.commits.schedule();
       this.maybeResume();
     }
   }
@@ -255,9 +249,8 @@ export class KafkaSubscription implements Subscription {
   }
 
   /** Resolves when the offsets of everything handled so far are committed (or failed to be). */
-  async committed(): Promise<void> {
-    this.scheduleCommit();
-    await this.commitChain;
+  committed(): Promise<void> {
+    return this.commits.flush();
   }
 
   private closing: Promise<void> | undefined;
@@ -274,7 +267,7 @@ export class KafkaSubscription implements Subscription {
       await this.consumer
         .stop()
         .catch((e: Error) => this.deps.logger.warn(`${this.topic}: stop: ${e.message}`));
-      await this.commitChain;
+      await this.commits.settled();
       await this.consumer.disconnect();
     })();
     return this.closing;
@@ -315,15 +308,9 @@ export class KafkaSubscription implements Subscription {
           this.events.pauses++;
           return;
         }
-        const letters: DeadLetter[] = [];
-        const chunk: { message: StageMessage; offset: number }[] = [];
-        for (const record of records) {
-          const stamp = Number(record.timestamp);
-          const receivedAtMs = Number.isFinite(stamp) && stamp > 0 ? stamp : this.deps.clock.nowMs();
-          const decoded = decodeMessage(record.value, this.topic, this.stage, receivedAtMs);
-          if (decoded.ok) chunk.push({ message: decoded.message, offset: Number(record.offset) });
-          else letters.push(decoded.letter);
-        }
+        const { chunk, letters } = decodeRecords(records, this.topic, this.stage, () =>
+          this.deps.clock.nowMs(),
+        );
         this.inFlight += chunk.length;
         this.events.maxHeldOrInFlight = Math.max(this.events.maxHeldOrInFlight, this.inFlight + this.held());
         for (const { message } of chunk)
@@ -337,7 +324,7 @@ export class KafkaSubscription implements Subscription {
             isRunning,
             after,
           );
-          if (delivered && offsets === this.partitions.get(batch.partition)) this.afterCommit.push(...after);
+          if (delivered && offsets === this.partitions.get(batch.partition)) this.commits.defer(after);
           // What did not leave during the call is parked (a join input): hold its offset.
           if (delivered && this.deps.holdUntilForwarded && offsets === this.partitions.get(batch.partition)) {
             for (const { message, offset } of chunk) {
@@ -362,7 +349,7 @@ export class KafkaSubscription implements Subscription {
         const last = records[records.length - 1]!;
         offsets.processed(Number(last.offset));
         resolveOffset(last.offset);
-        this.scheduleCommit();
+        this.commits.schedule();
         await heartbeat().catch((e: Error) => this.heartbeatFailed(e));
       }
     } finally {
@@ -389,40 +376,6 @@ export class KafkaSubscription implements Subscription {
     );
   }
 
-  private scheduleCommit(): void {
-    this.commitChain = this.commitChain.then(() => this.commit());
-  }
-
-  private async commit(): Promise<void> {
-    const wanted: { topic: string; partition: number; offset: string }[] = [];
-    const marks: [PartitionOffsets, number][] = [];
-    for (const [partition, offsets] of this.partitions) {
-      const offset = offsets.toCommit();
-      if (offset === undefined) continue;
-      wanted.push({ topic: this.topic, partition, offset: String(offset) });
-      marks.push([offsets, offset]);
-    }
-    // Handlers done before this commit: theirs are among the offsets it commits (a held input's
-    // handler leaves nothing: a join or gather reads no frames).
-    const after = this.afterCommit;
-    this.afterCommit = [];
-    if (wanted.length === 0) {
-      await runAfterCommit(after, this.deps.logger, this.topic);
-      return;
-    }
-    try {
-      await this.consumer.commitOffsets(wanted);
-      for (const [offsets, offset] of marks) offsets.committedAt(offset);
-      this.events.commits++;
-      await runAfterCommit(after, this.deps.logger, this.topic);
-    } catch (error) {
-      // A rebalance took the partition away, or Kafka is down: not committing is safe
-      // (redelivery); the next commit carries the same offsets.
-      this.deps.logger.warn(`${this.topic}: commit failed: ${(error as Error).message}`);
-      this.afterCommit.unshift(...after);
-    }
-  }
-
   private maybeResume(): void {
     if (this.paused.size === 0 || this.userPaused) return;
     if (this.inFlight + this.held() >= this.deps.settings.consumer.maxInFlightMessages / 2) return;
@@ -430,11 +383,5 @@ export class KafkaSubscription implements Subscription {
     this.paused.clear();
     this.consumer.resume([{ topic: this.topic, partitions }]);
     this.events.resumes++;
-  }
-}
-
-async function runAfterCommit(after: AfterCommit[], logger: Logger, topic: string): Promise<void> {
-  for (const step of after) {
-    await step().catch((e: Error) => logger.warn(`${topic}: after commit: ${e.message}`));
   }
 }
