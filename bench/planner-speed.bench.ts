@@ -6,11 +6,19 @@
 // Each is timed cold (its first plan in this process; the small cluster goes first) and warm (the
 // median of the next runs, as an operator that has been running re-plans). The headline is CPU time (user +
 // system of this process, one thread): on a shared machine wall time also counts other
-// processes' turns; both are reported.
+// processes' turns; both are reported. Plans are made for Poisson arrivals, as vpo plans by
+// default (headroom.ts); the same clusters planned for steady ones (`--plan-for steady`, Nexus's
+// arithmetic) are timed beside them.
 import { performance } from 'node:perf_hooks';
 import { gpuNode, pipeline } from '../operator/planner/fixtures.test-support.ts';
 import { planNamespace } from '../operator/planner/namespace.ts';
-import type { NamespacePlanRequest, PlannerSession, PlannerStage } from '../operator/planner/types.ts';
+import {
+  DEFAULT_PLAN_FOR,
+  type NamespacePlanRequest,
+  type PlanFor,
+  type PlannerSession,
+  type PlannerStage,
+} from '../operator/planner/types.ts';
 import type { BenchFigure } from './run.ts';
 import { mulberry32, T4, V100 } from './workloads/planner-workloads.ts';
 
@@ -19,6 +27,7 @@ export function cluster(
   stagesEach: number,
   gpus: number,
   seed: number,
+  arrivals: PlanFor = DEFAULT_PLAN_FOR,
 ): NamespacePlanRequest {
   const rand = mulberry32(seed);
   const nodeCount = gpus / 8;
@@ -55,7 +64,10 @@ export function cluster(
       });
     }
     const load = { videosPerSecond: 0.5 + 3 * rand(), sloMs: 2000 + Math.round(3000 * rand()) };
-    out.push(pipeline(`p${p}`, stages, load, { ingestAllowanceMs: 200, hopAllowanceMs: 20 }));
+    out.push({
+      ...pipeline(`p${p}`, stages, load, { ingestAllowanceMs: 200, hopAllowanceMs: 20 }),
+      arrivals,
+    });
   }
   return { namespace: 'media', pipelines: out, sessions, nodes };
 }
@@ -111,8 +123,23 @@ export async function run(_args: string[]): Promise<BenchFigure[]> {
     gpusPlanned: r.gpus,
     gpusIfPlannedAlone: r.alone,
   });
+  const small = timed(cluster(100, 10, 512, 512), 7);
+  const large = timed(cluster(1000, 5, 2048, 2048), 5);
+  const steady = { target: 'informational: planned for steady arrivals (--plan-for steady)' };
   return [
-    figure('planner.plan100x10Stages512Gpus', '< 100', 100, timed(cluster(100, 10, 512, 512), 7)),
-    figure('planner.plan1000x5Stages2048Gpus', '< 1000', 1000, timed(cluster(1000, 5, 2048, 2048), 5)),
+    figure('planner.plan100x10Stages512Gpus', '< 100', 100, small),
+    figure('planner.plan1000x5Stages2048Gpus', '< 1000', 1000, large),
+    figure(
+      'planner.plan100x10Stages512Gpus.steady',
+      steady.target,
+      100,
+      timed(cluster(100, 10, 512, 512, 'steady'), 7),
+    ),
+    figure(
+      'planner.plan1000x5Stages2048Gpus.steady',
+      steady.target,
+      1000,
+      timed(cluster(1000, 5, 2048, 2048, 'steady'), 5),
+    ),
   ];
 }

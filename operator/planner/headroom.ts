@@ -40,6 +40,8 @@ export function poissonArrivals(itemsPerVideo: number, stages: number): Arrivals
 
 /** Rounds past which more budget buys a batch-1 stage nothing measurable. */
 const MAX_EXACT_ROUNDS = 12;
+/** Rounds past which more budget buys a batch nothing measurable (b − n* < c·L/128). */
+export const MAX_ROUNDS = 64;
 
 /** P(W ≤ r·D) in an M/D/1 queue at utilisation ρ (Erlang, 1909); r ≥ 0 need not be whole. */
 export function mdOneWithin(rho: number, rounds: number): number {
@@ -53,14 +55,27 @@ export function mdOneWithin(rho: number, rounds: number): number {
   return (1 - rho) * sum;
 }
 
-const mdOneMemo = new Map<string, number>();
+/** By ε: ρ per r in steps of 1/ROUND_STEPS (NaN: not computed yet). */
+const mdOneMemo = new Map<number, Float64Array>();
 
-/** Largest ρ with P(W > r·D) ≤ ε in M/D/1 (bisection; memoised per r and ε). */
+/** Steps per service a fractional r is rounded down to, so the memo stays small. */
+export const ROUND_STEPS = 64;
+
+/**
+ * Largest ρ with P(W > r·D) ≤ ε in M/D/1 (bisection). Memoised per r and ε, with r rounded down
+ * to 1/64 of a service (a little less allowance, never more): the operator plans for as long as
+ * it runs, and budgets vary, so an exact key would grow the memo without bound.
+ */
 function mdOneUtilisation(rounds: number, late: number): number {
-  const r = Math.min(rounds, MAX_EXACT_ROUNDS);
-  const key = `${r}:${late}`;
-  const known = mdOneMemo.get(key);
-  if (known !== undefined) return known;
+  const step = Math.floor(Math.min(rounds, MAX_EXACT_ROUNDS) * ROUND_STEPS);
+  const r = step / ROUND_STEPS;
+  let memo = mdOneMemo.get(late);
+  if (!memo) {
+    memo = new Float64Array(MAX_EXACT_ROUNDS * ROUND_STEPS + 1).fill(Number.NaN);
+    mdOneMemo.set(late, memo);
+  }
+  const known = memo[step]!;
+  if (!Number.isNaN(known)) return known;
   let lo = 0;
   let hi = 1;
   for (let i = 0; i < 40; i++) {
@@ -68,8 +83,20 @@ function mdOneUtilisation(rounds: number, late: number): number {
     if (1 - mdOneWithin(mid, r) <= late) lo = mid;
     else hi = mid;
   }
-  mdOneMemo.set(key, lo);
+  memo[step] = lo;
   return lo;
+}
+
+let lastLate = Number.NaN;
+let lastLog = Number.NaN;
+
+/** ln(1/ε), remembered for the last ε (a plan asks for a few, many times each). */
+function logInverse(late: number): number {
+  if (late !== lastLate) {
+    lastLate = late;
+    lastLog = Math.log(1 / late);
+  }
+  return lastLog;
 }
 
 /**
@@ -80,11 +107,31 @@ function mdOneUtilisation(rounds: number, late: number): number {
 export function usableItems(batch: number, rounds: number, arrivals: Arrivals): number {
   if (batch <= 0) return 0;
   if (arrivals.burst <= 0) return batch;
-  const r = Math.max(1, rounds);
+  const r = Math.min(MAX_ROUNDS, Math.max(1, rounds));
   const c = Math.max(1, arrivals.burst);
   if (batch === 1 && c === 1) return mdOneUtilisation(r, arrivals.lateProbability);
-  const L = Math.log(1 / arrivals.lateProbability);
+  const L = logInverse(arrivals.lateProbability);
   return (c * L) / r / Math.expm1((c * L) / (r * batch));
+}
+
+/**
+ * The rounds a batch of b run back to back may wait within `budgetMicros` (its ℓ(b) included): a
+ * request that just missed a batch waits one, then runs in the next, so 2ℓ(b) must fit (else 0);
+ * each further ℓ(b) is a round. Whole rounds for batches, up to MAX_ROUNDS; batch 1 is served
+ * continuously (M/D/1) and may wait budget − ℓ, in steps of 1/ROUND_STEPS of a service, up to
+ * the rounds past which it gains nothing measurable.
+ */
+export function backToBackRounds(batch: number, budgetMicros: number, latencyMicros: number): number {
+  const rounds = budgetMicros / latencyMicros - 1;
+  if (rounds < 1) return 0;
+  if (batch === 1) return Math.floor(Math.min(rounds, MAX_EXACT_ROUNDS) * ROUND_STEPS) / ROUND_STEPS;
+  return Math.min(MAX_ROUNDS, Math.floor(rounds));
+}
+
+/** The next value backToBackRounds of `batch` takes above `rounds` (Infinity past the last). */
+export function nextBackToBackRounds(batch: number, rounds: number): number {
+  if (batch === 1) return rounds >= MAX_EXACT_ROUNDS ? Number.POSITIVE_INFINITY : rounds + 1 / ROUND_STEPS;
+  return rounds >= MAX_ROUNDS ? Number.POSITIVE_INFINITY : rounds + 1;
 }
 
 /**

@@ -47,17 +47,21 @@ export function aloneOccupancy(
   return duty > 0 && l <= duty ? l / duty : Number.POSITIVE_INFINITY;
 }
 
-/** Saturated GPUs ⌊R/TP(B)⌋ plus the residual's occupancy alone, at `budgetMs`. */
+/**
+ * Saturated GPUs ⌊R/TP(B)⌋ plus the residual's occupancy alone, at `budgetMs`. `saturated`: B and
+ * TP(B) at this budget when the caller has them (throughput-sweep.ts), else they are searched.
+ */
 export function packingCostGpus(
   profile: BatchProfile,
   rateVps: number,
   budgetMs: number,
   arrivals: Arrivals,
+  saturated?: { batch: number; throughputVps: number },
 ): number {
   if (rateVps <= 0) return 0;
-  const batch = saturatedBatch(profile, budgetMs * 1000, arrivals);
+  const batch = saturated?.batch ?? saturatedBatch(profile, budgetMs * 1000, arrivals);
   if (batch === 0) return Number.POSITIVE_INFINITY;
-  const tp = usableThroughputVps(profile, batch, budgetMs * 1000, arrivals);
+  const tp = saturated?.throughputVps ?? usableThroughputVps(profile, batch, budgetMs * 1000, arrivals);
   const count = Math.floor(rateVps / tp + RESIDUAL_EPSILON);
   const residual = rateVps - count * tp;
   if (residual <= rateVps * RESIDUAL_EPSILON) return count;

@@ -1,7 +1,7 @@
 // A session's cost on one GPU product, tabulated for every integer batch size the plan may use.
 // Latency between profiled batch sizes is interpolated linearly; beyond the largest profiled size
 // nothing is extrapolated (API.md), so the largest profiled size is the effective maximum.
-import { type Arrivals, usableItems } from './headroom.ts';
+import { type Arrivals, backToBackRounds, usableItems } from './headroom.ts';
 import type { PlannerSession, ProfilePoint } from './types.ts';
 
 export interface BatchProfile {
@@ -140,9 +140,9 @@ export function usableThroughputVps(
   arrivals: Arrivals,
 ): number {
   const l = profile.latencyMicros[batch]!;
-  const rounds = budgetMicros / l - 1;
-  if (rounds < 1) return 0;
-  return (usableItems(batch, batch === 1 ? rounds : Math.floor(rounds), arrivals) * MICROS_PER_SECOND) / l;
+  const rounds = backToBackRounds(batch, budgetMicros, l);
+  if (rounds === 0) return 0;
+  return (usableItems(batch, rounds, arrivals) * MICROS_PER_SECOND) / l;
 }
 
 /**

@@ -14,6 +14,7 @@ import type { BatchProfile } from './profile.ts';
 import { bestThroughputVps, throughputVps } from './profile.ts';
 import type { StageGraph } from './rates.ts';
 import { splitSeriesParallel } from './series-parallel.ts';
+import { throughputGrid } from './throughput-sweep.ts';
 
 export const SPLIT_STEPS = 500;
 export const PACKING_SPLIT_STEPS = 125;
@@ -45,7 +46,7 @@ export function stageCostGpus(
 
 /**
  * stageCostGpus at every grid step for steady arrivals, walking the batches by latency once
- * (budgets only grow): the split's hot loop, where random arrivals go through gridCosts.
+ * (budgets only grow): the split's hot loop (random arrivals: randomArrivalCosts).
  */
 function steadyCosts(
   profile: BatchProfile,
@@ -63,6 +64,39 @@ function steadyCosts(
       fitting === 0
         ? Number.POSITIVE_INFINITY
         : rateVps / throughputVps(profile, profile.bestBatchUpTo[fitting - 1]!);
+  }
+  return c;
+}
+
+/**
+ * A stage's costs on the grid for random arrivals, from one sweep of its best usable throughput
+ * (throughput-sweep.ts): Σ R/TP* or, for the packing objective, the packing cost with the sweep's
+ * saturated batch. Non-increasing, as gridCosts makes them.
+ */
+function randomArrivalCosts(
+  profile: BatchProfile,
+  rateVps: number,
+  steps: number,
+  msAt: (k: number) => number,
+  arrivals: Arrivals,
+  objective: 'fractional' | 'packing',
+): Float64Array {
+  const grid = throughputGrid(profile, arrivals, steps, msAt);
+  const c = new Float64Array(steps + 1);
+  let best = Number.POSITIVE_INFINITY;
+  for (let k = 0; k <= steps; k++) {
+    const tp = grid.throughputVps[k]!;
+    let cost: number;
+    if (tp === 0) cost = Number.POSITIVE_INFINITY;
+    else if (objective === 'fractional') cost = rateVps / tp;
+    else if (k > 0 && msAt(k) === msAt(k - 1)) cost = c[k - 1]!;
+    else
+      cost = packingCostGpus(profile, rateVps, msAt(k), arrivals, {
+        batch: grid.batch[k]!,
+        throughputVps: tp,
+      });
+    best = Math.min(best, cost);
+    c[k] = best;
   }
   return c;
 }
@@ -138,10 +172,10 @@ export function splitFor(
     const costs = profiles.map((p, v) => {
       const rate = graph.rateVps[v]!;
       const arrivals = graph.arrivals[v]!;
+      if (arrivals.burst > 0) return randomArrivalCosts(p, rate, steps, msAt, arrivals, objective);
       if (objective === 'packing')
         return gridCosts(steps, msAt, (ms) => packingCostGpus(p, rate, ms, arrivals));
-      if (arrivals.burst <= 0) return steadyCosts(p, rate, steps, msAt);
-      return gridCosts(steps, msAt, (ms) => stageCostGpus(p, rate, ms, arrivals));
+      return steadyCosts(p, rate, steps, msAt);
     });
     ({ budgets, method } = solve(graph, costs, steps, trySeriesParallel));
   }
