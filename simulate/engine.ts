@@ -9,6 +9,7 @@
 // f); a join waits until every input stage has reported (with its items, or none), then runs once
 // per item of its busiest input.
 
+import { EventHeap } from '../operator/planner/event-heap.ts';
 import { profiledLatencyMs } from '../runtime/backend/device-emulation.ts';
 import {
   type BatchDecision,
@@ -18,7 +19,6 @@ import {
 import { initialCycle, nextTurn } from '../runtime/batching/duty-cycle.ts';
 import { fitLatency, recordLatency } from '../runtime/batching/latency-fit.ts';
 import { type ArrivalPattern, arrivalProcess } from './arrivals.ts';
-import { EventHeap } from './event-heap.ts';
 import type { SimModel } from './model.ts';
 import { countAround, mulberry32, type Random } from './random.ts';
 import { collectResults, type SimResult } from './results.ts';

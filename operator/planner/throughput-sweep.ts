@@ -7,6 +7,8 @@
 // whose steady throughput b/ℓ(b) (what its usable throughput approaches) cannot beat the running
 // maximum has no more events: only the few batches near the top of the curve are followed.
 // Ties go to the larger batch, as in saturatedBatch. Pure.
+
+import { EventHeap } from './event-heap.ts';
 import { type Arrivals, backToBackRounds, nextBackToBackRounds, usableItems } from './headroom.ts';
 import type { BatchProfile } from './profile.ts';
 
@@ -20,55 +22,10 @@ export interface ThroughputGrid {
 }
 
 interface BatchEvent {
-  /** Budget, µs, at which `rounds` start. */
-  atMicros: number;
+  /** Budget at which `rounds` start, ms (µs ÷ 1000, as the steps' budgets are compared). */
+  atMs: number;
   batch: number;
   rounds: number;
-}
-
-/** A binary min-heap of events by budget. */
-class EventHeap {
-  private readonly items: BatchEvent[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-
-  peek(): BatchEvent | undefined {
-    return this.items[0];
-  }
-
-  push(event: BatchEvent): void {
-    const items = this.items;
-    items.push(event);
-    let i = items.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (items[parent]!.atMicros <= event.atMicros) break;
-      items[i] = items[parent]!;
-      i = parent;
-    }
-    items[i] = event;
-  }
-
-  pop(): BatchEvent | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || !last) return top;
-    let i = 0;
-    for (;;) {
-      const left = 2 * i + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child = right < items.length && items[right]!.atMicros < items[left]!.atMicros ? right : left;
-      if (items[child]!.atMicros >= last.atMicros) break;
-      items[i] = items[child]!;
-      i = child;
-    }
-    items[i] = last;
-    return top;
-  }
 }
 
 /** TP* and its batch at budgets msAt(0) ≤ msAt(1) ≤ … ≤ msAt(steps), milliseconds. */
@@ -80,16 +37,18 @@ export function throughputGrid(
 ): ThroughputGrid {
   const latency = profile.latencyMicros;
   const steadyVps = (b: number) => (b * MICROS_PER_SECOND) / latency[b]!;
-  const heap = new EventHeap();
+  const heap = new EventHeap<BatchEvent>();
   // Every batch's first event: where 2ℓ(b) fits (one round).
-  for (let b = 1; b <= profile.maxBatch; b++) heap.push({ atMicros: 2 * latency[b]!, batch: b, rounds: 1 });
+  for (let b = 1; b <= profile.maxBatch; b++)
+    heap.push({ atMs: (2 * latency[b]!) / 1000, batch: b, rounds: 1 });
   const throughputVps = new Float64Array(steps + 1);
   const batchAt = new Int32Array(steps + 1);
   let best = 0;
   let bestBatch = 0;
   for (let k = 0; k <= steps; k++) {
     const budgetMicros = msAt(k) * 1000;
-    while (heap.size > 0 && heap.peek()!.atMicros <= budgetMicros) {
+    const budgetMs = budgetMicros / 1000;
+    while (heap.size > 0 && heap.peek()!.atMs <= budgetMs) {
       const event = heap.pop()!;
       const b = event.batch;
       // Its usable throughput stays below b/ℓ(b): past the best, it can never win again.
@@ -107,12 +66,10 @@ export function throughputGrid(
       // Its next rounds; or, where rounding left this budget just short of the event's, these again.
       const next = rounds >= event.rounds ? nextBackToBackRounds(b, rounds) : event.rounds;
       if (!Number.isFinite(next)) continue;
-      // Next event strictly later than this budget, so a step never sees the same event twice.
-      heap.push({
-        atMicros: Math.max((next + 1) * latency[b]!, budgetMicros + 1e-6),
-        batch: b,
-        rounds: next,
-      });
+      // Next event strictly later than this budget (by 1 µs at least), so a step never sees the
+      // same event twice.
+      const atMicros = Math.max((next + 1) * latency[b]!, budgetMicros + 1);
+      heap.push({ atMs: atMicros / 1000, batch: b, rounds: next });
     }
     throughputVps[k] = best;
     batchAt[k] = bestBatch;

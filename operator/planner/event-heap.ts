@@ -1,6 +1,8 @@
-// A binary min-heap of timed events for the discrete-event simulator: ordered by time, then by
-// insertion (so equal times run in the order they were scheduled, and a seed replays exactly).
-// Parallel arrays instead of a wrapper object per entry: a cluster-scale run pushes millions.
+// A binary min-heap of timed events: ordered by time, then by insertion (so equal times come out
+// in the order they were pushed, and a simulation replays exactly from its seed). The simulator's
+// event queue (simulate/engine.ts) and the planner's throughput sweep (throughput-sweep.ts, where
+// the time is a budget). Parallel arrays instead of a wrapper object per entry: a cluster-scale
+// simulation pushes millions. Pure.
 export interface Timed {
   atMs: number;
 }
@@ -13,6 +15,11 @@ export class EventHeap<T extends Timed> {
 
   get size(): number {
     return this.#events.length;
+  }
+
+  /** The earliest event, left in the heap. */
+  peek(): T | undefined {
+    return this.#events[0];
   }
 
   push(event: T): void {
