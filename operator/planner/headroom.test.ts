@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { exponential, mulberry32 } from '../../simulate/random.ts';
 import { linearSession } from './fixtures.test-support.ts';
 import {
   batchForItems,
@@ -29,20 +30,13 @@ describe('usableItems', () => {
 
   test('M/D/1 waits need not be whole services: Erlang matches a simulated queue at fractional r', () => {
     // Lindley's recursion W' = max(0, W + D − A) with D = 1 and exponential gaps A of mean 1/ρ.
-    let seed = 7;
-    const uniform = () => {
-      // mulberry32
-      seed = (seed + 0x6d2b79f5) | 0;
-      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 2 ** 32;
-    };
+    const random = mulberry32(7);
     const rho = 0.6;
     let wait = 0;
     let within = 0;
     const n = 1_000_000;
     for (let i = 0; i < n; i++) {
-      wait = Math.max(0, wait + 1 + Math.log(uniform()) / rho);
+      wait = Math.max(0, wait + 1 - exponential(random, 1 / rho));
       if (wait <= 1.5) within++;
     }
     assert.ok(
